@@ -1,0 +1,3 @@
+using UnimoG.Cli;
+
+return await CliApp.RunAsync(args);
