@@ -1,0 +1,11 @@
+using System.CommandLine;
+
+namespace UnimoG.Cli;
+
+/// <summary>Every top-level verb of <c>unimog</c>, one factory per file in this folder.</summary>
+internal static class Commands
+{
+    public static IEnumerable<Command> All() =>
+    [
+    ];
+}
