@@ -2,9 +2,9 @@ using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using UnimoG.Hosting.Discovery;
-using UnimoG.Hosting.Health;
 using UnimoG.Hosting.Logging;
 using UnimoG.Hosting.Options;
 using UnimoG.Hosting.Shutdown;
@@ -62,8 +62,10 @@ public static class UnimoGHosting
         {
             o.Services.Clear();
             o.Services.Map("", _ => true);          // readiness: model loaded and not draining
-            o.Services.Map("liveness", _ => false); // liveness: the process answers at all
-        }).AddCheck<ReadinessHealthCheck>(ReadinessHealthCheck.Name);
+            o.Services.Map("liveness", c => c.Tags.Contains("live")); // liveness: the process answers at all
+        })
+            .AddCheck<ReadinessHealthCheck>(ReadinessHealthCheck.Name)
+            .AddCheck("alive", () => HealthCheckResult.Healthy(), tags: ["live"]);
 
         services.AddSingleton<InFlightCalls>();
         services.AddHostedService<GracefulShutdown>();

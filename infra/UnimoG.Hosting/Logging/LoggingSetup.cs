@@ -30,7 +30,7 @@ internal static class LoggingSetup
     {
         config.MinimumLevel.Is(log.MinimumLevel)
             .Enrich.FromLogContext()
-            .Enrich.With<ActivityEnricher>()
+            .Enrich.With<CallContextEnricher>()
             .Enrich.WithProperty("Service", service);
         foreach (var (name, level) in log.Override)
             config.MinimumLevel.Override(name, level);
@@ -46,13 +46,16 @@ internal static class LoggingSetup
 }
 
 /// <summary>
-/// Adds <c>TraceId</c> and <c>SpanId</c> of the current activity as properties (Serilog also sends them as
-/// CLEF <c>@tr</c>/<c>@sp</c>; the properties make them visible in the console template and in queries).
+/// Adds <c>TraceId</c> and <c>SpanId</c> of the current activity (Serilog also sends them as CLEF <c>@tr</c>/<c>@sp</c>;
+/// the properties make them visible in the console template and in queries) and, inside a gRPC call, its
+/// <c>RequestId</c>, replacing ASP.NET Core's connection-based one from the hosting log scope.
 /// </summary>
-internal sealed class ActivityEnricher : ILogEventEnricher
+internal sealed class CallContextEnricher : ILogEventEnricher
 {
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory factory)
     {
+        if (RequestId.Current is { } id)
+            logEvent.AddOrUpdateProperty(factory.CreateProperty("RequestId", id));
         if (Activity.Current is not { } activity) return;
         logEvent.AddPropertyIfAbsent(factory.CreateProperty("TraceId", activity.TraceId.ToHexString()));
         logEvent.AddPropertyIfAbsent(factory.CreateProperty("SpanId", activity.SpanId.ToHexString()));

@@ -3,8 +3,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Serilog.Context;
-using UnimoG.Hosting.Grpc;
+using UnimoG.Hosting.Interceptors;
 
 namespace UnimoG.Hosting.Logging;
 
@@ -30,7 +29,8 @@ public static class RequestId
 
 /// <summary>
 /// Takes <c>x-request-id</c> from the call's metadata (or makes one), echoes it in the response headers, and
-/// opens a log scope with it for everything the call logs; logs one line when the call ends.
+/// makes it <see cref="RequestId.Current"/> for the call: every event the call logs carries it (CallContextEnricher)
+/// and outgoing calls forward it. Logs one line when the call ends.
 /// </summary>
 internal sealed class RequestIdInterceptor(ILogger<RequestIdInterceptor> log) : ServerCallInterceptor
 {
@@ -43,7 +43,6 @@ internal sealed class RequestIdInterceptor(ILogger<RequestIdInterceptor> log) : 
         context.GetHttpContext().Response.Headers[RequestId.Header] = id;
         RequestId.Current = id;
         Activity.Current?.SetTag("unimog.request_id", id);
-        using var _ = LogContext.PushProperty("RequestId", id);
         var started = Stopwatch.GetTimestamp();
         Exception? error = null;
         try

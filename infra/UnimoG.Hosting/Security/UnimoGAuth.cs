@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
-using UnimoG.Hosting.Grpc;
+using UnimoG.Hosting.Interceptors;
 using UnimoG.Hosting.Options;
 
 namespace UnimoG.Hosting.Security;

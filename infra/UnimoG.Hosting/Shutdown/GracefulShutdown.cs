@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using UnimoG.Hosting.Health;
 using UnimoG.Hosting.Options;
 
 namespace UnimoG.Hosting.Shutdown;

@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using UnimoG.Hosting.Grpc;
+using UnimoG.Hosting.Interceptors;
 using UnimoG.Hosting.Options;
 using UnimoG.Hosting.Telemetry;
 

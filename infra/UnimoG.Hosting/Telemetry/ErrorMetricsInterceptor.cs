@@ -1,5 +1,5 @@
 using Grpc.Core;
-using UnimoG.Hosting.Grpc;
+using UnimoG.Hosting.Interceptors;
 
 namespace UnimoG.Hosting.Telemetry;
 

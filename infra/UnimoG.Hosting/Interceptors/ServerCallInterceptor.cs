@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
-namespace UnimoG.Hosting.Grpc;
+namespace UnimoG.Hosting.Interceptors;
 
 /// <summary>
 /// A server interceptor written once for all four call shapes: subclasses implement <see cref="AroundAsync{T}"/>,

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace UnimoG.Hosting.Health;
+namespace UnimoG.Hosting;
 
 /// <summary>
 /// Whether this replica should receive work. gRPC health (service "") and <c>/healthz</c> report NotServing
