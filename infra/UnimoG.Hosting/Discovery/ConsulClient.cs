@@ -26,18 +26,25 @@ public sealed class ConsulClient : IDisposable
         if (!string.IsNullOrEmpty(options.Token)) http.DefaultRequestHeaders.Add("X-Consul-Token", options.Token);
     }
 
+    /// <summary>Limit for the agent calls that do not block (register, deregister).</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>PUT /v1/agent/service/register.</summary>
     public async Task RegisterAsync(ConsulRegistration registration, CancellationToken cancellationToken)
     {
-        using var response = await http.PutAsJsonAsync("v1/agent/service/register", registration, Json, cancellationToken);
-        await EnsureSuccess(response, $"registering service '{registration.Id}'", cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        using var response = await http.PutAsJsonAsync("v1/agent/service/register", registration, Json, timeout.Token);
+        await EnsureSuccess(response, $"registering service '{registration.Id}'", timeout.Token);
     }
 
     /// <summary>PUT /v1/agent/service/deregister/{id}.</summary>
     public async Task DeregisterAsync(string serviceId, CancellationToken cancellationToken)
     {
-        using var response = await http.PutAsync($"v1/agent/service/deregister/{Uri.EscapeDataString(serviceId)}", null, cancellationToken);
-        await EnsureSuccess(response, $"deregistering service '{serviceId}'", cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        using var response = await http.PutAsync($"v1/agent/service/deregister/{Uri.EscapeDataString(serviceId)}", null, timeout.Token);
+        await EnsureSuccess(response, $"deregistering service '{serviceId}'", timeout.Token);
     }
 
     /// <summary>

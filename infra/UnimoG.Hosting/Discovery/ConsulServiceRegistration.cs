@@ -67,7 +67,7 @@ internal sealed class ConsulServiceRegistration(
             await consul.DeregisterAsync(Registration.Id, cancellationToken);
             log.LogInformation("Deregistered {ServiceId} from Consul", Registration.Id);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             // Consul will drop us anyway once our check is critical for DeregisterCriticalServiceAfter.
             log.LogWarning("Consul deregistration of {ServiceId} failed: {Error}", Registration.Id, e.Message);

@@ -53,8 +53,11 @@ public static class DiscoverySetup
         builder.AddUnimoGDiscovery();
         var consul = UnimoGOptions.Read<ConsulOptions>(builder.Configuration, ConsulOptions.Section);
         ServiceChannels.AddressOf(service, builder.Configuration, consul.Enabled); // fails now, naming the key
-        builder.Services.AddSingleton(sp =>
-            (TClient)Activator.CreateInstance(typeof(TClient), sp.GetRequiredService<ServiceChannels>().Invoker(service))!);
+        static TClient Create(IServiceProvider sp, string service) =>
+            (TClient)Activator.CreateInstance(typeof(TClient), sp.GetRequiredService<ServiceChannels>().Invoker(service))!;
+        builder.Services.AddSingleton(sp => Create(sp, service));
+        // Also keyed by service name, for a host that talks to two services through the same client type.
+        builder.Services.AddKeyedSingleton<TClient>(service, (sp, _) => Create(sp, service));
         return builder;
     }
 }
