@@ -79,4 +79,19 @@ public sealed record ClipVisionConfig
     }
 
     public static ClipVisionConfig Load(string modelDir) => FromJson(JsonConfig.Load(Path.Combine(modelDir, "config.json")));
+
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["architectures"] = new[] { "CLIPVisionModel" },
+        ["model_type"] = "clip_vision_model",
+        ["hidden_size"] = HiddenSize,
+        ["intermediate_size"] = IntermediateSize,
+        ["num_hidden_layers"] = NumHiddenLayers,
+        ["num_attention_heads"] = NumAttentionHeads,
+        ["num_channels"] = NumChannels,
+        ["image_size"] = ImageSize,
+        ["patch_size"] = PatchSize,
+        ["hidden_act"] = HiddenAct,
+        ["layer_norm_eps"] = LayerNormEps,
+    }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 }

@@ -42,6 +42,21 @@ public sealed record QFormerConfig
     }
 
     public static QFormerConfig Load(string modelDir) => FromJson(JsonConfig.Load(Path.Combine(modelDir, "config.json")));
+
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["architectures"] = new[] { "Blip2QFormerModel" },
+        ["model_type"] = "blip_2_qformer",
+        ["hidden_size"] = HiddenSize,
+        ["num_hidden_layers"] = NumHiddenLayers,
+        ["num_attention_heads"] = NumAttentionHeads,
+        ["intermediate_size"] = IntermediateSize,
+        ["hidden_act"] = HiddenAct,
+        ["layer_norm_eps"] = LayerNormEps,
+        ["cross_attention_frequency"] = CrossAttentionFrequency,
+        ["encoder_hidden_size"] = EncoderHiddenSize,
+        ["position_embedding_type"] = "absolute",
+    }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 }
 
 /// <summary>BERT-style attention projections: <c>query</c>, <c>key</c>, <c>value</c> (keys from the encoder width for cross-attention).</summary>
