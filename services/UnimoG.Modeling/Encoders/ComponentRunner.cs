@@ -74,7 +74,7 @@ public static class ComponentRunner
         var c = lm.Config;
         var hasIds = inputs.Has("input_ids");
         if (hasIds == inputs.Has("inputs_embeds"))
-            throw new InvalidDataException(hasIds ? "give input_ids or inputs_embeds, not both" : "missing input tensor 'input_ids' (or 'inputs_embeds')");
+            throw new InvalidDataException(hasIds ? $"{inputs.Path}: give input_ids or inputs_embeds, not both" : $"{inputs.Path}: missing input tensor 'input_ids' (or 'inputs_embeds')");
         var ids = hasIds ? inputs.Ids("input_ids", c.VocabSize) : null;
         var embeds = hasIds ? null : inputs.Float("inputs_embeds", [-1, -1, c.HiddenSize]);
         var shape = ids?.shape ?? embeds!.shape[..2];
@@ -100,6 +100,7 @@ public sealed class NamedInputs(SafetensorsFile file)
     private static readonly HashSet<string> FloatTypes = ["F32", "F16", "BF16", "F64"];
 
     public HashSet<string> Used { get; } = new(StringComparer.Ordinal);
+    public string Path => file.Path;
     public bool Has(string name) => file.Entries.ContainsKey(name);
 
     private SafetensorsEntry Entry(string name)
@@ -107,7 +108,7 @@ public sealed class NamedInputs(SafetensorsFile file)
         Used.Add(name);
         return file.Entries.TryGetValue(name, out var e)
             ? e
-            : throw new KeyNotFoundException($"{file.Path}: missing input tensor '{name}'");
+            : throw new InvalidDataException($"{file.Path}: missing input tensor '{name}'");
     }
 
     private void CheckShape(string name, long[] got, long[] want)
