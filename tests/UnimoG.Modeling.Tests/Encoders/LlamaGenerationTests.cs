@@ -69,3 +69,23 @@ public class LlamaGenerationTests
         Assert.Equal(fromIds[.., 4..].data<long>().ToArray(), fromEmbeds.data<long>().ToArray());
     }
 }
+
+public class ClipTextConditionerTests
+{
+    [Fact]
+    public void PadsWithTheEndTokenAndMatchesTransformersOnTheSameIds()
+    {
+        // clip_text_eos: 12 positions, start 96, end 97; its fixture row 0 is [96, 17, 45, 9] padded with 97.
+        using var model = ClipTextModel.FromPretrained(Dir("clip_text_eos"));
+        var conditioner = new ClipTextConditioner(model, text => text == "short" ? [96, 17, 45, 9, 97] : [96, .. Enumerable.Range(3, 20), 97]);
+        using var ids = conditioner.TokenIds(["short", "long"]);
+        Assert.Equal(new long[] { 96, 17, 45, 9, 97, 97, 97, 97, 97, 97, 97, 97 }, ids[0].data<long>().ToArray());
+        Assert.Equal(new long[] { 96, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 97 }, ids[1].data<long>().ToArray()); // truncated, end kept
+        using var cond = conditioner.Encode(["short"]);
+        var expected = Read("clip_text_eos", "outputs.safetensors");
+        AssertClose(expected["last_hidden_state"][..1], cond.HiddenStates, 1e-5, "last_hidden_state");
+        using var skipped = conditioner.Encode(["short"], clipSkip: 1);
+        using var penultimate = model.text_model.final_layer_norm.forward(expected["hidden_states.1"][..1]);
+        AssertClose(penultimate, skipped.HiddenStates, 1e-5, "clip skip 1");
+    }
+}
