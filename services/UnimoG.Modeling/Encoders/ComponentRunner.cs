@@ -64,7 +64,9 @@ public static class ComponentRunner
         var c = model.Config;
         var q = inputs.Float("query_embeds", [-1, -1, c.HiddenSize]);
         var image = inputs.Float("encoder_hidden_states", [q.shape[0], -1, c.EncoderHiddenSize]);
-        var o = model.forward(q, image);
+        var mask = inputs.OptionalMask("attention_mask", q.shape[..2]);
+        var imageMask = inputs.OptionalMask("encoder_attention_mask", image.shape[..2]);
+        var o = model.forward(q, image, mask, imageMask);
         return Named(o.LastHiddenState, null, o.HiddenStates);
     }
 

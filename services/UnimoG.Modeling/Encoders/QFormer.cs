@@ -76,7 +76,8 @@ public sealed class QFormerMultiHeadAttention : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor? context)
+    /// <param name="mask">additive [B, 1, 1, S] or null</param>
+    public Tensor forward(Tensor x, Tensor? context, Tensor? mask)
     {
         using var scope = torch.NewDisposeScope();
         var kv = context ?? x;
@@ -85,8 +86,9 @@ public sealed class QFormerMultiHeadAttention : nn.Module
         var q = query.forward(x).view(b, l, _heads, _headDim).transpose(1, 2);   // [B, H, L, Dh]
         var k = key.forward(kv).view(b, s, _heads, _headDim).transpose(1, 2);   // [B, H, S, Dh]
         var v = value.forward(kv).view(b, s, _heads, _headDim).transpose(1, 2);
-        // Masks of all ones (the only kind a query-only Q-Former sees) add zeros: nothing to add.
-        var w = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) / Math.Sqrt(_headDim), -1);
+        var scores = torch.matmul(q, k.transpose(-1, -2)) / Math.Sqrt(_headDim);            // [B, H, L, S]
+        if (mask is not null) scores = scores + mask;
+        var w = torch.softmax(scores, -1);
         return torch.matmul(w, v).transpose(1, 2).reshape(b, l, d).MoveToOuterDisposeScope();
     }
 }
@@ -124,9 +126,9 @@ public sealed class QFormerAttention : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor? context = null)
+    public Tensor forward(Tensor x, Tensor? context, Tensor? mask)
     {
-        using var a = attention.forward(x, context);
+        using var a = attention.forward(x, context, mask);
         return output.forward(a, x);
     }
 }
@@ -167,11 +169,11 @@ public sealed class QFormerLayer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor image)
+    public Tensor forward(Tensor x, Tensor image, Tensor? selfMask, Tensor? imageMask)
     {
         using var scope = torch.NewDisposeScope();
-        var h = attention.forward(x);
-        if (crossattention is not null) h = crossattention.forward(h, image);
+        var h = attention.forward(x, null, selfMask);
+        if (crossattention is not null) h = crossattention.forward(h, image, imageMask);
         return output_query.forward(intermediate_query.forward(h), h).MoveToOuterDisposeScope();
     }
 }
@@ -214,15 +216,20 @@ public sealed class Blip2QFormerModel : nn.Module
 
     /// <param name="queryEmbeds">[B, Q, hidden_size]</param>
     /// <param name="encoderHiddenStates">[B, S, encoder_hidden_size]: the vision features</param>
-    public QFormerOutputs forward(Tensor queryEmbeds, Tensor encoderHiddenStates)
+    /// <param name="attentionMask">[B, Q] 1/0 over the queries (BERT's additive -10000), optional</param>
+    /// <param name="encoderAttentionMask">[B, S] 1/0 over the features (additive finfo.min), optional</param>
+    public QFormerOutputs forward(Tensor queryEmbeds, Tensor encoderHiddenStates, Tensor? attentionMask = null, Tensor? encoderAttentionMask = null)
     {
         if (queryEmbeds.dim() != 3 || queryEmbeds.shape[2] != Config.HiddenSize)
             throw new ArgumentException($"query_embeds must be [B, Q, {Config.HiddenSize}], got [{string.Join(", ", queryEmbeds.shape)}]");
         if (encoderHiddenStates.dim() != 3 || encoderHiddenStates.shape[2] != Config.EncoderHiddenSize || encoderHiddenStates.shape[0] != queryEmbeds.shape[0])
             throw new ArgumentException($"encoder_hidden_states must be [{queryEmbeds.shape[0]}, S, {Config.EncoderHiddenSize}], got [{string.Join(", ", encoderHiddenStates.shape)}]");
+        // transformers 4.37: get_extended_attention_mask uses -10000, invert_attention_mask finfo.min.
+        using var selfMask = attentionMask is null ? null : (1.0f - attentionMask.to_type(ScalarType.Float32).unsqueeze(1).unsqueeze(1)) * -10000.0f;
+        using var imageMask = encoderAttentionMask is null ? null : (1.0f - encoderAttentionMask.to_type(ScalarType.Float32).unsqueeze(1).unsqueeze(1)) * float.MinValue;
         var states = new List<Tensor> { layernorm.forward(queryEmbeds) };
         foreach (var l in encoder.layer)
-            states.Add(l.forward(states[^1], encoderHiddenStates));
+            states.Add(l.forward(states[^1], encoderHiddenStates, selfMask, imageMask));
         return new QFormerOutputs(states[^1].alias(), states);
     }
 

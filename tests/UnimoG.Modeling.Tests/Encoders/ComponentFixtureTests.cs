@@ -38,6 +38,7 @@ public class ComponentFixtureTests(ITestOutputHelper log)
     [InlineData("clip-text", "clip_text_eos", "inputs.safetensors", "outputs.safetensors")]
     [InlineData("clip-vision", "clip_vision", "inputs.safetensors", "outputs.safetensors")]
     [InlineData("qformer", "qformer", "inputs.safetensors", "outputs.safetensors")]
+    [InlineData("qformer", "qformer", "masked_inputs.safetensors", "masked_outputs.safetensors")]
     [InlineData("llama", "llama_gqa", "right_inputs.safetensors", "right_outputs.safetensors")]
     [InlineData("llama", "llama_gqa", "left_inputs.safetensors", "left_outputs.safetensors")]
     [InlineData("llama", "llama_gqa", "embeds_inputs.safetensors", "embeds_outputs.safetensors")]
