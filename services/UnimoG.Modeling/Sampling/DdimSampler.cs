@@ -7,7 +7,7 @@ namespace UnimoG.Modeling.Sampling;
 /// <summary>
 /// What the per-step callback sees: step <see cref="Index"/> of <see cref="Count"/> at <see cref="Timestep"/>,
 /// the latent after the step (x_{t-1}) and the predicted x_0 (preview material). The tensors live only
-/// for the duration of the callback: clone what you keep.
+/// for the duration of the callback: clone what you keep (and detach it from any dispose scope you run in).
 /// </summary>
 public sealed record SamplingStep(int Index, int Count, long Timestep, Tensor Latents, Tensor PredictedOriginal);
 
@@ -35,7 +35,8 @@ public static class Samplers
     /// steps, as diffusers' Stable Diffusion pipeline loops: classifier-free guidance when an unconditional
     /// (or negative) condition is given and the scale is above 1, the step's variance noise (eta > 0) drawn
     /// from <paramref name="generator"/>. Cancellation is checked before every step; the callback runs after
-    /// each. Runs under no_grad on the calling thread; each step's temporaries are disposed with the step.
+    /// each, outside the step's dispose scope. Runs under no_grad on the calling thread; each step's temporaries are
+    /// disposed with the step, so memory stays flat.
     /// </summary>
     public static Tensor SampleDdim(Denoiser model, DdimScheduler scheduler, Tensor latents, Conditioning cond, Conditioning? uncond,
         DdimSamplingOptions options, Generator? generator = null, StepCallback? callback = null, CancellationToken cancellationToken = default)
@@ -48,20 +49,41 @@ public static class Samplers
 
         using var noGrad = no_grad();
         var x = latents;
-        for (var i = 0; i < timesteps.Length; i++)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var t = timesteps[i];
-            using var scope = NewDisposeScope();
-            var input = scheduler.ScaleModelInput(x, t);
-            var ts = full(batch, t, dtype: ScalarType.Int64, device: x.device);                        // [B]
-            var output = guided ? Guidance.Predict(model, input, ts, cond, uncond!, options.GuidanceScale) : model(input, ts, cond);
-            var step = scheduler.Step(output, x, [new DdimSegment((int)batch, t, options.Steps, options.Eta, options.Eta > 0 ? generator : null)]);
-            if (callback is not null && !callback(new SamplingStep(i, timesteps.Length, t, step.PrevSample, step.PredOriginalSample)))
-                throw new OperationCanceledException("sampling cancelled by the step callback");
-            var next = step.PrevSample.MoveToOuterDisposeScope();
+            for (var i = 0; i < timesteps.Length; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var t = timesteps[i];
+                DdimStepOutput step;
+                using (NewDisposeScope())
+                {
+                    var input = scheduler.ScaleModelInput(x, t);
+                    var ts = full(batch, t, dtype: ScalarType.Int64, device: x.device);                  // [B]
+                    var output = guided ? Guidance.Predict(model, input, ts, cond, uncond!, options.GuidanceScale) : model(input, ts, cond);
+                    step = scheduler.Step(output, x, [new DdimSegment((int)batch, t, options.Steps, options.Eta, options.Eta > 0 ? generator : null)]);
+                    step.PrevSample.MoveToOuterDisposeScope();
+                    step.PredOriginalSample.MoveToOuterDisposeScope();
+                }
+                // Outside the step's scope, so tensors the callback keeps are not disposed under it.
+                var keepGoing = true;
+                try
+                {
+                    keepGoing = callback?.Invoke(new SamplingStep(i, timesteps.Length, t, step.PrevSample, step.PredOriginalSample)) ?? true;
+                }
+                finally
+                {
+                    step.PredOriginalSample.Dispose();
+                    if (!ReferenceEquals(x, latents)) x.Dispose();
+                    x = step.PrevSample;
+                }
+                if (!keepGoing) throw new OperationCanceledException("sampling cancelled by the step callback");
+            }
+        }
+        catch
+        {
             if (!ReferenceEquals(x, latents)) x.Dispose();
-            x = next;
+            throw;
         }
         return ReferenceEquals(x, latents) ? x.clone() : x;
     }

@@ -34,12 +34,12 @@ public static class LatentDiffusion
         if (options.Height % options.VaeScaleFactor != 0 || options.Width % options.VaeScaleFactor != 0)
             throw new ArgumentException($"height and width must be divisible by {options.VaeScaleFactor}, got {options.Height}x{options.Width}");
         using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
         var generator = new Generator((ulong)options.Seed);
         long[] shape = [cond.BatchSize, options.LatentChannels, options.Height / options.VaeScaleFactor, options.Width / options.VaeScaleFactor];
-        var noise = Samplers.InitialNoise(scheduler, shape, generator);                               // [B, C, h, w]
-        var latents = Samplers.SampleDdim(model, scheduler, noise, cond, uncond, options.Sampling, generator, callback, cancellationToken);
-        var images = decode(latents);                                                                 // [B, 3, H, W]
+        // No dispose scope around the loop: the callback's tensors are the caller's business; ours are disposed here.
+        using var noise = Samplers.InitialNoise(scheduler, shape, generator);                         // [B, C, h, w]
+        using var latents = Samplers.SampleDdim(model, scheduler, noise, cond, uncond, options.Sampling, generator, callback, cancellationToken);
+        using var images = decode(latents);                                                           // [B, 3, H, W]
         return Png.EncodeBatch(images);
     }
 }
