@@ -34,7 +34,7 @@ public sealed record DdimSegment(int Rows, long Timestep, int NumInferenceSteps,
 /// for a single request and applied element-wise.
 /// </para>
 /// </summary>
-public sealed class DdimScheduler
+public sealed partial class DdimScheduler
 {
     private readonly float[] _betas;
     private readonly float[] _alphasCumprod;
@@ -144,32 +144,21 @@ public sealed class DdimScheduler
         if (segments.Any(s => s.Eta > 0))
             prev = AddVarianceNoise(prev, modelOutput, segments);
 
-        var result = new DdimStepOutput(prev.MoveToOuterDisposeScope(),
-            ReferenceEquals(predOriginal, modelOutput) ? modelOutput.alias().MoveToOuterDisposeScope() : predOriginal.MoveToOuterDisposeScope());
-        return result;
+        // (with prediction_type "sample" and no clipping, x_0 is the model output itself: hand out an alias)
+        return new DdimStepOutput(prev.MoveToOuterDisposeScope(),
+            (ReferenceEquals(predOriginal, modelOutput) ? modelOutput.alias() : predOriginal).MoveToOuterDisposeScope());
     }
 
-    /// <summary>Forward process q(x_t | x_0): sqrt(alpha_t) * x_0 + sqrt(1 - alpha_t) * noise, per timestep row.</summary>
-    public Tensor AddNoise(Tensor originalSamples, Tensor noise, Tensor timesteps)
-    {
-        using var scope = NewDisposeScope();
-        var (sqrtAlpha, sqrtOneMinusAlpha) = NoiseLevels(timesteps, originalSamples);
-        return (sqrtAlpha * originalSamples + sqrtOneMinusAlpha * noise).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The v-prediction target (Imagen Video, 2.4): sqrt(alpha_t) * noise - sqrt(1 - alpha_t) * x_0.</summary>
-    public Tensor GetVelocity(Tensor sample, Tensor noise, Tensor timesteps)
-    {
-        using var scope = NewDisposeScope();
-        var (sqrtAlpha, sqrtOneMinusAlpha) = NoiseLevels(timesteps, sample);
-        return (sqrtAlpha * noise - sqrtOneMinusAlpha * sample).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The scalar coefficients of one row, in diffusers' float32 arithmetic and order.</summary>
+    /// <summary>
+    /// The scalar coefficients of one row, in diffusers' float32 arithmetic and order (its 0-dim float32
+    /// tensors). Computed in C#, whose square roots are correctly rounded like the reference build's;
+    /// libtorch 2.10's float32 sqrt is an ulp off for ~20% of inputs on this CPU.
+    /// </summary>
     private readonly record struct StepCoefficients(float SqrtAlphaProdT, float SqrtBetaProdT, float SqrtAlphaProdTPrev, float DirectionScale, float StdDev);
 
     private StepCoefficients Coefficients(DdimSegment s)
     {
+        if (s.Rows < 1) throw new ArgumentOutOfRangeException(nameof(s), $"a segment needs at least one row, got {s.Rows}");
         if (s.NumInferenceSteps < 1) throw new ArgumentOutOfRangeException(nameof(s), $"num_inference_steps must be >= 1, got {s.NumInferenceSteps}");
         CheckTimestep(s.Timestep);
         if (s.Eta > 0 && s.Generator is not null && s.VarianceNoise is not null)
@@ -224,37 +213,6 @@ public sealed class DdimScheduler
         var s = quantile(x.abs(), q, dim: 1, keepdim: false).clamp(1, Config.sample_max_value).unsqueeze(1); // [B, 1]
         x = minimum(maximum(x, -s), s) / s;
         return x.reshape(shape).to_type(dtype);
-    }
-
-    /// <summary>
-    /// sqrt(alphas_cumprod[t]) and sqrt(1 - alphas_cumprod[t]) as [B, 1, ..., 1]. diffusers casts
-    /// alphas_cumprod to the sample's dtype first and computes in that dtype; we do the same arithmetic in
-    /// C# (correctly rounded square roots: libtorch 2.10's float32 sqrt is an ulp off for ~20% of inputs
-    /// on this CPU, torch 1.13's reference build is not), rounding to the dtype after each operation.
-    /// </summary>
-    private (Tensor SqrtAlpha, Tensor SqrtOneMinusAlpha) NoiseLevels(Tensor timesteps, Tensor like)
-    {
-        var ts = timesteps.to_type(ScalarType.Int64).cpu().flatten().data<long>().ToArray();
-        foreach (var t in ts) CheckTimestep(t);
-        long[] shape = [ts.Length, .. Enumerable.Repeat(1L, (int)Math.Max(0, like.dim() - 1))];
-        Tensor Make(double[] values) => tensor(values).to(like.dtype, like.device).reshape(shape);
-        if (like.dtype == ScalarType.Float64)
-        {
-            var a = ts.Select(t => (double)_alphasCumprod[t]).ToArray();
-            return (Make([.. a.Select(Math.Sqrt)]), Make([.. a.Select(v => Math.Sqrt(1.0 - v))]));
-        }
-        // float32 arithmetic, each result rounded to the sample's dtype (a no-op for float32)
-        float[] Round(IEnumerable<float> v)
-        {
-            var values = v.ToArray();
-            if (like.dtype == ScalarType.Float32) return values;
-            using var t = tensor(values).to_type(like.dtype).to_type(ScalarType.Float32);
-            return t.data<float>().ToArray();
-        }
-        var alpha = Round(ts.Select(t => _alphasCumprod[t]));
-        var sqrtAlpha = Round(alpha.Select(MathF.Sqrt));
-        var sqrtOneMinus = Round(Round(alpha.Select(a => 1f - a)).Select(MathF.Sqrt));
-        return (Make([.. sqrtAlpha.Select(v => (double)v)]), Make([.. sqrtOneMinus.Select(v => (double)v)]));
     }
 
     private void CheckTimestep(long t)
