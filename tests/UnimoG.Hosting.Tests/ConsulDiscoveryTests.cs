@@ -42,7 +42,7 @@ public class ConsulDiscoveryTests
         Assert.Empty((await direct.HealthyInstancesAsync("echo", 0, TimeSpan.FromSeconds(5), default)).Instances);
         await consul.RunChecksAsync();
         var first = await direct.HealthyInstancesAsync("echo", 0, TimeSpan.FromSeconds(5), default);
-        Assert.Equal([a.GrpcPort, b.GrpcPort], first.Instances.Select(i => i.Port).Order());
+        Assert.Equal(new[] { a.GrpcPort, b.GrpcPort }.Order(), first.Instances.Select(i => i.Port).Order());
 
         // A client resolving consul:///echo balances over both replicas.
         using var clientHost = ClientHost(consul.Url);

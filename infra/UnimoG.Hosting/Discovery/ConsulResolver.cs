@@ -6,13 +6,13 @@ using Microsoft.Extensions.Options;
 namespace UnimoG.Hosting.Discovery;
 
 /// <summary>Resolves <c>consul:///{service}</c> to the healthy instances Consul reports.</summary>
-public sealed class ConsulResolverFactory(ConsulClient consul, IOptions<ConsulOptions> options) : ResolverFactory
+public sealed class ConsulResolverFactory(ConsulClient consul, IOptions<ConsulOptions> consulOptions) : ResolverFactory
 {
     public override string Name => "consul";
 
-    public override Resolver Create(ResolverOptions options1) =>
-        new ConsulResolver(consul, options1.Address.AbsolutePath.Trim('/'), options.Value.WaitTime,
-            options1.LoggerFactory.CreateLogger<ConsulResolver>());
+    public override Resolver Create(ResolverOptions options) =>
+        new ConsulResolver(consul, options.Address.AbsolutePath.Trim('/'), consulOptions.Value.WaitTime,
+            options.LoggerFactory.CreateLogger<ConsulResolver>());
 }
 
 /// <summary>
