@@ -93,8 +93,10 @@ public sealed partial class EnglishNounPhrases : RuleBasedExtractor
         if (NounVerbs.Contains(w))
             return previous switch
             {
-                // After a noun it is a verb ("a man drinks"), unless that word was an adjective ("a red dress").
-                Kind.Content => Adjectives.Contains(previousWord) ? Kind.Content : Kind.Verb,
+                // After a noun it is a verb when the number agrees ("a man drinks", "men drink"), but a noun
+                // after an adjective ("a red dress") or in a compound ("a wrist watch").
+                Kind.Content => Adjectives.Contains(previousWord) ? Kind.Content
+                    : w.EndsWith('s') || Plural(previousWord) ? Kind.Verb : Kind.Content,
                 // After a pronoun, auxiliary or conjunction ("they watch", "sits and watches").
                 Kind.Other => Kind.Verb,
                 _ => Kind.Content,
@@ -108,6 +110,11 @@ public sealed partial class EnglishNounPhrases : RuleBasedExtractor
                    && !Closed.Contains(next) && !Possessives.Contains(next) ? Kind.Content : Kind.Verb;
         return Kind.Content;
     }
+
+    private static bool Plural(string w) =>
+        IrregularPlurals.Contains(w) || w.Length > 3 && w.EndsWith('s') && !w.EndsWith("ss") && !w.EndsWith("us");
+
+    private static readonly HashSet<string> IrregularPlurals = Set("men women children people mice geese feet teeth sheep fish");
 
     [GeneratedRegex(@"[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+)*")]
     private static partial Regex WordPattern();
@@ -123,7 +130,7 @@ public sealed partial class EnglishNounPhrases : RuleBasedExtractor
     private static readonly HashSet<string> Prepositions = Set(
         "of in on at to from with without by for about above below under over near beside besides between behind among " +
         "around across through into onto inside outside along against toward towards up down off upon within during before " +
-        "after like as than via beneath underneath atop amid");
+        "after like as than via beneath underneath atop amid next");
     private static readonly HashSet<string> Closed = Set(
         "and or but nor so yet while whereas because although though if when where whilst then " +
         "i me you he him she it we they them us myself himself herself itself themselves who whom someone something " +
