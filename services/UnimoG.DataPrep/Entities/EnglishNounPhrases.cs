@@ -171,7 +171,7 @@ public sealed partial class EnglishNounPhrases : RuleBasedExtractor
     private static readonly HashSet<string> Adjectives = Set(
         "red orange yellow green blue purple pink brown black white gray grey golden silver big small large little tiny " +
         "huge tall short long old young new cute happy sad beautiful pretty colorful colourful bright dark fluffy furry " +
-        "wooden metal plastic round square empty full hot cold wet dry");
+        "wooden metal plastic empty full hot cold wet dry");
 
     private static HashSet<string> Inflect(string bases, string irregular)
     {

@@ -46,10 +46,11 @@ public static class ImageCodec
         return new DecodedImage(Orient(image, origin), format, (int)origin);
     }
 
-    /// <summary>PNG bytes (RGBA, unpremultiplied) of <paramref name="image"/>.</summary>
+    /// <summary>PNG bytes of <paramref name="image"/>: RGBA (unpremultiplied) when it has alpha, else RGB.</summary>
     public static unsafe byte[] EncodePng(RgbaImage image)
     {
-        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888,
+            image.HasAlpha ? SKAlphaType.Unpremul : SKAlphaType.Opaque);
         fixed (byte* p = image.Pixels)
         {
             using var pixmap = new SKPixmap(info, (IntPtr)p, info.RowBytes);
