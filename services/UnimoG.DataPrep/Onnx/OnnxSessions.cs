@@ -60,6 +60,8 @@ public static class OnnxSessions
         InterOpNumThreads = 1,
         ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        // Exports often carry unused initializers; ORT's warnings about them are noise on every start.
+        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
     };
 
     private static InferenceSession Open(string path, SessionOptions options)

@@ -119,7 +119,7 @@ def grounding_dino():
           helper.make_node("Where", ["present3", "text_logits", "neg4"], ["q3_logits"]),
           helper.make_node("Shape", ["input_ids"], ["tshape"]),
           const("one_i", np.array([1], dtype=np.int64)),
-          const("sl0", np.array([0], dtype=np.int64)), const("sl1", np.array([1], dtype=np.int64)),
+          const("sl1", np.array([1], dtype=np.int64)),
           const("sl2", np.array([2], dtype=np.int64)),
           helper.make_node("Slice", ["tshape", "sl1", "sl2"], ["L"]),
           helper.make_node("Concat", ["one_i", "one_i", "L"], ["bg_shape"], axis=0),
