@@ -154,11 +154,11 @@ public sealed class GroundingDino : IGrounder, IDisposable
             throw new InvalidDataException(
                 $"grounding model returned logits [{string.Join(", ", ld)}] and boxes [{string.Join(", ", bd)}]; expected [1, Q, 256] and [1, Q, 4]");
         // Keep only the first L token columns: [Q, L].
-        var q = ld[1];
+        var (q, width) = (ld[1], ld[2]);
+        var all = logits is DenseTensor<float> dense ? dense.Buffer.Span : logits.ToArray();
         var kept = new float[q * l];
         for (var i = 0; i < q; i++)
-        for (var t = 0; t < l; t++)
-            kept[i * l + t] = logits[0, i, t];
+            all.Slice(i * width, l).CopyTo(kept.AsSpan(i * l, l));
         return (kept, boxes.ToArray(), q);
     }
 

@@ -41,14 +41,19 @@ public static class OnnxSessions
             var gpu = CpuOptions(options);
             try
             {
+                // Fails here when the native library lacks CUDA or cannot load its libraries (no GPU, no CUDA 13).
                 gpu.AppendExecutionProvider_CUDA(options.CudaDeviceId);
-                return Open(path, gpu);
+                return new InferenceSession(path, gpu);
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
             {
-                gpu.Dispose();
+                // A broken model fails again on the CPU below and is reported there.
                 logger.LogWarning("CUDA execution provider unavailable for {Model} ({Reason}); running on the CPU",
                     Path.GetFileName(path), e.Message.Split('\n')[0]);
+            }
+            finally
+            {
+                gpu.Dispose();
             }
         }
         return Open(path, CpuOptions(options));

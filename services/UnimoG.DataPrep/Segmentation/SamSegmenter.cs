@@ -149,10 +149,13 @@ public sealed class SamSegmenter : ISegmenter, IDisposable
         var best = 0;
         for (var m = 1; m < d[1]; m++)
             if (iou[0, m] > iou[0, best]) best = m;
+        // [1, M, H, W] row-major: mask `best` is one contiguous plane.
+        var plane = masks is DenseTensor<float> dense
+            ? dense.Buffer.Span.Slice(best * width * height, width * height)
+            : masks.ToArray().AsSpan(best * width * height, width * height);
         var data = new bool[width * height];
-        for (var y = 0; y < height; y++)
-        for (var x = 0; x < width; x++)
-            data[y * width + x] = masks[0, best, y, x] > MaskThreshold;
+        for (var i = 0; i < data.Length; i++)
+            data[i] = plane[i] > MaskThreshold;
         return new Mask(width, height, data);
     }
 
