@@ -7,6 +7,7 @@ internal static class Commands
 {
     public static IEnumerable<Command> All() =>
     [
+        ComponentCommand.Create(),
         PrepCommand.Create(),
     ];
 }
