@@ -100,8 +100,10 @@ internal static class PrepCommand
                 throw new UsageException("--output must be a different folder from --input");
             var total = Directory.GetFiles(inputDir, "*.tar").Sum(UnimoG.DataPrep.Shards.WebDataset.CountSamples);
 
+            // A console per call: the static AnsiConsole would keep the Console.Out of its first use.
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
             PrepSummary summary = null!;
-            await AnsiConsole.Progress()
+            await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>
                 {
@@ -114,7 +116,7 @@ internal static class PrepCommand
                     summary = await job.RunAsync(inputDir, outputDir, parse.GetValue(workers), progress, ct);
                     bar.Value = bar.MaxValue;
                 });
-            AnsiConsole.MarkupLineInterpolated(
+            console.MarkupLineInterpolated(
                 $"prepared {summary.ShardsPrepared} shard(s), skipped {summary.ShardsSkipped} finished; {summary.Samples} samples, {summary.Errors} errors (listed in each *.index.json) -> {outputDir}");
             return 0;
         });

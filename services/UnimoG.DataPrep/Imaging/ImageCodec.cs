@@ -60,6 +60,22 @@ public static class ImageCodec
         }
     }
 
+    /// <summary>An 8-bit greyscale PNG of a mask: 255 inside, 0 outside.</summary>
+    public static unsafe byte[] EncodeMaskPng(int width, int height, bool[] mask)
+    {
+        var gray = new byte[width * height];
+        for (var i = 0; i < gray.Length; i++)
+            gray[i] = mask[i] ? (byte)255 : (byte)0;
+        var info = new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque);
+        fixed (byte* p = gray)
+        {
+            using var pixmap = new SKPixmap(info, (IntPtr)p, info.RowBytes);
+            using var data = pixmap.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, 6))
+                ?? throw new InvalidOperationException("PNG encoding failed");
+            return data.ToArray();
+        }
+    }
+
     /// <summary>Applies an EXIF orientation (1..8) to the pixel grid.</summary>
     internal static RgbaImage Orient(RgbaImage src, SKEncodedOrigin origin)
     {
