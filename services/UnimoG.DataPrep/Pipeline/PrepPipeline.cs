@@ -127,8 +127,9 @@ public sealed class PrepPipeline
     private async Task<PrepResult> PrepareCoreAsync(RawSample sample, CancellationToken ct)
     {
         var key = sample.Key;
-        if (key.Length == 0 || key.Contains('.'))
-            throw new InvalidDataException($"key '{key}' must be non-empty and contain no dot");
+        // Member names are "{key}.{ext}" and the key ends at the file name's first dot.
+        if (key.Length == 0 || key.EndsWith('/') || key[(key.LastIndexOf('/') + 1)..].Contains('.'))
+            throw new InvalidDataException($"key '{key}' must be non-empty and have no dot in its file name part");
         var images = ImageExtensions.Where(sample.Members.ContainsKey).ToList();
         if (images.Count == 0)
             throw new InvalidDataException($"no image member ({key}.jpg, .jpeg, .png or .webp)");
