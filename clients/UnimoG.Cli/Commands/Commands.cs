@@ -8,6 +8,7 @@ internal static class Commands
     public static IEnumerable<Command> All() =>
     [
         ComponentCommand.Create(),
+        ModelsCommand.Create(),
         PrepCommand.Create(),
     ];
 }

@@ -9,5 +9,9 @@ internal static class ComponentCommand
     public static Command Create() => new("component", "Run one model component on tensors from a safetensors file (interop checks).")
     {
         ComponentDdimStep.Create(),
+        ComponentClipText.Create(),
+        ComponentClipVision.Create(),
+        ComponentLlama.Create(),
+        ComponentQFormer.Create(),
     };
 }
