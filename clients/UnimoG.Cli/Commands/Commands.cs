@@ -9,5 +9,6 @@ internal static class Commands
     [
         ComponentCommand.Create(),
         ModelsCommand.Create(),
+        PrepCommand.Create(),
     ];
 }
