@@ -43,6 +43,8 @@ public sealed class Composer
 
     public EmojiCatalog Catalog { get; }
     public BackgroundCatalog Backgrounds { get; }
+    /// <summary>"emoji-datasource-google@16.0.0": the art the scenes are drawn from.</summary>
+    public string ArtVersion => $"{EmojiArt.PackageName}@{_art.Version}";
 
     public Composer(EmojiArt art, EmojiCatalog? catalog = null, BackgroundCatalog? backgrounds = null)
     {

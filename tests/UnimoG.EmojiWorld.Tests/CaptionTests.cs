@@ -75,6 +75,9 @@ public class CaptionTests
         var (en, zh) = Captioner.Build(plan);
         Assert.Equal("a dog in front of a city at night", en.Text);
         Assert.Equal("一只狗，背景是夜晚的城市", zh.Text);
+        var orange = Backgrounds.Colours.First(c => c.Id == "orange");
+        plan = Plan(Relation.Single, new BackgroundPlan(BackgroundKind.Colour, orange, null, default, default, 0, null, true), "dog");
+        Assert.Equal("a dog on an orange background", Captioner.Build(plan).En.Text);
         var blue = Backgrounds.Colours.First(c => c.Id == "blue");
         var red = Backgrounds.Colours.First(c => c.Id == "red");
         plan = Plan(Relation.Single, new BackgroundPlan(BackgroundKind.Gradient, red, blue, default, default, 90, null, true), "pizza");

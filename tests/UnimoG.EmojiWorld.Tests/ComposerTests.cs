@@ -70,7 +70,7 @@ public class ComposerTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtF
                 Assert.True(r.Entities[i].SpanZh[0] >= r.Entities[i - 1].SpanZh[1]);
             }
             // The background is named in the caption exactly when the record says so.
-            var bgWords = r.Background.Kind == "scene" ? r.Background.NameEn : $"on a {r.Background.NameEn} background";
+            var bgWords = r.Background.Kind == "scene" ? r.Background.NameEn : $" {r.Background.NameEn} background";
             Assert.Equal(r.Background.Mentioned, r.CaptionEn.EndsWith(bgWords, StringComparison.Ordinal));
             Assert.Equal(r.Background.Mentioned, r.CaptionZh.Contains("背景是" + r.Background.NameZh, StringComparison.Ordinal));
         }

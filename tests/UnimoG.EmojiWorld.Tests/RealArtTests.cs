@@ -9,6 +9,14 @@ public class RealArtTests(RealArtFixture fx) : IClassFixture<RealArtFixture>
         var art = fx.Require();
         art.Validate(EmojiCatalog.Default, BackgroundCatalog.Default);
         Assert.Equal(EmojiArt.PackageVersion, art.Version);
+        // Every entity comes from an allowed part of emoji.json: never flags, symbols or skin-tone components.
+        foreach (var e in EmojiCatalog.Default.Entities)
+        {
+            var source = art.Source(e.Hex);
+            Assert.NotNull(source);
+            Assert.Contains(source, EmojiCatalog.AllowedSources[e.Category]);
+            Assert.False(source!.StartsWith("Flags") || source.StartsWith("Symbols") || source.StartsWith("Component"), $"{e}: {source}");
+        }
         foreach (var e in EmojiCatalog.Default.Entities)
         {
             var s = art.Sprite(e.Hex);

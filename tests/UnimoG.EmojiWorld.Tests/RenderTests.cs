@@ -92,7 +92,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
                     var a = e.Layer[i * 4 + 3];
                     if (a < 64) continue;
                     // Skia filters 8-bit premultiplied values (about 1 % error); dividing by alpha magnifies it.
-                    var tol = 2 + 128 / a;
+                    var tol = 2 + 255 / a;
                     Assert.True(Math.Abs(e.Layer[i * 4] - c.R) <= tol && Math.Abs(e.Layer[i * 4 + 1] - c.G) <= tol && Math.Abs(e.Layer[i * 4 + 2] - c.B) <= tol,
                         $"{s.Key} entity {e.Index} pixel {i}: {e.Layer[i * 4]},{e.Layer[i * 4 + 1]},{e.Layer[i * 4 + 2]} instead of {c}");
                 }

@@ -17,6 +17,7 @@ public sealed class EmojiArt : IDisposable
     private const string ImageFolder = "img/google/64";
 
     private readonly Dictionary<string, string> _images;
+    private readonly Dictionary<string, string> _sources;
     private readonly ConcurrentDictionary<string, Lazy<Sprite>> _sprites = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The package folder (holding emoji.json).</summary>
@@ -24,10 +25,11 @@ public sealed class EmojiArt : IDisposable
     /// <summary>The package version read from its package.json ("unknown" when absent).</summary>
     public string Version { get; }
 
-    private EmojiArt(string folder, Dictionary<string, string> images, string version)
+    private EmojiArt(string folder, Dictionary<string, string> images, Dictionary<string, string> sources, string version)
     {
         Folder = folder;
         _images = images;
+        _sources = sources;
         Version = version;
     }
 
@@ -41,6 +43,7 @@ public sealed class EmojiArt : IDisposable
         var folder = Locate(path);
         var json = Path.Combine(folder, "emoji.json");
         var images = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var sources = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         using (var stream = File.OpenRead(json))
         using (var doc = JsonDocument.Parse(stream))
         {
@@ -53,6 +56,8 @@ public sealed class EmojiArt : IDisposable
                 if (e.TryGetProperty("has_img_google", out var has) && has.ValueKind == JsonValueKind.False)
                     continue;
                 images[unified.GetString()!] = image.GetString()!;
+                if (e.TryGetProperty("category", out var category) && e.TryGetProperty("subcategory", out var subcategory))
+                    sources[unified.GetString()!] = $"{category.GetString()} / {subcategory.GetString()}";
             }
         }
         var version = "unknown";
@@ -62,7 +67,7 @@ public sealed class EmojiArt : IDisposable
             using var doc = JsonDocument.Parse(File.ReadAllText(packageJson));
             if (doc.RootElement.TryGetProperty("version", out var v)) version = v.GetString() ?? version;
         }
-        return new EmojiArt(folder, images, version);
+        return new EmojiArt(folder, images, sources, version);
     }
 
     public static string Locate(string? path)
@@ -91,6 +96,9 @@ public sealed class EmojiArt : IDisposable
 
     public bool Has(string hex) => _images.ContainsKey(hex);
 
+    /// <summary>emoji.json's "category / subcategory" of an emoji, or null when the file does not say.</summary>
+    public string? Source(string hex) => _sources.GetValueOrDefault(hex);
+
     /// <summary>The decoded sprite of an emoji by its unified hex code (cached).</summary>
     public Sprite Sprite(string hex) => _sprites.GetOrAdd(hex, h => new Lazy<Sprite>(() => LoadSprite(h))).Value;
 
@@ -107,10 +115,18 @@ public sealed class EmojiArt : IDisposable
     /// <summary>Checks that every catalog entity and scenery background has an image; lists all that do not.</summary>
     public void Validate(EmojiCatalog catalog, BackgroundCatalog backgrounds)
     {
+        var json = Path.Combine(Folder, "emoji.json");
         var missing = catalog.Entities.Select(e => e.Hex).Concat(backgrounds.Scenes.Select(s => s.Hex)).Where(h => !Has(h)).ToList();
         if (missing.Count > 0)
             throw new InvalidDataException(
-                $"{Path.Combine(Folder, "emoji.json")} lacks {missing.Count} catalog emoji: {string.Join(", ", missing)} (expected {PackageName}@{PackageVersion}).");
+                $"{json} lacks {missing.Count} catalog emoji: {string.Join(", ", missing)} (expected {PackageName}@{PackageVersion}).");
+        // Each entity must come from a part of emoji.json its category allows (no flags, symbols...).
+        var misplaced = catalog.Entities
+            .Where(e => Source(e.Hex) is { } src && !EmojiCatalog.AllowedSources[e.Category].Contains(src))
+            .Select(e => $"{e.NameEn} ({e.Hex}) is {Source(e.Hex)}")
+            .ToList();
+        if (misplaced.Count > 0)
+            throw new InvalidDataException($"{json}: {misplaced.Count} catalog entities come from a part of emoji.json their category does not allow: {string.Join("; ", misplaced)}.");
     }
 
     public void Dispose()

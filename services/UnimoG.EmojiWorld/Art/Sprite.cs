@@ -19,6 +19,8 @@ public sealed class Sprite : IDisposable
     public byte[] Rgba { get; }
     /// <summary>Integer box of pixels with alpha >= <see cref="ExtentAlpha"/>; drawing uses this as the source rectangle.</summary>
     public SKRectI Extent { get; }
+    /// <summary>Pixels with alpha >= 128: how much of the square the drawing really fills (a racket far less than a ball).</summary>
+    public int Area { get; }
     /// <summary>Alpha-weighted mean sRGB colour, used to keep flat backgrounds from matching the subject.</summary>
     public (float R, float G, float B) MeanColour { get; }
     internal SKImage Image { get; }
@@ -29,13 +31,14 @@ public sealed class Sprite : IDisposable
             throw new InvalidDataException($"Emoji {hex}: expected {Size}x{Size} RGBA pixels, got {rgba.Length} bytes.");
         Hex = hex;
         Rgba = rgba;
-        int x0 = Size, y0 = Size, x1 = 0, y1 = 0;
+        int x0 = Size, y0 = Size, x1 = 0, y1 = 0, area = 0;
         double r = 0, g = 0, b = 0, w = 0;
         for (var y = 0; y < Size; y++)
         for (var x = 0; x < Size; x++)
         {
             var i = (y * Size + x) * 4;
             var a = rgba[i + 3];
+            if (a >= 128) area++;
             if (a >= ExtentAlpha)
             {
                 x0 = Math.Min(x0, x); y0 = Math.Min(y0, y); x1 = Math.Max(x1, x + 1); y1 = Math.Max(y1, y + 1);
@@ -45,6 +48,7 @@ public sealed class Sprite : IDisposable
         if (x1 <= x0)
             throw new InvalidDataException($"Emoji {hex}: the image is fully transparent.");
         Extent = new SKRectI(x0, y0, x1, y1);
+        Area = area;
         MeanColour = ((float)(r / w), (float)(g / w), (float)(b / w));
         // Premultiply once, by Skia, for drawing.
         var info = new SKImageInfo(Size, Size, SKColorType.Rgba8888, SKAlphaType.Unpremul);

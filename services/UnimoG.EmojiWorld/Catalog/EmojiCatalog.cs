@@ -11,6 +11,34 @@ public sealed class EmojiCatalog
 {
     public const int MinHeldOutPerCategory = 10;
 
+    /// <summary>
+    /// Where in emoji.json each category may draw from ("Category / subcategory"). Everything else is denied:
+    /// flags, symbols, skin-tone components, drinks and dishware, hands and body parts, faces and hearts.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<Category, string[]> AllowedSources = new Dictionary<Category, string[]>
+    {
+        [Category.Living] =
+        [
+            "People & Body / person", "People & Body / person-role", "People & Body / person-fantasy",
+            "Animals & Nature / animal-mammal", "Animals & Nature / animal-bird", "Animals & Nature / animal-amphibian",
+            "Animals & Nature / animal-reptile", "Animals & Nature / animal-marine", "Smileys & Emotion / face-costume",
+        ],
+        [Category.Wearing] =
+        [
+            "Objects / clothing", "Objects / music", "Activities / event", "Activities / sport",
+        ],
+        [Category.Toy] =
+        [
+            "Activities / game", "Activities / sport", "Activities / event", "Activities / arts & crafts",
+            "Objects / musical-instrument", "Travel & Places / transport-ground",
+        ],
+        [Category.Food] =
+        [
+            "Food & Drink / food-fruit", "Food & Drink / food-vegetable", "Food & Drink / food-prepared",
+            "Food & Drink / food-asian", "Food & Drink / food-sweet",
+        ],
+    };
+
     private static readonly string[] Columns =
         ["hex", "category", "kind", "en", "article", "zh", "zh_cl", "zh_verb", "held_out", "layout"];
 

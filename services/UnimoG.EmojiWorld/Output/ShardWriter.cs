@@ -34,7 +34,7 @@ public static class ShardWriter
         Directory.CreateDirectory(folder);
         Notice.WriteTo(folder);
         var manifestPath = Path.Combine(folder, ManifestName(o.Split));
-        var manifest = LoadOrCreate(manifestPath, o);
+        var manifest = LoadOrCreate(manifestPath, o, composer.ArtVersion);
         long done = 0;
         for (var first = o.Start; first < o.Start + o.Count; first += o.ShardSize)
         {
@@ -103,16 +103,17 @@ public static class ShardWriter
         }
     }
 
-    private static Manifest LoadOrCreate(string path, ComposeOptions o)
+    private static Manifest LoadOrCreate(string path, ComposeOptions o, string art)
     {
-        var fresh = new Manifest(Format, SplitName(o.Split), o.Seed, o.ShardSize, CatalogSha256(), []);
+        var fresh = new Manifest(Format, SplitName(o.Split), o.Seed, o.ShardSize, CatalogSha256(), art, []);
         if (!File.Exists(path)) return fresh;
         var old = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(path), JsonOptions)
             ?? throw new InvalidDataException($"{path}: empty manifest.");
-        if (old.Format != Format || old.Seed != o.Seed || old.ShardSize != o.ShardSize || old.CatalogSha256 != fresh.CatalogSha256)
+        static object Run(Manifest m) => (m.Format, m.Split, m.Seed, m.ShardSize, m.CatalogSha256, m.Art);
+        if (!Run(old).Equals(Run(fresh)))
             throw new InvalidDataException(
-                $"{path} belongs to another run (seed {old.Seed}, shard size {old.ShardSize}, catalog {old.CatalogSha256[..12]}); "
-                + $"this run has seed {o.Seed}, shard size {o.ShardSize}, catalog {fresh.CatalogSha256[..12]}: use another --out folder.");
+                $"{path} belongs to another run (seed {old.Seed}, shard size {old.ShardSize}, catalog {old.CatalogSha256[..12]}, art {old.Art}); "
+                + $"this run has seed {o.Seed}, shard size {o.ShardSize}, catalog {fresh.CatalogSha256[..12]}, art {art}: use another --out folder.");
         return old;
     }
 
@@ -149,6 +150,7 @@ public sealed record Manifest(
     [property: JsonPropertyName("seed")] long Seed,
     [property: JsonPropertyName("shard_size")] int ShardSize,
     [property: JsonPropertyName("catalog_sha256")] string CatalogSha256,
+    [property: JsonPropertyName("art")] string Art,
     [property: JsonPropertyName("shards")] IReadOnlyList<ShardInfo> Shards);
 
 /// <summary>One finished shard: scenes [First, First + Count).</summary>

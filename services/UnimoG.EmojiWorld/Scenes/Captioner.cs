@@ -51,11 +51,11 @@ public static class Captioner
             switch (bg.Kind)
             {
                 case BackgroundKind.Colour:
-                    en.Text($" on a {bg.First!.NameEn} background");
+                    en.Text($" on {Article(bg.First!.NameEn)} {bg.First.NameEn} background");
                     zh.Text($"，背景是{bg.First.NameZh}");
                     break;
                 case BackgroundKind.Gradient:
-                    en.Text($" on a {bg.First!.NameEn} and {bg.Second!.NameEn} background");
+                    en.Text($" on {Article(bg.First!.NameEn)} {bg.First.NameEn} and {bg.Second!.NameEn} background");
                     zh.Text($"，背景是{bg.First.NameZh}到{bg.Second.NameZh}的渐变");
                     break;
                 default:
@@ -66,6 +66,9 @@ public static class Captioner
         }
         return (en.Build(), zh.Build());
     }
+
+    /// <summary>"an" before a vowel letter ("an orange background"), else "a"; colour names have no exceptions.</summary>
+    private static string Article(string word) => "aeiou".Contains(char.ToLowerInvariant(word[0])) ? "an" : "a";
 
     private static int IndexOf(ScenePlan plan, Role role)
     {

@@ -10,8 +10,8 @@ public sealed record Placement(int Index, Box Rect, float? ClipBottom = null);
 /// anchors (head box, eye line, torso box): a hat's bottom edge sinks a set fraction into the top of the
 /// head; glasses sit centred on the eye line; a top hangs from the chin (faces), from the neck of a bust cut
 /// there, or covers the torso (bodies); a scarf wraps the chin; a bag hangs at one side of the torso. Worn items are sized relative to
-/// the head (or torso). A toy or food stands beside the group, on its left or right, at 55-80 % of the
-/// head height and low down (at hand height). The whole group is then scaled to fit the 64x64 canvas with a
+/// the head (or torso). A toy or food stands beside the group, on its left or right, low down (at hand
+/// height), about half to three quarters of the head's size. The whole group is then scaled to fit the 64x64 canvas with a
 /// margin, at a random size and offset. Placements come back in drawing order (back to front).
 /// </summary>
 public static class Layout
@@ -44,7 +44,7 @@ public static class Layout
         {
             var p = plan.Entities[i];
             if (p.Role != Role.Beside) continue;
-            items.Add((i, Beside(subject, group, ToBox(sprite(p.Entity.Hex)), rng), 10));
+            items.Add((i, Beside(subject, group, sprite(p.Entity.Hex), rng), 10));
         }
 
         // Fit everything into the canvas: a single entity fills 60-95 % of it, a group 82-100 % of what fits.
@@ -81,7 +81,8 @@ public static class Layout
             {
                 var w = fit.Width * head.Width;
                 var h = w * ih / iw;
-                var bottom = head.Y0 + fit.Sink * head.Height;
+                // Sunk into the head, but always rising at least a tenth of the head height above it.
+                var bottom = MathF.Min(head.Y0 + fit.Sink * head.Height, head.Y0 - 0.1f * head.Height + h);
                 return (Sized(w, head.CenterX, bottom - h), 3);
             }
             case Kind.Glasses:
@@ -120,13 +121,18 @@ public static class Layout
         }
     }
 
-    /// <summary>A toy or food beside the group, on a random side, at hand height, slightly overlapping it.</summary>
-    internal static Box Beside(Entity subject, Box group, Box item, Prng rng)
+    /// <summary>
+    /// A toy or food beside the group, on a random side, at hand height, slightly overlapping it. Its size
+    /// follows how much it really draws: the diameter of a disc of its area is 50-75 % of the head height
+    /// (so a thin racket gets as large a box as a ball looks), its box never taller or wider than the head.
+    /// </summary>
+    internal static Box Beside(Entity subject, Box group, Sprite item, Prng rng)
     {
         var head = subject.Anchors?.Head ?? group;
-        var size = (float)rng.Uniform(0.55, 0.8) * head.Height;
-        var k = size / MathF.Max(item.Width, item.Height);
-        float w = item.Width * k, h = item.Height * k;
+        var diameter = 2 * MathF.Sqrt(item.Area / MathF.PI);
+        var k = (float)rng.Uniform(0.5, 0.75) * head.Height / diameter;
+        k = MathF.Min(k, head.Height / MathF.Max(item.Extent.Width, item.Extent.Height));
+        float w = item.Extent.Width * k, h = item.Extent.Height * k;
         var overlap = (float)rng.Uniform(0.0, 0.2) * w;
         var right = rng.Chance(0.5);
         var x0 = right ? group.X1 - overlap : group.X0 + overlap - w;
