@@ -16,7 +16,7 @@ internal static class EmojiWorldSheetCommand
         var start = new Option<long>("--start") { Description = "Index of the first scene.", DefaultValueFactory = _ => 0 };
         var columns = new Option<int>("--columns") { Description = "Scenes per row.", DefaultValueFactory = _ => 8 };
         var scale = new Option<int>("--scale") { Description = "Enlargement (pixel repetition).", DefaultValueFactory = _ => 4 };
-        var command = new Command("sheet", "Render sample scenes into one PNG (enlarged, true pixels) and print their captions.")
+        var command = new Command("sheet", "Render sample scenes into one PNG (enlarged, true pixels) and print their captions; NOTICE and licence go beside it.")
         {
             art, split, output, count, seed, start, columns, scale,
         };
@@ -32,7 +32,8 @@ internal static class EmojiWorldSheetCommand
                 .Select(i => composer.Compose(s, parse.GetValue(seed), parse.GetValue(start) + i))
                 .ToList();
             var path = parse.GetValue(output)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            // The sheet is derived from the Noto art: its folder gets the notice and licence (kept if present).
+            Notice.WriteTo(Path.GetDirectoryName(Path.GetFullPath(path))!, keepExisting: true);
             File.WriteAllBytes(path, ContactSheet.RenderPng(scenes.Select(x => x.Rendered.Rgb).ToList(), parse.GetValue(columns), parse.GetValue(scale)));
             for (var i = 0; i < scenes.Count; i++)
                 Console.WriteLine($"{i,3} {scenes[i].Key}  {scenes[i].CaptionEn.Text}  |  {scenes[i].CaptionZh.Text}");

@@ -12,11 +12,16 @@ public static class Notice
     public static string NoticeText => Read("EmojiWorld.NOTICE");
     public static string LicenseText => Read("EmojiWorld.LICENSE-Apache-2.0");
 
-    public static void WriteTo(string folder)
+    /// <summary>Writes NOTICE and LICENSE-Apache-2.0 into <paramref name="folder"/>; with <paramref name="keepExisting"/>, files already there stay.</summary>
+    public static void WriteTo(string folder, bool keepExisting = false)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, NoticeFile), NoticeText);
-        File.WriteAllText(Path.Combine(folder, LicenseFile), LicenseText);
+        foreach (var (name, text) in new[] { (NoticeFile, NoticeText), (LicenseFile, LicenseText) })
+        {
+            var path = Path.Combine(folder, name);
+            if (!keepExisting || !File.Exists(path))
+                File.WriteAllText(path, text);
+        }
     }
 
     private static string Read(string resource)

@@ -8,11 +8,12 @@ public sealed record Placement(int Index, Box Rect, float? ClipBottom = null);
 /// <summary>
 /// The layout rules. Everything is first placed in the subject's own sprite pixels, using its curated
 /// anchors (head box, eye line, torso box): a hat's bottom edge sinks a set fraction into the top of the
-/// head; glasses sit centred on the eye line; a top hangs from the chin (faces), from the neck of a bust cut
-/// there, or covers the torso (bodies); a scarf wraps the chin; a bag hangs at one side of the torso. Worn items are sized relative to
-/// the head (or torso). A toy or food stands beside the group, on its left or right, low down (at hand
-/// height), about half to three quarters of the head's size. The whole group is then scaled to fit the 64x64 canvas with a
-/// margin, at a random size and offset. Placements come back in drawing order (back to front).
+/// head; glasses sit centred on the eye line; a top hangs from the chin (faces), from the neck of a bust
+/// cut there, or covers the torso (bodies); a scarf wraps the chin; a bag hangs at one side of the torso.
+/// Worn items are sized relative to the head (or torso). A toy or food stands beside the group, on its
+/// left or right, low down (at hand height), about half to three quarters of the head's size. The whole
+/// group is then scaled to fit the 64x64 canvas with a margin, at a random size and offset. Placements
+/// come back in drawing order (back to front).
 /// </summary>
 public static class Layout
 {

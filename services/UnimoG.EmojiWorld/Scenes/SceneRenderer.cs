@@ -66,12 +66,12 @@ public static class SceneRenderer
         for (var z = 0; z < placements.Count; z++)
         {
             var index = placements[z].Index;
-            entities[index] = Entity(index, z, drawn[z], visible[z]);
+            entities[index] = Visible(index, z, drawn[z], visible[z]);
         }
         return new RenderedScene(rgb, entities);
     }
 
-    private static RenderedEntity Entity(int index, int z, float[] premul, float[] visible)
+    private static RenderedEntity Visible(int index, int z, float[] premul, float[] visible)
     {
         var layer = new byte[N * N * 4];
         var mask = new bool[N * N];
