@@ -10,5 +10,6 @@ internal static class Commands
         ComponentCommand.Create(),
         ModelsCommand.Create(),
         PrepCommand.Create(),
+        EmojiWorldCommand.Create(),
     ];
 }
