@@ -33,9 +33,11 @@ internal static class TokenizeCommand
             var tokenizer = TextTokenizers.Load(
                 parse.GetRequiredValue(kind) == "clip" ? TokenizerKind.Clip : TokenizerKind.Llama,
                 parse.GetRequiredValue(vocab), llamaLegacy: !parse.GetValue(nonLegacy));
-            using var stdin = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, 1 << 16);
-            using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
-            return Run(tokenizer, stdin, stdout);
+            // JSON lines are UTF-8 whatever the locale says (changing the encoding resets Console.In/Out,
+            // so only when needed: a test's Console.SetIn/SetOut survives).
+            if (Console.InputEncoding.CodePage != Encoding.UTF8.CodePage) Console.InputEncoding = new UTF8Encoding(false);
+            if (Console.OutputEncoding.CodePage != Encoding.UTF8.CodePage) Console.OutputEncoding = new UTF8Encoding(false);
+            return Run(tokenizer, Console.In, Console.Out);
         });
         return command;
     }
@@ -43,7 +45,8 @@ internal static class TokenizeCommand
     /// <summary>Streams <paramref name="input"/> to <paramref name="output"/>; a bad line throws <see cref="UsageException"/> naming it.</summary>
     public static int Run(ITextTokenizer tokenizer, TextReader input, TextWriter output)
     {
-        var line = new StringBuilder();
+        // Output goes out in ~64 KB writes: Console.Out flushes on every write.
+        var pending = new StringBuilder(1 << 16);
         int number = 0;
         try
         {
@@ -51,18 +54,23 @@ internal static class TokenizeCommand
             {
                 number++;
                 var ids = tokenizer.Encode(ParseLine(text, number));
-                line.Clear();
                 for (int i = 0; i < ids.Length; i++)
                 {
-                    if (i > 0) line.Append(' ');
-                    line.Append(ids[i]);
+                    if (i > 0) pending.Append(' ');
+                    pending.Append(ids[i]);
                 }
-                output.WriteLine(line);
+                pending.Append('\n');
+                if (pending.Length >= 1 << 16)
+                {
+                    output.Write(pending);
+                    pending.Clear();
+                }
             }
         }
         finally
         {
-            output.Flush(); // lines before a bad one stay printed
+            output.Write(pending); // lines before a bad one stay printed
+            output.Flush();
         }
         return 0;
     }

@@ -16,33 +16,36 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
 {
     private const char Underline = '\u2581'; // SentencePiece's visible space
 
-    private readonly SentencePieceTokenizer _sp; // vocabulary, special ids, decoding
     private readonly MirroredSentencePiece _encoder; // encoding, with SentencePiece's tie-breaking
+    private readonly SentencePieceTokenizer _mirrored; // its vocabulary: special and byte pieces are not mirrored
+    private readonly Lazy<SentencePieceTokenizer> _decoder; // the model as it is, loaded on first Decode
     private readonly SpecialTokenSplitter _specials;
     private readonly int _underlineId;
     private readonly int _unkPrefixLength;
 
     public bool Legacy { get; }
-    public int BosId => _sp.BeginningOfSentenceId;
-    public int EosId => _sp.EndOfSentenceId;
-    public int UnkId => _sp.UnknownId;
+    public int BosId => _mirrored.BeginningOfSentenceId;
+    public int EosId => _mirrored.EndOfSentenceId;
+    public int UnkId => _mirrored.UnknownId;
     /// <summary>LLaMA's tokenizer.model has no pad piece (pad_id -1); set one for batching (often 0 or <see cref="EosId"/>).</summary>
     public int? PadId { get; init; }
-    public int VocabularySize => _sp.Vocabulary.Count;
+    public int VocabularySize { get; }
 
-    private LlamaSentencePieceTokenizer(SentencePieceTokenizer sp, MirroredSentencePiece encoder, bool legacy)
+    private LlamaSentencePieceTokenizer(byte[] model, bool legacy)
     {
-        _sp = sp;
-        _encoder = encoder;
+        _encoder = new MirroredSentencePiece(model);
+        _mirrored = _encoder.Tokenizer;
+        _decoder = new(() => LlamaTokenizer.Create(new MemoryStream(model), addBeginOfSentence: false, addEndOfSentence: false));
         Legacy = legacy;
+        VocabularySize = _mirrored.Vocabulary.Count;
         _specials = new SpecialTokenSplitter(new Dictionary<string, int>
         {
-            [_sp.UnknownToken] = UnkId,
-            [_sp.BeginningOfSentenceToken] = BosId,
-            [_sp.EndOfSentenceToken] = EosId,
+            [_mirrored.UnknownToken] = UnkId,
+            [_mirrored.BeginningOfSentenceToken] = BosId,
+            [_mirrored.EndOfSentenceToken] = EosId,
         });
-        _underlineId = _sp.Vocabulary.TryGetValue(Underline.ToString(), out int u) ? u : -1;
-        _unkPrefixLength = EncodeNoPrefix(_sp.UnknownToken).Count;
+        _underlineId = _mirrored.Vocabulary.TryGetValue(Underline.ToString(), out int u) ? u : -1; // "▁" mirrors to itself
+        _unkPrefixLength = EncodeNoPrefix(_mirrored.UnknownToken).Count;
     }
 
     public static LlamaSentencePieceTokenizer FromFile(string path, bool legacy = true)
@@ -57,8 +60,7 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
         model.CopyTo(bytes);
         try
         {
-            var sp = LlamaTokenizer.Create(new MemoryStream(bytes.ToArray()), addBeginOfSentence: false, addEndOfSentence: false);
-            return new LlamaSentencePieceTokenizer(sp, new MirroredSentencePiece(bytes.ToArray()), legacy);
+            return new LlamaSentencePieceTokenizer(bytes.ToArray(), legacy);
         }
         catch (Exception e) when (e is not (IOException or InvalidDataException))
         {
@@ -100,7 +102,7 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
     {
         if (piece[0] is not (Underline or ' '))
             return EncodeNoPrefix(piece);
-        var ids = EncodeNoPrefix(_sp.UnknownToken + piece);
+        var ids = EncodeNoPrefix(_mirrored.UnknownToken + piece);
         return ids.Count >= _unkPrefixLength ? ids.Skip(_unkPrefixLength) : ids;
     }
 
@@ -115,6 +117,6 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
         foreach (int id in list)
             if (id < 0 || id >= VocabularySize)
                 throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id outside the vocabulary (0..{VocabularySize - 1}).");
-        return _sp.Decode(skipSpecialTokens ? list.Where(id => !IsSpecial(id)) : list, considerSpecialTokens: !skipSpecialTokens) ?? "";
+        return _decoder.Value.Decode(skipSpecialTokens ? list.Where(id => !IsSpecial(id)) : list, considerSpecialTokens: !skipSpecialTokens) ?? "";
     }
 }

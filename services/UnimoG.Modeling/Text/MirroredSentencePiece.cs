@@ -16,29 +16,37 @@ namespace UnimoG.Modeling.Text;
 internal sealed class MirroredSentencePiece
 {
     private readonly SentencePieceTokenizer _mirrored;
+    private readonly int _firstByteId;
+
+    /// <summary>The mirrored model: its ids, special pieces and byte pieces are the original's.</summary>
+    public SentencePieceTokenizer Tokenizer => _mirrored; // id of "<0x00>": byte-fallback ids are _firstByteId + byte
 
     public MirroredSentencePiece(byte[] model)
     {
         using var stream = new MemoryStream(MirrorModel(model));
         _mirrored = LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false);
+        _firstByteId = _mirrored.Vocabulary.TryGetValue("<0x00>", out int id) ? id : -1000;
     }
 
     /// <summary>Ids of already normalised text (spaces escaped as "▁", dummy prefix added if wanted).</summary>
     public List<int> Encode(string normalized)
     {
-        var tokens = _mirrored.EncodeToTokens(Reverse(normalized), out _, addBeginningOfSentence: false,
-            addEndOfSentence: false, considerPreTokenization: false, considerNormalization: false);
-        // Byte-fallback tokens of one character share its start offset: keep their order, reverse the rest.
-        var ids = new List<int>(tokens.Count);
-        for (int end = tokens.Count; end > 0;)
+        var mirrored = _mirrored.EncodeToIds(Reverse(normalized), addBeginningOfSentence: false, addEndOfSentence: false,
+            considerPreTokenization: false, considerNormalization: false);
+        // Read back to front, except that the byte-fallback ids of one character (its UTF-8 bytes: a lead
+        // byte, then continuation bytes 10xxxxxx) keep their order.
+        var ids = new List<int>(mirrored.Count);
+        for (int end = mirrored.Count; end > 0;)
         {
-            int start = end - 1, at = tokens[start].Offset.Start.Value;
-            while (start > 0 && tokens[start - 1].Offset.Start.Value == at) start--;
-            for (int k = start; k < end; k++) ids.Add(tokens[k].Id);
+            int start = end - 1;
+            while (start > 0 && IsContinuationByte(mirrored[start])) start--;
+            for (int k = start; k < end; k++) ids.Add(mirrored[k]);
             end = start;
         }
         return ids;
     }
+
+    private bool IsContinuationByte(int id) => id >= _firstByteId && id < _firstByteId + 256 && ((id - _firstByteId) & 0xC0) == 0x80;
 
     /// <summary>The string read back to front by code points (surrogate pairs kept whole).</summary>
     public static string Reverse(string text)
