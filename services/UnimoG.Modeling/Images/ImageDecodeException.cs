@@ -11,9 +11,9 @@ public enum ImageDecodeError
     TooLarge,
     /// <summary>Not PNG, JPEG, WebP or GIF (by magic bytes).</summary>
     UnsupportedFormat,
-    /// <summary>The header or the pixel data is invalid.</summary>
+    /// <summary>The header cannot be read (invalid or cut short), or the pixel data is invalid.</summary>
     Corrupt,
-    /// <summary>The file ends before the image does.</summary>
+    /// <summary>The header is fine but the file ends before the pixels do.</summary>
     Truncated,
 }
 

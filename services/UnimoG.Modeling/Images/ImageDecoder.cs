@@ -28,7 +28,7 @@ public static class ImageDecoder
                 default:
                     throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format} image data is corrupt ({result}).");
             }
-            return Orient(new DecodedImage(info.Width, info.Height, rgba, format), codec.EncodedOrigin);
+            return Orient(new DecodedImage(info.Width, info.Height, rgba, format), Origin(codec, format, data));
         }
     }
 
@@ -37,8 +37,11 @@ public static class ImageDecoder
     {
         var (codec, format, info) = Open(data, limits ?? ImageLimits.Default);
         using (codec)
-            return SwapsAxes(codec.EncodedOrigin) ? (format, info.Height, info.Width) : (format, info.Width, info.Height);
+            return SwapsAxes(Origin(codec, format, data)) ? (format, info.Height, info.Width) : (format, info.Width, info.Height);
     }
+
+    private static SKEncodedOrigin Origin(SKCodec codec, ImageFormat format, byte[] data) =>
+        format == ImageFormat.Png ? ExifOrientation.FromPng(data) : codec.EncodedOrigin;
 
     private static (SKCodec Codec, ImageFormat Format, SKImageInfo Info) Open(byte[] data, ImageLimits limits)
     {
@@ -55,8 +58,9 @@ public static class ImageDecoder
         var codec = SKCodec.Create(new SKMemoryStream(data), out var result);
         if (codec is null)
         {
-            var reason = result == SKCodecResult.IncompleteInput ? ImageDecodeError.Truncated : ImageDecodeError.Corrupt;
-            throw new ImageDecodeException(reason, $"The {format} header cannot be read ({result}).");
+            // Skia reports IncompleteInput for any header it cannot parse (bad CRC, bad bit depth, cut short),
+            // so a header failure is "corrupt"; "truncated" is kept for a good header with missing pixels.
+            throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format} header is invalid or incomplete ({result}).");
         }
         var info = codec.Info;
         ImageDecodeException? fault = null;

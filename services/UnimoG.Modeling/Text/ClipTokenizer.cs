@@ -24,8 +24,8 @@ public sealed class ClipTokenizer : ITextTokenizer
 
     public int StartId { get; }
     public int EndId { get; }
-    /// <summary>Padding id for <see cref="EncodeForModel"/>: the end token, as SD 1.x's tokenizer (SD 2 pads with "!", id 0).</summary>
-    public int PadId { get; init; }
+    /// <summary>Padding id for <see cref="EncodeForModel"/>: the end token, as SD 1.x's tokenizer (SD 2 pads with "!", id 0; see <see cref="WithPadId"/>).</summary>
+    public int PadId { get; private set; }
     public int VocabularySize => _idToToken.Length;
 
     private ClipTokenizer(IReadOnlyList<string> vocabulary, IReadOnlyList<string> merges)
@@ -49,6 +49,16 @@ public sealed class ClipTokenizer : ITextTokenizer
             EndOfWordSuffix = "</w>",
             PreTokenizer = ClipPreTokenizer.Instance,
         });
+    }
+
+    /// <summary>The same tokenizer padding with another id (shares the vocabulary).</summary>
+    public ClipTokenizer WithPadId(int padId)
+    {
+        if (padId < 0 || padId >= VocabularySize)
+            throw new ArgumentOutOfRangeException(nameof(padId), padId, $"Pad id must be a token id (0..{VocabularySize - 1}).");
+        var copy = (ClipTokenizer)MemberwiseClone();
+        copy.PadId = padId;
+        return copy;
     }
 
     /// <summary>From openai's <c>bpe_simple_vocab_16e6.txt.gz</c>: 256 byte symbols, the same with &lt;/w&gt;, merges, then the two special tokens.</summary>

@@ -27,8 +27,18 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
     public int BosId => _mirrored.BeginningOfSentenceId;
     public int EosId => _mirrored.EndOfSentenceId;
     public int UnkId => _mirrored.UnknownId;
-    /// <summary>LLaMA's tokenizer.model has no pad piece (pad_id -1); set one for batching (often 0 or <see cref="EosId"/>).</summary>
-    public int? PadId { get; init; }
+    /// <summary>LLaMA's tokenizer.model has no pad piece (pad_id -1); <see cref="WithPadId"/> sets one for batching (often 0 or <see cref="EosId"/>).</summary>
+    public int? PadId { get; private set; }
+
+    /// <summary>The same tokenizer with a pad id (shares the model).</summary>
+    public LlamaSentencePieceTokenizer WithPadId(int? padId)
+    {
+        if (padId is { } p && (p < 0 || p >= VocabularySize))
+            throw new ArgumentOutOfRangeException(nameof(padId), padId, $"Pad id must be a token id (0..{VocabularySize - 1}).");
+        var copy = (LlamaSentencePieceTokenizer)MemberwiseClone();
+        copy.PadId = padId;
+        return copy;
+    }
     public int VocabularySize { get; }
 
     private LlamaSentencePieceTokenizer(byte[] model, bool legacy)

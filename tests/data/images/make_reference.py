@@ -44,3 +44,19 @@ for src_c in [0, 17, 128, 200, 255]:
         table.append({"src": src_c, "dst": dst_c, "out": out[0, :, 0].tolist()})
 with open("alpha_composite.json", "w") as f:
     json.dump(table, f)
+
+# EXIF orientation: a 3x2 image of six colours saved as PNG with an eXIf chunk for each orientation 1..8,
+# and the upright pixels PIL's ImageOps.exif_transpose gives (what transformers' load_image applies).
+from PIL import ImageOps
+six = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]],
+                [[255, 255, 0], [0, 255, 255], [255, 0, 255]]], np.uint8)
+upright = {}
+for o in range(1, 9):
+    exif = Image.Exif()
+    exif[0x0112] = o
+    Image.fromarray(six, "RGB").save(f"orientation_{o}.png", exif=exif.tobytes())
+    with Image.open(f"orientation_{o}.png") as stored:
+        fixed = np.asarray(ImageOps.exif_transpose(stored).convert("RGB"))
+    upright[o] = {"height": fixed.shape[0], "width": fixed.shape[1], "rgb": fixed.reshape(-1).tolist()}
+with open("orientation_upright.json", "w") as f:
+    json.dump(upright, f)
