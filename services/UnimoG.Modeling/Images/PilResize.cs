@@ -36,16 +36,11 @@ public static class PilResize
             var (boundsH, kkH, ksizeH) = Coefficients(width, outWidth, support, kernel);
             var temp = new byte[outWidth * (last - first) * channels];
             for (int y = 0; y < last - first; y++)
-            for (int x = 0; x < outWidth; x++)
             {
-                int xmin = boundsH[2 * x], count = boundsH[2 * x + 1];
-                for (int c = 0; c < channels; c++)
-                {
-                    int ss = 1 << (PrecisionBits - 1);
-                    for (int k = 0; k < count; k++)
-                        ss += src[((y + first) * width + xmin + k) * channels + c] * kkH[x * ksizeH + k];
-                    temp[(y * outWidth + x) * channels + c] = Clip8(ss);
-                }
+                int rowIn = (y + first) * width * channels, rowOut = y * outWidth * channels;
+                for (int x = 0; x < outWidth; x++)
+                    Convolve(src, rowIn + boundsH[2 * x] * channels, channels, boundsH[2 * x + 1],
+                        kkH.AsSpan(x * ksizeH, ksizeH), temp, rowOut + x * channels, channels);
             }
             for (int i = 0; i < outHeight; i++) boundsV[2 * i] -= first;
             current = temp;
@@ -55,19 +50,43 @@ public static class PilResize
             return current;
 
         var dst = new byte[outWidth * outHeight * channels];
+        int stride = curW * channels;
         for (int y = 0; y < outHeight; y++)
         {
-            int ymin = boundsV[2 * y], count = boundsV[2 * y + 1];
+            int start = boundsV[2 * y] * stride, count = boundsV[2 * y + 1];
+            var weights = kkV.AsSpan(y * ksizeV, ksizeV);
             for (int x = 0; x < curW; x++)
-            for (int c = 0; c < channels; c++)
-            {
-                int ss = 1 << (PrecisionBits - 1);
-                for (int k = 0; k < count; k++)
-                    ss += current[((ymin + k) * curW + x) * channels + c] * kkV[y * ksizeV + k];
-                dst[(y * outWidth + x) * channels + c] = Clip8(ss);
-            }
+                Convolve(current, start + x * channels, stride, count, weights, dst, (y * outWidth + x) * channels, channels);
         }
         return dst;
+    }
+
+    // One output pixel: sum over taps k of input[start + k * step + c] * weights[k], rounded from fixed point.
+    private static void Convolve(byte[] input, int start, int step, int count, ReadOnlySpan<int> weights, byte[] output, int at, int channels)
+    {
+        const int Half = 1 << (PrecisionBits - 1);
+        if (channels == 3)
+        {
+            int s0 = Half, s1 = Half, s2 = Half;
+            for (int k = 0, i = start; k < count; k++, i += step)
+            {
+                int w = weights[k];
+                s0 += input[i] * w;
+                s1 += input[i + 1] * w;
+                s2 += input[i + 2] * w;
+            }
+            output[at] = Clip8(s0);
+            output[at + 1] = Clip8(s1);
+            output[at + 2] = Clip8(s2);
+            return;
+        }
+        for (int c = 0; c < channels; c++)
+        {
+            int ss = Half;
+            for (int k = 0, i = start + c; k < count; k++, i += step)
+                ss += input[i] * weights[k];
+            output[at + c] = Clip8(ss);
+        }
     }
 
     private static byte Clip8(int value)
