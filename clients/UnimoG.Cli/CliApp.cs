@@ -19,7 +19,14 @@ public static class CliApp
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
-            return await Build().Parse(args).InvokeAsync(config);
+            var parsed = Build().Parse(args);
+            if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+            {
+                // A wrong or missing option is a usage error like any other: one line, exit code 2.
+                Console.Error.WriteLine($"unimog: {string.Join("; ", parsed.Errors.Select(e => e.Message))} (see --help)");
+                return 2;
+            }
+            return await parsed.InvokeAsync(config);
         }
         catch (Exception e) when (UserError(e) is { } message)
         {

@@ -77,11 +77,7 @@ public class TokenizeCommandTests
     }
 }
 
-/// <summary>Through the real command line, with the console redirected (one test at a time).</summary>
-[CollectionDefinition("console", DisableParallelization = true)]
-public class ConsoleCollection;
-
-[Collection("console")]
+/// <summary>Through the real command line, stdin included (CliRunner's assembly attribute runs tests one at a time).</summary>
 public class TokenizeCommandLineTests
 {
     private static (int Code, string Out, string Err) Invoke(string stdin, params string[] args)
@@ -128,10 +124,11 @@ public class TokenizeCommandLineTests
     }
 
     [Fact]
-    public void A_missing_vocabulary_is_exit_code_2()
+    public void A_missing_vocabulary_or_unknown_kind_is_exit_code_2()
     {
         var (code, _, error) = Invoke("", "tokenize", "--kind", "clip", "--vocab", "/nonexistent/vocab");
         Assert.Equal(2, code);
         Assert.Contains("/nonexistent/vocab", error);
+        Assert.Equal(2, Invoke("", "tokenize", "--kind", "bert", "--vocab", ClipGz).Code);
     }
 }
