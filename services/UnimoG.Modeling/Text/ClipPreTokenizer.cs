@@ -10,7 +10,7 @@ namespace UnimoG.Modeling.Text;
 /// surrogate halves, so it would miss letters and digits outside the BMP (U+1D400...).
 /// Case-insensitivity follows simple case folding, where "ſ" (U+017F) matches "s".
 /// </summary>
-public sealed class ClipPreTokenizer : PreTokenizer
+internal sealed class ClipPreTokenizer : PreTokenizer
 {
     private static readonly string[] Specials = ["<|startoftext|>", "<|endoftext|>"];
     private static readonly string[] Contractions = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"];

@@ -9,7 +9,7 @@ namespace UnimoG.Modeling.Text;
 /// whitespace to spaces, spaces around CJK ideographs, NFC, split on whitespace, Python lower-case, joined
 /// by single spaces. Python semantics throughout (see <see cref="PythonUnicode"/>).
 /// </summary>
-public static class ClipTextCleaner
+internal static class ClipTextCleaner
 {
     public static string Clean(string text)
     {

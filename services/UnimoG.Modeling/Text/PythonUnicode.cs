@@ -9,7 +9,7 @@ namespace UnimoG.Modeling.Text;
 /// the Final_Sigma rule) and <c>str.isspace()</c>. Everything else (simple lower-case mappings, categories of
 /// characters assigned by 14.0, NFC) agrees with .NET 10 on every code point (checked exhaustively).
 /// </summary>
-public static class PythonUnicode
+internal static class PythonUnicode
 {
     // Code points that .NET 10 (Unicode 16.0) assigns but Unicode 14.0 (Python 3.11's unicodedata) does not:
     // Python calls them Cn, which Hugging Face's clean-up drops as control characters. Inclusive pairs, sorted.
