@@ -83,4 +83,18 @@ public class TokenizerCaseTests
             .Select(r => r.Kind).ToHashSet();
         Assert.Equal(["clip_noftfy", "llama", "llama_nonlegacy"], kinds.Order());
     }
+
+    [Fact]
+    public void Concurrent_encoding_gives_the_same_ids()
+    {
+        var rows = TokenizerCase.Read(Resolve(Path.Combine("tests", "data", "tokenizers", "generated.tsv")));
+        var results = new System.Collections.Concurrent.ConcurrentBag<bool>();
+        Parallel.ForEach(rows, new ParallelOptions { MaxDegreeOfParallelism = 4 }, row =>
+        {
+            var got = row.Kind == "clip_noftfy" ? Tokenizers.Clip.Encode(row.Text)
+                : row.Kind == "llama" ? Tokenizers.Llama.Encode(row.Text) : Tokenizers.LlamaNonLegacy.Encode(row.Text);
+            results.Add(got.SequenceEqual(row.Ids));
+        });
+        Assert.Equal(rows.Count, results.Count(ok => ok));
+    }
 }
