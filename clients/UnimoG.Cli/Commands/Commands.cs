@@ -11,5 +11,6 @@ internal static class Commands
         ModelsCommand.Create(),
         PrepCommand.Create(),
         EmojiWorldCommand.Create(),
+        TokenizeCommand.Create(),
     ];
 }
