@@ -1,13 +1,11 @@
-using System.Diagnostics;
 using UnimoG.EmojiWorld;
 using UnimoG.TestSupport;
 
 namespace UnimoG.EmojiWorld.Tests;
 
 /// <summary>
-/// The real Noto art: UNIMOG_EMOJI_ART, else artifacts/emoji in the repository, else installed there by
-/// scripts/fetch-emoji-art.sh (npm; the registry is reachable here and in CI). When that fails the tests
-/// using it are skipped with the reason.
+/// The real Noto art: UNIMOG_EMOJI_ART, else artifacts/emoji in the repository (installed by
+/// scripts/fetch-emoji-art.sh, which .ci/run calls). Without it the tests using it are skipped with the reason.
 /// </summary>
 public sealed class RealArtFixture : IDisposable
 {
@@ -39,21 +37,10 @@ public sealed class RealArtFixture : IDisposable
             var repoArt = Path.Combine(RepoPaths.Root, "artifacts", "emoji");
             try { return (EmojiArt.Locate(repoArt), null); }
             catch (DirectoryNotFoundException) { }
-            var script = Path.Combine(RepoPaths.Root, "scripts", "fetch-emoji-art.sh");
-            var psi = new ProcessStartInfo("bash", [script, repoArt]) { RedirectStandardOutput = true, RedirectStandardError = true };
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
-            {
-                p.Kill(entireProcessTree: true);
-                return (null, "scripts/fetch-emoji-art.sh did not finish within 5 minutes (npm registry unreachable?)");
-            }
-            if (p.ExitCode != 0)
-                return (null, $"scripts/fetch-emoji-art.sh failed (exit {p.ExitCode}): {stderr.Result.Trim()}");
-            return (EmojiArt.Locate(stdout.Result.Trim()), null);
+            // Tests never download: .ci/run installs the art with scripts/fetch-emoji-art.sh before the tests.
+            return (null, $"emoji art not installed in {repoArt}: run scripts/fetch-emoji-art.sh (CI does) or set {EmojiArt.EnvironmentVariable}");
         }
-        catch (Exception e) when (e is IOException or DirectoryNotFoundException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is IOException or DirectoryNotFoundException)
         {
             return (null, $"emoji art unavailable: {e.Message}");
         }
