@@ -144,7 +144,7 @@ public sealed class VaeEncoder : nn.Module<Tensor, Tensor>
         mid_block = new UNetMidBlock2D(ch[^1], c.NormNumGroups, c.ActFn, c.MidBlockAddAttention, device);
         conv_norm_out = Layers.GroupNorm(c.NormNumGroups, ch[^1], 1e-6, device);
         conv_out = Layers.Conv2d(ch[^1], 2 * c.LatentChannels, 3, device, padding: 1);
-        _act = Layers.Activation(c.ActFn);
+        _act = Layers.Activation("silu");   // diffusers' conv_act is SiLU whatever act_fn says
         RegisterComponents();
     }
 
@@ -177,7 +177,7 @@ public sealed class VaeDecoder : nn.Module<Tensor, Tensor>
             new UpDecoderBlock2D(i == 0 ? rev[0] : rev[i - 1], rev[i], c.LayersPerBlock + 1, c.NormNumGroups, c.ActFn, i < rev.Count - 1, device)).ToArray());
         conv_norm_out = Layers.GroupNorm(c.NormNumGroups, rev[^1], 1e-6, device);
         conv_out = Layers.Conv2d(rev[^1], c.OutChannels, 3, device, padding: 1);
-        _act = Layers.Activation(c.ActFn);
+        _act = Layers.Activation("silu");   // diffusers' conv_act is SiLU whatever act_fn says
         RegisterComponents();
     }
 
