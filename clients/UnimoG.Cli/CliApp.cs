@@ -14,7 +14,8 @@ public static class CliApp
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <param name="error">Where the one-line error goes (stderr by default; tests pass a writer).</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter? error = null)
     {
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
@@ -24,7 +25,7 @@ public static class CliApp
         catch (Exception e) when (UserError(e) is { } message)
         {
             // What a user can get wrong (a path, a tensor name, a dtype, a shape) is one line and exit code 2.
-            Console.Error.WriteLine($"unimog: {message}");
+            (error ?? Console.Error).WriteLine($"unimog: {message}");
             return 2;
         }
     }
@@ -37,6 +38,7 @@ public static class CliApp
         KeyNotFoundException k => k.Message.Trim('\''),
         InvalidDataException i => i.Message,
         CheckpointMismatchException c => c.Message.ReplaceLineEndings(" "),
+        UnimoG.Modeling.Configs.ConfigException c => c.Message,
         OperationCanceledException => "cancelled",
         _ => null,
     };

@@ -7,5 +7,8 @@ internal static class Commands
 {
     public static IEnumerable<Command> All() =>
     [
+        ComponentCommand.Create(),
+        ModelsCommand.Create(),
+        BenchCommand.Create(),
     ];
 }

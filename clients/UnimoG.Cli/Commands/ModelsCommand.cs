@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using UnimoG.Modeling.Configs;
+
+namespace UnimoG.Cli;
+
+/// <summary><c>unimog models info NAME|DIR</c>: a configuration's components and parameter counts.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var target = new Argument<string>("NAME|DIR") { Description = $"a named configuration ({string.Join(", ", ModelCatalog.Named.Select(m => m.Name))}) or a model folder" };
+        var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
+        var info = new Command("info", "Show a model's configuration and parameter count (counted without allocating weights).") { target, json };
+        info.SetAction(r =>
+        {
+            Console.Out.Write(Info(r.GetValue(target)!, r.GetValue(json)));
+            return 0;
+        });
+        var models = new Command("models", "Inspect model configurations.");
+        models.Subcommands.Add(info);
+        return models;
+    }
+
+    public static string Info(string nameOrDir, bool asJson)
+    {
+        var model = ModelCatalog.Find(nameOrDir) ?? ModelCatalog.FromFolder(nameOrDir);
+        var components = model.Components();
+        if (components.Count == 0) throw new UsageException($"{nameOrDir}: no component with a known model class");
+        var total = components.Sum(c => c.Parameters);
+        if (asJson)
+        {
+            var node = new JsonObject
+            {
+                ["name"] = model.Name,
+                ["description"] = model.Description,
+                ["parameters"] = total,
+                ["components"] = new JsonArray(components.Select(c => (JsonNode)new JsonObject
+                {
+                    ["name"] = c.Name,
+                    ["class"] = c.ClassName,
+                    ["parameters"] = c.Parameters,
+                    ["weights"] = c.Weights,
+                    ["config"] = JsonNode.Parse(c.ConfigJson),
+                }).ToArray()),
+            };
+            return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
+        }
+        var w = new StringWriter();
+        w.WriteLine($"{model.Name}: {model.Description}");
+        foreach (var c in components)
+        {
+            w.WriteLine();
+            w.WriteLine($"{c.Name} ({c.ClassName}): {c.Parameters:N0} parameters");
+            if (c.Weights is { } weights) w.WriteLine($"weights: {weights}");
+            w.WriteLine(c.ConfigJson);
+        }
+        if (components.Count > 1)
+        {
+            w.WriteLine();
+            w.WriteLine($"total: {total:N0} parameters");
+        }
+        return w.ToString();
+    }
+}
