@@ -57,9 +57,6 @@ internal static class VaeComponents
         using var scope = torch.NewDisposeScope();
         var image = io.Float("image", "B", "C", "H", "W");
         io.Expect("image", image, 1, vae.Config.InChannels, "the VAE's in_channels");
-        var f = vae.DownscaleFactor;
-        if (image.shape[2] % f != 0 || image.shape[3] % f != 0)
-            throw new UsageException($"{io.Path}: tensor 'image' has shape {ComponentInputs.Shape(image.shape)}; H and W must be multiples of {f}");
         using var posterior = vae.Encode(image);
         if (seed is { } s)
             ComponentInputs.Write(outputPath, ("latent_dist_mean", posterior.Mean), ("latent_dist_logvar", posterior.LogVar),
