@@ -14,18 +14,24 @@ public static class CliApp
         return root;
     }
 
-    /// <param name="error">Where the one-line error goes (stderr by default; tests pass a writer).</param>
-    public static async Task<int> RunAsync(string[] args, TextWriter? error = null)
+    public static async Task<int> RunAsync(string[] args)
     {
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
-            return await Build().Parse(args).InvokeAsync(config);
+            var parsed = Build().Parse(args);
+            if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+            {
+                // A wrong or missing option is a usage error like any other: one line, exit code 2.
+                Console.Error.WriteLine($"unimog: {string.Join("; ", parsed.Errors.Select(e => e.Message))} (see --help)");
+                return 2;
+            }
+            return await parsed.InvokeAsync(config);
         }
         catch (Exception e) when (UserError(e) is { } message)
         {
             // What a user can get wrong (a path, a tensor name, a dtype, a shape) is one line and exit code 2.
-            (error ?? Console.Error).WriteLine($"unimog: {message}");
+            Console.Error.WriteLine($"unimog: {message}");
             return 2;
         }
     }

@@ -19,11 +19,10 @@ public sealed class ComponentCommandTests(ITestOutputHelper log) : IDisposable
 
     private static string B(params string[] parts) => Path.Combine([RepoPaths.Root, "tests", "data", "diffusers-b", .. parts]);
 
-    private async Task<(int Code, string Error)> Run(params string[] args)
+    private static Task<(int Code, string Error)> Run(params string[] args)
     {
-        var error = new StringWriter();
-        var code = await CliApp.RunAsync(args, error);
-        return (code, error.ToString());
+        var (code, _, error) = CliRunner.Run(args);
+        return Task.FromResult((code, error));
     }
 
     /// <summary>Writes the named tensors of a reference file as a fresh inputs file.</summary>
@@ -204,27 +203,19 @@ public sealed class ComponentCommandTests(ITestOutputHelper log) : IDisposable
     [Fact]
     public async Task ModelsInfoPrintsParameterCounts()
     {
-        var writer = new StringWriter();
-        var stdout = Console.Out;
-        Console.SetOut(writer);
-        try
+        var text = string.Concat(new[] { "paper", "sd15", B("unet_fp16_sharded_knobs") }.Select(n =>
         {
-            Assert.Equal(0, await CliApp.RunAsync(["models", "info", "paper"]));
-            Assert.Equal(0, await CliApp.RunAsync(["models", "info", "sd15"]));
-            Assert.Equal(0, await CliApp.RunAsync(["models", "info", B("unet_fp16_sharded_knobs")]));
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-        }
-        var text = writer.ToString();
+            var (code, output, error) = CliRunner.Run("models", "info", n);
+            Assert.True(code == 0, error);
+            return output;
+        }));
         Assert.Contains("unet (UNet2DConditionModel): 3,564,945,284 parameters", text);
         Assert.Contains("unet (UNet2DConditionModel): 859,520,964 parameters", text);
         Assert.Contains("vae (AutoencoderKL): 83,653,863 parameters", text);
         Assert.Contains("unet (UNet2DConditionModel): 261,925 parameters", text);   // diffusers' count (report.json)
         Assert.Contains("(F16)", text);
-        var (code, error) = await Run(["models", "info", "nonsense"]);
-        Assert.Equal(2, code);
+        var (c, error) = await Run("models", "info", "nonsense");
+        Assert.Equal(2, c);
         Assert.Contains("paper, sd15", error);
     }
 }

@@ -5,12 +5,22 @@ using UnimoG.Modeling.Configs;
 
 namespace UnimoG.Cli;
 
-/// <summary><c>unimog models info NAME|DIR</c>: a configuration's components and parameter counts.</summary>
+/// <summary>
+/// <c>unimog models info NAME|DIR</c>: a configuration's components and parameter counts. Diffusion models and
+/// folders come from <see cref="ModelCatalog"/>; other families register one text describer line below.
+/// </summary>
 internal static class ModelsCommand
 {
+    private static readonly Func<string, string?>[] Describers =
+    [
+        MllmModelsInfo.TryDescribe,
+    ];
+
+    private static IEnumerable<string> Known => ModelCatalog.Named.Select(m => m.Name).Concat(MllmModelsInfo.Names);
+
     public static Command Create()
     {
-        var target = new Argument<string>("NAME|DIR") { Description = $"a named configuration ({string.Join(", ", ModelCatalog.Named.Select(m => m.Name))}) or a model folder" };
+        var target = new Argument<string>("NAME|DIR") { Description = $"a named configuration ({string.Join(", ", Known)}) or a model folder" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
         var info = new Command("info", "Show a model's configuration and parameter count (counted without allocating weights).") { target, json };
         info.SetAction(r =>
@@ -25,6 +35,10 @@ internal static class ModelsCommand
 
     public static string Info(string nameOrDir, bool asJson)
     {
+        if (ModelCatalog.Find(nameOrDir) is null && !asJson && Describers.Select(d => d(nameOrDir)).FirstOrDefault(t => t is not null) is { } text)
+            return text + Environment.NewLine;
+        if (ModelCatalog.Find(nameOrDir) is null && !Directory.Exists(nameOrDir))
+            throw new UsageException($"unknown model configuration '{nameOrDir}' and no such folder; known: {string.Join(", ", Known)}");
         var model = ModelCatalog.Find(nameOrDir) ?? ModelCatalog.FromFolder(nameOrDir);
         var components = model.Components();
         if (components.Count == 0) throw new UsageException($"{nameOrDir}: no component with a known model class");

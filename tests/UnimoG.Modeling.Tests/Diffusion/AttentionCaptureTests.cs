@@ -43,14 +43,14 @@ public class AttentionCaptureTests
 
         using var capture = unet.CaptureCrossAttention([Layer, "mid_block.attentions.0.transformer_blocks.0.attn2"], keepGradients: false);
         var output = unet.forward(sample, t, states, mask);
-        TensorAssert.Close(output, io.Read("output_sample_masked"), 1e-4, "output with capture on");
+        TensorAssert.Close(io.Read("output_sample_masked"), output, 0, 1e-4, "output with capture on");
 
         var map = capture[Layer];
         Assert.Equal((8, 8), (map.Height, map.Width));
         Assert.Equal([2, 8, 64, 7], map.Probabilities.shape);   // [B, heads, h*w, L]
         Assert.Equal([2, 8, 16, 7], capture["mid_block.attentions.0.transformer_blocks.0.attn2"].Probabilities.shape);
         Assert.Equal((4, 4), (capture["mid_block.attentions.0.transformer_blocks.0.attn2"].Height, capture["mid_block.attentions.0.transformer_blocks.0.attn2"].Width));
-        TensorAssert.Close(map.Probabilities.sum(-1), torch.ones(2, 8, 64), 1e-5, "rows sum to 1");
+        TensorAssert.Close(torch.ones(2, 8, 64), map.Probabilities.sum(-1), 0, 1e-5, "rows sum to 1");
         // Masked keys (row 0: tokens 5, 6; row 1: tokens 3..6) get no attention.
         Assert.Equal(0f, map.Probabilities[0, .., .., 5..].abs().max().item<float>());
         Assert.Equal(0f, map.Probabilities[1, .., .., 3..].abs().max().item<float>());
@@ -69,11 +69,11 @@ public class AttentionCaptureTests
         var k = torch.matmul(states, block.attn2.to_k.weight!.t()).view(2, 7, 8, 4).transpose(1, 2);     // [B, 8, 7, 4]
         var bias = ((1 - mask) * -10000.0).view(2, 1, 1, 7);
         var expected = (torch.matmul(q, k.transpose(-1, -2)) / Math.Sqrt(4) + bias).softmax(-1);
-        TensorAssert.Close(map.Probabilities, expected, 1e-6, "captured vs recomputed probabilities");
+        TensorAssert.Close(expected, map.Probabilities, 0, 1e-6, "captured vs recomputed probabilities");
 
         // Each forward replaces the maps; disposing detaches the capture (later forwards record nothing).
         unet.forward(sample, t, states);
-        Assert.True(TensorAssert.MaxAbs(capture[Layer].Probabilities, expected) > 1e-3, "the unmasked forward's maps replaced the masked ones");
+        Assert.True(TensorDiff.MaxAbs(capture[Layer].Probabilities, expected) > 1e-3, "the unmasked forward's maps replaced the masked ones");
         capture.Dispose();
         Assert.Empty(capture.Maps);
         using var again = unet.CaptureCrossAttention([Layer]);   // free again: a new capture may attach
@@ -92,7 +92,7 @@ public class AttentionCaptureTests
         using var capture = unet.CaptureCrossAttention(n => n.StartsWith("up_blocks.1.", StringComparison.Ordinal));
         Assert.Equal(2, capture.Layers.Count);
         var output = unet.forward(args.Item1, args.Item2, args.Item3);
-        TensorAssert.Close(output.detach(), plain, 1e-5, "explicit attention path vs fused");
+        TensorAssert.Close(plain, output.detach(), 0, 1e-5, "explicit attention path vs fused");
 
         // An attention-mask style loss on the maps reaches the layer's query weights.
         var map = capture["up_blocks.1.attentions.1.transformer_blocks.0.attn2"].Probabilities;

@@ -5,16 +5,16 @@ using UnimoG.Modeling.Diffusion;
 namespace UnimoG.Cli;
 
 /// <summary><c>unimog component vae-encode</c> (image -> latent_dist_mean, latent_dist_logvar) and <c>vae-decode</c> (latent -> decoded).</summary>
-internal static class VaeComponents
+internal static class ComponentVae
 {
     private const string ModelHelp = "diffusers vae folder (with config.json) or pipeline folder (with vae/)";
 
     public static Command Encode()
     {
-        var model = ComponentCommand.Model(ModelHelp);
-        var inputs = ComponentCommand.Inputs();
-        var output = ComponentCommand.Output();
-        var variant = ComponentCommand.Variant();
+        var model = ComponentOptions.Model(ModelHelp);
+        var inputs = ComponentOptions.Inputs();
+        var output = ComponentOptions.Output();
+        var variant = ComponentOptions.Variant();
         var seed = new Option<long?>("--seed") { Description = "also write latent_sample = mean + std * noise, the noise from a torch.Generator with this seed" };
         var command = new Command("vae-encode",
             "AutoencoderKL encode. Input: image [B, C, H, W] in [-1, 1]. Outputs: latent_dist_mean, latent_dist_logvar " +
@@ -32,10 +32,10 @@ internal static class VaeComponents
 
     public static Command Decode()
     {
-        var model = ComponentCommand.Model(ModelHelp);
-        var inputs = ComponentCommand.Inputs();
-        var output = ComponentCommand.Output();
-        var variant = ComponentCommand.Variant();
+        var model = ComponentOptions.Model(ModelHelp);
+        var inputs = ComponentOptions.Inputs();
+        var output = ComponentOptions.Output();
+        var variant = ComponentOptions.Variant();
         var command = new Command("vae-decode",
             "AutoencoderKL decode. Input: latent [B, latent_channels, h, w] (unscaled: divide by scaling_factor first). Output: decoded [B, out_channels, h*f, w*f].")
         {

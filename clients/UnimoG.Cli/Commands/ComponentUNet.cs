@@ -6,14 +6,14 @@ using static TorchSharp.torch;
 namespace UnimoG.Cli;
 
 /// <summary><c>unimog component unet</c>: sample, timestep, encoder_hidden_states [, encoder_attention_mask, timestep_cond] -> output_sample.</summary>
-internal static class UNetComponent
+internal static class ComponentUNet
 {
     public static Command Create()
     {
-        var model = ComponentCommand.Model("diffusers unet folder (with config.json) or pipeline folder (with unet/)");
-        var inputs = ComponentCommand.Inputs();
-        var output = ComponentCommand.Output();
-        var variant = ComponentCommand.Variant();
+        var model = ComponentOptions.Model("diffusers unet folder (with config.json) or pipeline folder (with unet/)");
+        var inputs = ComponentOptions.Inputs();
+        var output = ComponentOptions.Output();
+        var variant = ComponentOptions.Variant();
         var command = new Command("unet",
             "UNet2DConditionModel forward. Inputs: sample [B, C, H, W], timestep (scalar, [1] or [B]; integer or float), " +
             "encoder_hidden_states [B, L, D], optional encoder_attention_mask [B, L] (1 keep, 0 masked), optional timestep_cond [B, T]. " +

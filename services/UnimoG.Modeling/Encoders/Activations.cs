@@ -1,0 +1,23 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace UnimoG.Modeling.Encoders;
+
+/// <summary>transformers' <c>ACT2FN</c> names that the encoders use; anything else fails naming the key.</summary>
+public static class Activations
+{
+    public static readonly string[] Supported = ["gelu", "quick_gelu", "silu", "swish", "gelu_new", "gelu_pytorch_tanh", "relu"];
+
+    public static Func<Tensor, Tensor> Get(string name, JsonConfig? config = null, string key = "hidden_act") => name switch
+    {
+        "gelu" => x => nn.functional.gelu(x),
+        // CLIP's x * sigmoid(1.702 x)
+        "quick_gelu" => x => x * torch.sigmoid(x * 1.702),
+        "silu" or "swish" => x => nn.functional.silu(x),
+        // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+        "gelu_new" or "gelu_pytorch_tanh" => x => 0.5 * x * (1.0 + torch.tanh(Math.Sqrt(2.0 / Math.PI) * (x + 0.044715 * torch.pow(x, 3.0)))),
+        "relu" => x => nn.functional.relu(x),
+        _ => throw (config?.Unsupported(key, $"is \"{name}\"; supported: {string.Join(", ", Supported)}")
+                    ?? new InvalidDataException($"unsupported activation \"{name}\"; supported: {string.Join(", ", Supported)}")),
+    };
+}
