@@ -61,7 +61,10 @@ internal static class BenchUNet
             var sum = eps.sum().item<float>();   // forces the result (and catches NaN)
             var ms = sw.Elapsed.TotalMilliseconds;
             var (rss, peak) = BenchCommand.Memory();
-            log.WriteLine($"step {i + 1}{(i < warmup ? " (warm-up)" : "")}: {ms:F0} ms, RSS {Gb(rss)}, peak {Gb(peak)}{(float.IsFinite(sum) ? "" : ", NOT FINITE")}");
+            scope.Dispose();
+            // Live tensors stay at the weights + inputs when nothing leaks; RSS may still drift with the allocator.
+            var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            log.WriteLine($"step {i + 1}{(i < warmup ? " (warm-up)" : "")}: {ms:F0} ms, RSS {Gb(rss)}, peak {Gb(peak)}, live tensors {live}{(float.IsFinite(sum) ? "" : ", NOT FINITE")}");
             if (i >= warmup) times.Add(ms);
         }
         times.Sort();

@@ -113,6 +113,13 @@ public sealed class UNet2DConditionModel : nn.Module
     public Tensor forward(Tensor sample, Tensor timestep, Conditioning condition, Action<string, Tensor>? trace = null) =>
         forward(sample, timestep, condition.HiddenStates, condition.AttentionMask, null, trace);
 
+    /// <summary>The forward at one integer timestep for the whole batch.</summary>
+    public Tensor forward(Tensor sample, long timestep, Tensor encoderHiddenStates, Tensor? encoderAttentionMask = null)
+    {
+        using var t = torch.tensor(timestep, device: sample.device);
+        return forward(sample, t, encoderHiddenStates, encoderAttentionMask);
+    }
+
     /// <param name="sample">[B, in_channels, H, W] noisy latents.</param>
     /// <param name="timestep">[B], [1] or a scalar tensor, integer or float; broadcast to the batch.</param>
     /// <param name="encoderHiddenStates">[B, L, cross_attention_dim].</param>
