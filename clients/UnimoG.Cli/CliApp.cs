@@ -44,6 +44,7 @@ public static class CliApp
         KeyNotFoundException k => k.Message.Trim('\''),
         InvalidDataException i => i.Message,
         CheckpointMismatchException c => c.Message.ReplaceLineEndings(" "),
+        UnimoG.Modeling.Configs.ConfigException c => c.Message,
         OperationCanceledException => "cancelled",
         _ => null,
     };

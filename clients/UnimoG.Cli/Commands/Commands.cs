@@ -12,5 +12,6 @@ internal static class Commands
         PrepCommand.Create(),
         EmojiWorldCommand.Create(),
         TokenizeCommand.Create(),
+        BenchCommand.Create(),
     ];
 }

@@ -8,6 +8,9 @@ internal static class ComponentCommand
 {
     public static Command Create() => new("component", "Run one model component on tensors from a safetensors file (interop checks).")
     {
+        ComponentUNet.Create(),
+        ComponentVae.Encode(),
+        ComponentVae.Decode(),
         ComponentDdimStep.Create(),
         ComponentClipText.Create(),
         ComponentClipVision.Create(),

@@ -1,10 +1,13 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using UnimoG.Modeling.Configs;
 
 namespace UnimoG.Cli;
 
 /// <summary>
-/// <c>unimog models info NAME</c>. Minimal until the U-Net side's version lands: each family registers one describer
-/// line below.
+/// <c>unimog models info NAME|DIR</c>: a configuration's components and parameter counts. Diffusion models and
+/// folders come from <see cref="ModelCatalog"/>; other families register one text describer line below.
 /// </summary>
 internal static class ModelsCommand
 {
@@ -13,22 +16,65 @@ internal static class ModelsCommand
         MllmModelsInfo.TryDescribe,
     ];
 
-    private static IEnumerable<string> Known => MllmModelsInfo.Names;
+    private static IEnumerable<string> Known => ModelCatalog.Named.Select(m => m.Name).Concat(MllmModelsInfo.Names);
 
     public static Command Create()
     {
-        var name = new Argument<string>("name") { Description = $"configuration name ({string.Join(", ", Known)})" };
-        var info = new Command("info", "Describe a named model configuration and its parameter count.") { name };
-        info.SetAction(parse =>
+        var target = new Argument<string>("NAME|DIR") { Description = $"a named configuration ({string.Join(", ", Known)}) or a model folder" };
+        var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
+        var info = new Command("info", "Show a model's configuration and parameter count (counted without allocating weights).") { target, json };
+        info.SetAction(r =>
         {
-            var n = parse.GetValue(name)!;
-            var text = Describers.Select(d => d(n)).FirstOrDefault(t => t is not null)
-                       ?? throw new UsageException($"unknown model configuration '{n}'; known: {string.Join(", ", Known)}");
-            Console.WriteLine(text);
+            Console.Out.Write(Info(r.GetValue(target)!, r.GetValue(json)));
             return 0;
         });
-        var models = new Command("models", "Named model configurations.");
+        var models = new Command("models", "Inspect model configurations.");
         models.Subcommands.Add(info);
         return models;
+    }
+
+    public static string Info(string nameOrDir, bool asJson)
+    {
+        if (ModelCatalog.Find(nameOrDir) is null && !asJson && Describers.Select(d => d(nameOrDir)).FirstOrDefault(t => t is not null) is { } text)
+            return text + Environment.NewLine;
+        if (ModelCatalog.Find(nameOrDir) is null && !Directory.Exists(nameOrDir))
+            throw new UsageException($"unknown model configuration '{nameOrDir}' and no such folder; known: {string.Join(", ", Known)}");
+        var model = ModelCatalog.Find(nameOrDir) ?? ModelCatalog.FromFolder(nameOrDir);
+        var components = model.Components();
+        if (components.Count == 0) throw new UsageException($"{nameOrDir}: no component with a known model class");
+        var total = components.Sum(c => c.Parameters);
+        if (asJson)
+        {
+            var node = new JsonObject
+            {
+                ["name"] = model.Name,
+                ["description"] = model.Description,
+                ["parameters"] = total,
+                ["components"] = new JsonArray(components.Select(c => (JsonNode)new JsonObject
+                {
+                    ["name"] = c.Name,
+                    ["class"] = c.ClassName,
+                    ["parameters"] = c.Parameters,
+                    ["weights"] = c.Weights,
+                    ["config"] = JsonNode.Parse(c.ConfigJson),
+                }).ToArray()),
+            };
+            return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
+        }
+        var w = new StringWriter();
+        w.WriteLine($"{model.Name}: {model.Description}");
+        foreach (var c in components)
+        {
+            w.WriteLine();
+            w.WriteLine($"{c.Name} ({c.ClassName}): {c.Parameters:N0} parameters");
+            if (c.Weights is { } weights) w.WriteLine($"weights: {weights}");
+            w.WriteLine(c.ConfigJson);
+        }
+        if (components.Count > 1)
+        {
+            w.WriteLine();
+            w.WriteLine($"total: {total:N0} parameters");
+        }
+        return w.ToString();
     }
 }

@@ -57,7 +57,7 @@ public sealed class TensorSource
     /// The weights of one component folder in the diffusers (<c>diffusion_pytorch_model</c>) or
     /// transformers (<c>model</c>) layout: a single file or a sharded index, optionally a variant
     /// such as <c>fp16</c> (<c>diffusion_pytorch_model.fp16.safetensors</c>). Without a variant the
-    /// plain file is preferred and a lone variant file is used when it is all there is.
+    /// plain file is preferred and a lone variant file (or lone sharded index) is used when it is all there is.
     /// </summary>
     public static TensorSource ForComponent(string folder, string? variant = null)
     {
@@ -86,6 +86,9 @@ public sealed class TensorSource
         {
             var lone = Directory.GetFiles(folder, "*.safetensors").Where(f => !Path.GetFileName(f).StartsWith('.')).ToList();
             if (lone.Count == 1) return FromFile(lone[0]);
+            // A lone sharded variant (e.g. diffusion_pytorch_model.safetensors.index.fp16.json) is all there is.
+            var indexes = Directory.GetFiles(folder, "*.safetensors.index*.json").ToList();
+            if (indexes.Count == 1) return FromIndex(indexes[0]);
         }
         var bins = Directory.GetFiles(folder, "*.bin").Select(Path.GetFileName).ToList();
         var hint = bins.Count > 0 ? $" Found only PyTorch pickles ({string.Join(", ", bins)}): convert them to safetensors." : "";

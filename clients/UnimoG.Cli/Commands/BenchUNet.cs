@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Diagnostics;
+using TorchSharp;
+using UnimoG.Modeling.Configs;
+using UnimoG.Modeling.Diffusion;
+using static TorchSharp.torch;
+
+namespace UnimoG.Cli;
+
+/// <summary>
+/// <c>unimog bench unet</c>: U-Net denoising-step latency and peak memory with random (initialised) weights,
+/// in inference mode, one dispose scope per step.
+/// </summary>
+internal static class BenchUNet
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "named configuration (sd15, paper) or a folder with a unet config", DefaultValueFactory = _ => "sd15" };
+        var batch = new Option<int>("--batch") { Description = "batch size (2 = one image with classifier-free guidance)", DefaultValueFactory = _ => 2 };
+        var steps = new Option<int>("--steps") { Description = "measured steps", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { Description = "unmeasured steps first", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int?>("--threads") { Description = "torch intra-op threads (default: torch's choice)" };
+        var size = new Option<int?>("--size") { Description = "latent height and width (default: the config's sample_size)" };
+        var tokens = new Option<int>("--tokens") { Description = "condition length L", DefaultValueFactory = _ => 77 };
+        var command = new Command("unet", "Benchmark one U-Net forward (a denoising step).") { config, batch, steps, warmup, threads, size, tokens };
+        command.SetAction(r =>
+        {
+            Run(r.GetValue(config)!, r.GetValue(batch), r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads), r.GetValue(size), r.GetValue(tokens), Console.Out);
+            return 0;
+        });
+        return command;
+    }
+
+    public static void Run(string configName, int batch, int steps, int warmup, int? threads, int? size, int tokens, TextWriter log)
+    {
+        if (batch < 1 || steps < 1 || warmup < 0 || tokens < 1 || threads is < 1 || size is < 1)
+            throw new UsageException("--batch, --steps, --tokens, --threads and --size must be positive, --warmup 0 or more");
+        var config = Resolve(configName);
+        if (threads is { } n) torch.set_num_threads(n);
+        var latent = size ?? config.SampleSize?.At(0) ?? 64;
+        var width = config.CrossAttentionDim.At(0);
+        log.WriteLine($"unet {configName}: {UNet2DConditionModel.CountParameters(config):N0} parameters, batch {batch}, latent {config.InChannels}x{latent}x{latent}, condition {tokens}x{width}, float32, {torch.get_num_threads()} threads");
+        log.WriteLine($"load average before: {BenchCommand.Load()} ({Environment.ProcessorCount} cores)");
+
+        var sw = Stopwatch.StartNew();
+        using var unet = new UNet2DConditionModel(config);   // PyTorch's default init; GroupNorm/LayerNorm ones and zeros
+        unet.eval();
+        log.WriteLine($"built in {sw.Elapsed.TotalSeconds:F1} s, RSS {Gb(BenchCommand.Memory().Rss)}");
+
+        var gen = new Generator(0);
+        using var sample = torch.randn([batch, config.InChannels, latent, latent], generator: gen);
+        using var states = torch.randn([batch, tokens, width], generator: gen);
+        var times = new List<double>();
+        using var _ = torch.inference_mode();
+        for (var i = 0; i < warmup + steps; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var t = torch.tensor(999L - 20 * i);
+            sw.Restart();
+            var eps = unet.forward(sample, t, states);
+            var sum = eps.sum().item<float>();   // forces the result (and catches NaN)
+            var ms = sw.Elapsed.TotalMilliseconds;
+            var (rss, peak) = BenchCommand.Memory();
+            scope.Dispose();
+            // Live tensors stay at the weights + inputs when nothing leaks; RSS may still drift with the allocator.
+            var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            log.WriteLine($"step {i + 1}{(i < warmup ? " (warm-up)" : "")}: {ms:F0} ms, RSS {Gb(rss)}, peak {Gb(peak)}, live tensors {live}{(float.IsFinite(sum) ? "" : ", NOT FINITE")}");
+            if (i >= warmup) times.Add(ms);
+        }
+        times.Sort();
+        var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+        log.WriteLine($"median step {median:F0} ms (min {times[0]:F0}, max {times[^1]:F0}) over {steps} steps; peak RSS {Gb(BenchCommand.Memory().Peak)}; load average after: {BenchCommand.Load()}");
+    }
+
+    private static UNet2DConditionConfig Resolve(string name)
+    {
+        if (ModelCatalog.Find(name) is { } named)
+        {
+            var unet = named.Components().FirstOrDefault(c => c.ClassName == UNet2DConditionConfig.ClassName)
+                ?? throw new UsageException($"configuration '{name}' has no U-Net to benchmark");
+            return UNet2DConditionConfig.FromJson(unet.ConfigJson, $"{name} unet config");
+        }
+        var dir = Pretrained.ComponentFolder(name, "unet");
+        return UNet2DConditionConfig.FromFile(Path.Combine(dir, "config.json"));
+    }
+
+    private static string Gb(long bytes) => $"{bytes / 1e9:F2} GB";
+}

@@ -1,0 +1,52 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace UnimoG.Modeling.Diffusion;
+
+/// <summary>
+/// The torch layers the diffusion models are built from, created on one device (the real device, or
+/// <c>meta</c> to count parameters without allocating them). GroupNorm and LayerNorm get PyTorch's
+/// initial values explicitly: TorchSharp 0.107 leaves GroupNorm's weight and bias uninitialised.
+/// </summary>
+internal static class Layers
+{
+    public static Conv2d Conv2d(long cin, long cout, long kernel, Device? device, long stride = 1, long padding = 0) =>
+        nn.Conv2d(cin, cout, kernel, stride: stride, padding: padding, device: device);
+
+    public static Linear Linear(long cin, long cout, Device? device, bool bias = true) =>
+        nn.Linear(cin, cout, hasBias: bias, device: device);
+
+    public static GroupNorm GroupNorm(long groups, long channels, double eps, Device? device)
+    {
+        var norm = nn.GroupNorm(groups, channels, eps, affine: true, device: device);
+        using var _ = torch.no_grad();
+        norm.weight!.fill_(1.0);
+        norm.bias!.zero_();
+        return norm;
+    }
+
+    public static LayerNorm LayerNorm(long dim, double eps, Device? device)
+    {
+        var norm = nn.LayerNorm(dim, eps, elementwise_affine: true, device: device);
+        using var _ = torch.no_grad();
+        norm.weight!.fill_(1.0);
+        norm.bias!.zero_();
+        return norm;
+    }
+
+    /// <summary>diffusers' <c>get_activation</c>: the names a config may use for <c>act_fn</c>.</summary>
+    public static readonly IReadOnlyList<string> ActivationNames = ["silu", "swish", "mish", "gelu", "relu"];
+
+    public static Func<Tensor, Tensor> Activation(string name) => name switch
+    {
+        "silu" or "swish" => x => nn.functional.silu(x),
+        "mish" => x => nn.functional.mish(x),
+        "gelu" => x => nn.functional.gelu(x),
+        "relu" => x => nn.functional.relu(x),
+        _ => throw new ArgumentException($"unsupported activation '{name}' (supported: {string.Join(", ", ActivationNames)})"),
+    };
+
+    /// <summary>Counts parameters (not buffers) of a module.</summary>
+    public static long ParameterCount(nn.Module module) => module.parameters().Sum(p => p.numel());
+}

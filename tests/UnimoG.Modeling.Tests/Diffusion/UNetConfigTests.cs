@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using UnimoG.Modeling.Configs;
+using UnimoG.Modeling.Diffusion;
+using UnimoG.TestSupport;
+
+namespace UnimoG.Modeling.Tests.Diffusion;
+
+public class UNetConfigTests
+{
+    private static readonly string FixtureConfig = RepoPaths.Fixtures("diffusers-a", "unet", "config.json");
+
+    private static JsonObject Fixture() => JsonNode.Parse(File.ReadAllText(FixtureConfig))!.AsObject();
+
+    private static ConfigException Reject(string key, JsonNode? value)
+    {
+        var json = Fixture();
+        json[key] = value;
+        return Assert.Throws<ConfigException>(() => UNet2DConditionConfig.FromJson(json.ToJsonString(), "test/unet/config.json"));
+    }
+
+    [Fact]
+    public void EveryDiffusers031KeyIsKnownAndParsed()
+    {
+        var config = UNet2DConditionConfig.FromFile(FixtureConfig);
+        Assert.Empty(config.IgnoredKeys);
+        var keys = Fixture().Select(p => p.Key).Where(k => !k.StartsWith('_')).ToHashSet();
+        Assert.Equal(keys.OrderBy(k => k), UNet2DConditionConfig.Keys.OrderBy(k => k));   // the fixture's config.json lists all 48
+        Assert.Equal([32, 64], config.BlockOutChannels);
+        Assert.Equal(8, config.Heads(0));   // attention_head_dim 8 with num_attention_heads null: 8 heads
+        Assert.Equal(4, config.Down(0).HeadDim);
+    }
+
+    [Fact]
+    public void UnknownKeysAreIgnoredAndReported()
+    {
+        var json = Fixture();
+        json["decay"] = 0.9999;   // EMA settings that training scripts leave in configs
+        var config = UNet2DConditionConfig.FromJson(json.ToJsonString(), "test");
+        Assert.Equal(["decay"], config.IgnoredKeys);
+    }
+
+    [Theory]
+    [InlineData("attention_type", "\"gated\"")]
+    [InlineData("class_embed_type", "\"timestep\"")]
+    [InlineData("num_class_embeds", "10")]
+    [InlineData("addition_embed_type", "\"text_time\"")]
+    [InlineData("encoder_hid_dim", "64")]
+    [InlineData("encoder_hid_dim_type", "\"text_proj\"")]
+    [InlineData("dual_cross_attention", "true")]
+    [InlineData("time_embedding_type", "\"fourier\"")]
+    [InlineData("resnet_time_scale_shift", "\"spatial\"")]
+    [InlineData("norm_num_groups", "null")]
+    [InlineData("norm_num_groups", "7")]
+    [InlineData("act_fn", "\"tanh\"")]
+    [InlineData("mid_block_type", "\"UNetMidBlock2DSimpleCrossAttn\"")]
+    [InlineData("down_block_types", "[\"SimpleCrossAttnDownBlock2D\", \"DownBlock2D\"]")]
+    [InlineData("up_block_types", "[\"UpBlock2D\", \"AttnUpBlock2D\"]")]
+    [InlineData("layers_per_block", "[1, 2, 3]")]
+    [InlineData("attention_head_dim", "[8]")]
+    [InlineData("num_attention_heads", "64")]
+    [InlineData("transformer_layers_per_block", "[[1], [1]]")]
+    [InlineData("conv_in_kernel", "4")]
+    [InlineData("block_out_channels", "\"wide\"")]
+    [InlineData("use_linear_projection", "\"yes\"")]
+    public void UnsupportedOrMalformedValuesFailNamingTheirKey(string key, string value)
+    {
+        var e = Reject(key, JsonNode.Parse(value));
+        Assert.Equal(key, e.Key);
+        Assert.Contains($"'{key}'", e.Message);
+        Assert.Contains("test/unet/config.json", e.Message);
+    }
+
+    [Fact]
+    public void WrongClassNameIsNamed()
+    {
+        var e = Assert.Throws<ConfigException>(() => UNet2DConditionConfig.FromFile(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")));
+        Assert.Equal("_class_name", e.Key);
+    }
+
+    [Fact]
+    public void NumAttentionHeadsSetsTheHeadCountWhenGiven()
+    {
+        var json = Fixture();
+        json["num_attention_heads"] = new JsonArray(2, 4);
+        var config = UNet2DConditionConfig.FromJson(json.ToJsonString(), "test");
+        using var unet = new UNet2DConditionModel(config);
+        var down = (CrossAttnDownBlock2D)unet.down_blocks[0];
+        Assert.Equal(2, down.attentions[0].transformer_blocks[0].attn2.Heads);
+        Assert.Equal(16, down.attentions[0].transformer_blocks[0].attn2.HeadDim);
+        Assert.Equal(4, unet.mid_block!.attentions![0].transformer_blocks[0].attn2.Heads);   // the mid block uses the last level's
+    }
+
+    [Fact]
+    public void ToJsonRoundTripsEveryValue()
+    {
+        foreach (var path in Directory.GetFiles(DiffusersBFixtureTests.Dir, "config.json", SearchOption.AllDirectories)
+                     .Where(p => Path.GetFileName(Path.GetDirectoryName(p)) == "unet").Append(FixtureConfig))
+        {
+            var config = UNet2DConditionConfig.FromFile(path);
+            var again = UNet2DConditionConfig.FromJson(config.ToJson(), "round trip");
+            Assert.Equal(config.ToJson(), again.ToJson());
+            var original = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            var written = JsonNode.Parse(config.ToJson())!.AsObject();
+            foreach (var (key, value) in original.Where(p => !p.Key.StartsWith('_')))
+                Assert.True(JsonNode.DeepEquals(Normalize(value), Normalize(written[key])), $"{path}: {key} {value?.ToJsonString()} -> {written[key]?.ToJsonString()}");
+        }
+    }
+
+    // 1 and 1.0 are the same config value.
+    private static JsonNode? Normalize(JsonNode? n) => n is JsonValue v && v.TryGetValue<double>(out var d) ? JsonValue.Create(d) : n is JsonArray a ? new JsonArray(a.Select(Normalize).ToArray()) : n?.DeepClone();
+
+    [Fact]
+    public void VaeUnsupportedValuesFailNamingTheirKey()
+    {
+        var json = JsonNode.Parse(File.ReadAllText(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")))!.AsObject();
+        json["down_block_types"] = new JsonArray("AttnDownEncoderBlock2D", "DownEncoderBlock2D");
+        var e = Assert.Throws<ConfigException>(() => AutoencoderKLConfig.FromJson(json.ToJsonString(), "vae/config.json"));
+        Assert.Equal("down_block_types", e.Key);
+        json = JsonNode.Parse(File.ReadAllText(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")))!.AsObject();
+        json["latent_channels"] = "four";
+        Assert.Equal("latent_channels", Assert.Throws<ConfigException>(() => AutoencoderKLConfig.FromJson(json.ToJsonString(), "vae/config.json")).Key);
+        Assert.Empty(AutoencoderKLConfig.FromFile(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")).IgnoredKeys);
+    }
+}
