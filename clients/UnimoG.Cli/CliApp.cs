@@ -45,6 +45,7 @@ public static class CliApp
         InvalidDataException i => i.Message,
         CheckpointMismatchException c => c.Message.ReplaceLineEndings(" "),
         UnimoG.Modeling.Configs.ConfigException c => c.Message,
+        UnimoG.Client.UnimoGException u => $"{u.Status}: {u.Detail}",
         OperationCanceledException => "cancelled",
         _ => null,
     };

@@ -13,5 +13,7 @@ internal static class Commands
         EmojiWorldCommand.Create(),
         TokenizeCommand.Create(),
         BenchCommand.Create(),
+        GenerateCommand.Create(),
+        ServeCommand.Create(),
     ];
 }
