@@ -53,6 +53,9 @@ public sealed class DenoiseBatcher : IDisposable
 
     public DenoiserModel Model => _model;
 
+    /// <summary>Raised on the worker thread after each request's step (request id, 1-based step, requests in the batch): for tests and tracing.</summary>
+    internal event Action<string, int, int>? Stepped;
+
     /// <summary>Requests being stepped.</summary>
     public int ActiveCount => _activeCount;
 
@@ -245,6 +248,7 @@ public sealed class DenoiseBatcher : IDisposable
                 job.X!.Dispose();
                 job.X = next;
                 job.Index++;
+                Stepped?.Invoke(job.Spec.RequestId, job.Index, jobs.Count);
                 job.Emit(new DenoiseUpdate.Step(new DenoiseStep
                 {
                     Step = job.Index, Total = job.Spec.Steps, Timestep = job.Timesteps[job.Index - 1],

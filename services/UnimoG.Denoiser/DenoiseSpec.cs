@@ -63,11 +63,15 @@ public sealed record DenoiseSpec(int Width, int Height, int Steps, double Guidan
             throw new TensorStreamException($"{prefix}.hidden_states", $"{hidden.shape[1]} tokens; between 1 and {limits.MaxConditionTokens} are accepted (Denoiser:MaxConditionTokens)");
         if (mask.dim() != 2 || mask.shape[0] != 1 || mask.shape[1] != hidden.shape[1])
             throw new TensorStreamException($"{prefix}.attention_mask", $"expected [1, {hidden.shape[1]}] to match the hidden states, got [{string.Join(", ", mask.shape)}]");
-        if (mask.dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64 && !mask.isfinite().all().item<bool>())
-            throw new TensorStreamException($"{prefix}.attention_mask", "holds a value that is not finite");
-        using (var attended = mask.to_type(ScalarType.Float64).abs().sum())
-            if (attended.item<double>() == 0)
+        using (NewDisposeScope())
+        {
+            if (mask.dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64 && !mask.isfinite().all().item<bool>())
+                throw new TensorStreamException($"{prefix}.attention_mask", "holds a value that is not finite");
+            if (mask.to_type(ScalarType.Float64).abs().sum().item<double>() == 0)
                 throw new TensorStreamException($"{prefix}.attention_mask", "masks every token: nothing is left to attend to");
+            if (!hidden.isfinite().all().item<bool>())
+                throw new TensorStreamException($"{prefix}.hidden_states", "holds a value that is not finite");
+        }
         // The caller keeps (and disposes) the mask it passed; the condition owns the hidden states and this copy.
         return new Conditioning(hidden, mask.to_type(ScalarType.Int64, copy: true));
     }

@@ -46,8 +46,8 @@ public sealed class InProcessDenoiser(Func<DenoiseBatcher> batcher, DenoiserOpti
         {
             var b = batcher();
             var spec = DenoiseSpec.From(request, b.Model, options);
-            c = DenoiseSpec.Condition("cond", cond.HiddenStates.clone(), cond.AttentionMask, b.Model, options);
-            if (uncond is not null) u = DenoiseSpec.Condition("uncond", uncond.HiddenStates.clone(), uncond.AttentionMask, b.Model, options);
+            c = Copy("cond", cond, b);
+            if (uncond is not null) u = Copy("uncond", uncond, b);
             var (cc, uu) = (c, u);
             c = u = null; // the batcher owns them now
             return b.Submit(spec, cc, uu, ct);
@@ -57,6 +57,21 @@ public sealed class InProcessDenoiser(Func<DenoiseBatcher> batcher, DenoiserOpti
             c?.Dispose();
             u?.Dispose();
             throw Fault(e, CancellationToken.None);
+        }
+    }
+
+    /// <summary>The batcher owns what it is given: copies of the caller's hidden states (masks are copied by the check).</summary>
+    private Conditioning Copy(string prefix, EncodedPrompt prompt, DenoiseBatcher b)
+    {
+        var hidden = prompt.HiddenStates.clone();
+        try
+        {
+            return DenoiseSpec.Condition(prefix, hidden, prompt.AttentionMask, b.Model, options);
+        }
+        catch
+        {
+            hidden.Dispose();
+            throw;
         }
     }
 

@@ -38,9 +38,10 @@ internal static class GenerateCommand
         var apiKey = new Option<string?>("--api-key") { Description = "API key for the gateway (or UNIMOG_API_KEY)" };
         var model = new Option<string?>("--model") { Description = $"model folder for one-process mode (default {ModelPaths.DefaultRelative})" };
         var threads = new Option<int>("--threads") { Description = "torch threads in one-process mode (0 = torch's default)" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "one-process mode: LLaMA-2's tokenizer.model when the model folder cannot find it (or Model__TokenizerPath)" };
 
         var command = new Command("generate", "Generate images from a multimodal prompt (text with <imgN> placeholders and images).") { prompt };
-        foreach (var o in new Option[] { images, output, steps, seed, guidance, negative, width, height, count, eta, previews, every, kind, server, apiKey, model, threads })
+        foreach (var o in new Option[] { images, output, steps, seed, guidance, negative, width, height, count, eta, previews, every, kind, server, apiKey, model, threads, tokenizer })
             command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
@@ -63,13 +64,14 @@ internal static class GenerateCommand
                 Directory.CreateDirectory(previewDir);
             }
             var options = new RunOptions(parse.GetValue(output)!, previewDir, parse.GetValue(server), parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("UNIMOG_API_KEY"),
-                ModelPaths.Resolve(parse.GetValue(model)), parse.GetValue(threads));
+                ModelPaths.Resolve(parse.GetValue(model)), parse.GetValue(threads),
+                parse.GetValue(tokenizer) ?? Environment.GetEnvironmentVariable("Model__TokenizerPath"));
             return await RunAsync(request, options, ct);
         });
         return command;
     }
 
-    public sealed record RunOptions(string Out, string? PreviewDir, string? Server, string? ApiKey, string ModelPath, int Threads);
+    public sealed record RunOptions(string Out, string? PreviewDir, string? Server, string? ApiKey, string ModelPath, int Threads, string? Tokenizer = null);
 
     public static async Task<int> RunAsync(GenerateRequest request, RunOptions options, CancellationToken ct)
     {
@@ -87,8 +89,8 @@ internal static class GenerateCommand
         }
         if (!Directory.Exists(options.ModelPath))
             throw new UsageException($"model folder not found: {options.ModelPath} (give --model DIR, or make one: unimog models init-mini --out DIR)");
-        console.MarkupLine($"[grey]loading {Markup.Escape(options.ModelPath)} (every service in this process)...[/]");
-        using var local = OneProcess.Load(options.ModelPath, new Serving.ModelOptions { Path = options.ModelPath, Threads = options.Threads });
+        Console.Out.WriteLine($"loading {options.ModelPath} (every service in this process)...");
+        using var local = OneProcess.Load(options.ModelPath, new Serving.ModelOptions { Path = options.ModelPath, Threads = options.Threads, TokenizerPath = options.Tokenizer });
         var events = Local(local, request, ct);
         return await ConsumeAsync(events, options, console, "in process", ct);
     }
@@ -134,7 +136,8 @@ internal static class GenerateCommand
                 if (!await enumerator.MoveNextAsync() || enumerator.Current is not GenerationEvent.Accepted accepted)
                     throw new UnimoGException(StatusCode.Internal, "the generation did not start with an accepted event");
                 var a = accepted.Info;
-                console.MarkupLine($"[grey]request {a.RequestId} ({where}): model {Markup.Escape(a.Model)}, seed {a.Seed}, {a.Width}x{a.Height}, {a.Steps} steps, guidance {a.GuidanceScale.ToString(CultureInfo.InvariantCulture)}[/]");
+                // Plain lines (not Spectre's, which wrap at 80 columns when redirected): scripts grep them.
+                Console.Out.WriteLine($"request {a.RequestId} ({where}): model {a.Model}, seed {a.Seed}, {a.Width}x{a.Height}, {a.Steps} steps, guidance {a.GuidanceScale.ToString(CultureInfo.InvariantCulture)}");
                 if (a.ModelUntrained)
                     Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED (random weights, not yet the trained mini model): the image will be noise.");
                 var written = new List<string>();
@@ -167,10 +170,11 @@ internal static class GenerateCommand
                             }
                         }
                         task.StopTask();
+                        p.Refresh();
                     });
-                foreach (var path in written) console.WriteLine($"wrote {path}");
+                foreach (var path in written) Console.Out.WriteLine($"wrote {path}");
                 if (completed is { } t)
-                    console.MarkupLine($"[grey]encode {t.EncodeMs:0} ms, denoise {t.DenoiseMs:0} ms, decode {t.DecodeMs:0} ms, total {t.TotalMs:0} ms[/]");
+                    Console.Out.WriteLine($"encode {t.EncodeMs:0} ms, denoise {t.DenoiseMs:0} ms, decode {t.DecodeMs:0} ms, total {t.TotalMs:0} ms");
                 if (a.ModelUntrained)
                     Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED: {string.Join(", ", written)} show noise, not the prompt.");
                 return 0;

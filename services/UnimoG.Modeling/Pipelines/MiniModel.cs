@@ -60,7 +60,7 @@ public static class MiniModel
                 ["size"] = new JsonObject { ["shortest_edge"] = size },
                 ["crop_size"] = new JsonObject { ["height"] = size, ["width"] = size },
                 ["do_resize"] = true, ["do_center_crop"] = true, ["resample"] = 3,
-            }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
             WriteTokenizerRef(folder, mllm);
         }
         File.WriteAllText(Path.Combine(folder, "model_index.json"), ModelFolder.ModelIndexJson(EncoderKind.Mllm));
@@ -104,6 +104,6 @@ public static class MiniModel
                         "above the folder; set Model:TokenizerPath elsewhere.",
         };
         Directory.CreateDirectory(Path.Combine(mllm, "tokenizer"));
-        File.WriteAllText(Path.Combine(mllm, "tokenizer", ModelFolder.TokenizerRefFile), node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(Path.Combine(mllm, "tokenizer", ModelFolder.TokenizerRefFile), node.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
     }
 }

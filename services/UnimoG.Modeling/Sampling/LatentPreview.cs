@@ -112,7 +112,7 @@ public sealed record LatentPreviewFactors(float[][] Factors, float[] Bias, strin
         };
         foreach (var (k, v) in notes ?? new Dictionary<string, object>())
             root[k] = JsonSerializer.SerializeToNode(v);
-        File.WriteAllText(Path.Combine(modelFolder, FileName), root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(Path.Combine(modelFolder, FileName), root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
     }
 
     public override string ToString() => string.Join("; ", Factors.Select(r => string.Join(" ", r.Select(v => v.ToString("0.####", CultureInfo.InvariantCulture)))));
