@@ -56,6 +56,9 @@ public sealed class DenoiseBatcher : IDisposable
     /// <summary>Raised on the worker thread after each request's step (request id, 1-based step, requests in the batch): for tests and tracing.</summary>
     internal event Action<string, int, int>? Stepped;
 
+    /// <summary>Raised when a queued or running request is cancelled (request id), on the cancelling thread: for tests.</summary>
+    internal event Action<string>? Cancelling;
+
     /// <summary>Requests being stepped.</summary>
     public int ActiveCount => _activeCount;
 
@@ -74,7 +77,11 @@ public sealed class DenoiseBatcher : IDisposable
             if (spec.Guided && uncond is null)
                 throw new InvalidFieldException("uncond.hidden_states", $"guidance_scale {spec.GuidanceScale} > 1 needs the unconditional (or negative) condition");
             // Wake the worker when the request is cancelled, so it leaves promptly even while the batcher waits.
-            job.Wake = job.Token.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
+            job.Wake = job.Token.Register(() =>
+            {
+                Cancelling?.Invoke(spec.RequestId);
+                lock (_gate) Monitor.PulseAll(_gate);
+            });
             lock (_gate)
             {
                 if (_disposed) throw new ObjectDisposedException(nameof(DenoiseBatcher));

@@ -38,6 +38,7 @@ public static class GatewayHost
         s.AddSingleton(sp => new GenerationPipeline(sp.GetRequiredService<IEncoderClient>(), sp.GetRequiredService<IDenoiserClient>(),
             sp.GetRequiredService<IVaeClient>(), options, new ImageStore(options.UploadBytes),
             sp.GetRequiredService<ILogger<GenerationPipeline>>(), sp.GetRequiredService<UnimoGMetrics>()));
+        s.AddHostedService<GatewayReadiness>();
         return builder;
     }
 

@@ -55,6 +55,8 @@ public sealed class Cluster : IAsyncDisposable
         await encoder.Services.GetRequiredService<ModelSlot<EncoderEngine>>().Loaded;
         await denoiser.Services.GetRequiredService<ModelSlot<DenoiseBatcher>>().Loaded;
         await vae.Services.GetRequiredService<ModelSlot<VaeEngine>>().Loaded;
+        var ready = gateway.Services.GetRequiredService<UnimoG.Hosting.Readiness>();
+        await GenerationTests.WaitUntil(() => ready.IsReady);   // the gateway has asked the denoiser for its model
         return new Cluster { Encoder = encoder, Denoiser = denoiser, Vae = vae, Gateway = gateway, GatewayAddress = gatewayUrl, DenoiserAddress = denoiserUrl,
             EncoderAddress = encoderUrl, VaeAddress = vaeUrl };
     }
