@@ -9,6 +9,9 @@ internal static class Commands
     [
         ComponentCommand.Create(),
         ModelsCommand.Create(),
+        PrepCommand.Create(),
+        EmojiWorldCommand.Create(),
+        TokenizeCommand.Create(),
         BenchCommand.Create(),
     ];
 }

@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""Checks what `docker-compose config` does not: the Dockerfiles the compose file builds, GPU
+reservations, profiles, and the environment that discovery and logging need.
+
+    docker-compose -f docker-compose.yml config | /usr/bin/python3 infra/compose_check.py REPO_ROOT
+
+Reads the resolved compose configuration on stdin. Needs PyYAML (Debian: python3-yaml).
+"""
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+GPU = {"encoder", "denoiser", "vae", "trainer"}
+SERVING = {"encoder", "denoiser", "vae", "gateway"}
+PROFILES = {"dataprep": "dataprep", "trainer": "trainer"}
+PROJECT = {"encoder": "Encoder", "denoiser": "Denoiser", "vae": "Vae", "gateway": "Gateway",
+           "dataprep": "DataPrep", "trainer": "Trainer"}
+
+
+def check_dockerfile(path, project, errors):
+    text = path.read_text()
+    stages = re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\w+))?", text, re.M | re.I)
+    if len(stages) < 2 or not stages[0][0].startswith("mcr.microsoft.com/dotnet/sdk:") \
+            or not stages[-1][0].startswith("mcr.microsoft.com/dotnet/aspnet:"):
+        errors.append(f"{path}: expected an sdk build stage and an aspnet runtime stage, got {stages}")
+    if not re.search(r"^ARG TORCH_BACKEND=cpu$", text, re.M) or "-p:TorchBackend=${TORCH_BACKEND}" not in text:
+        errors.append(f"{path}: needs ARG TORCH_BACKEND=cpu passed to the build as -p:TorchBackend")
+    if f"services/UnimoG.{project}/UnimoG.{project}.csproj" not in text:
+        errors.append(f"{path}: does not publish services/UnimoG.{project}/UnimoG.{project}.csproj")
+    if not re.search(r'^ENTRYPOINT \["dotnet", "UnimoG\.' + project + r'\.dll"\]$', text, re.M):
+        errors.append(f"{path}: ENTRYPOINT must run UnimoG.{project}.dll")
+    users = re.findall(r"^USER\s+(\S+)", text.split(stages[-1][0])[-1] if stages else "", re.M)
+    if not users or users[-1] in ("root", "0"):
+        errors.append(f"{path}: the runtime stage must switch to a non-root USER")
+    if "HEALTHCHECK" not in text:
+        errors.append(f"{path}: no HEALTHCHECK")
+
+
+def main(root):
+    root = Path(root)
+    config = yaml.safe_load(sys.stdin)
+    services = config.get("services", {})
+    errors = []
+    for name in ["consul", "seq", *PROJECT]:
+        if name not in services:
+            errors.append(f"docker-compose.yml: no service {name}")
+    for name, project in PROJECT.items():
+        svc = services.get(name, {})
+        build = svc.get("build", {})
+        dockerfile = Path(build.get("context", ".")) / build.get("dockerfile", "Dockerfile")
+        expected = root / "services" / f"UnimoG.{project}" / "Dockerfile"
+        if dockerfile.resolve() != expected.resolve():
+            errors.append(f"{name}: builds {dockerfile}, expected {expected}")
+        elif not expected.is_file():
+            errors.append(f"{name}: {expected} does not exist")
+        else:
+            check_dockerfile(expected, project, errors)
+        devices = svc.get("deploy", {}).get("resources", {}).get("reservations", {}).get("devices", [])
+        has_gpu = any(d.get("driver") == "nvidia" and "gpu" in d.get("capabilities", []) for d in devices)
+        if has_gpu != (name in GPU):
+            errors.append(f"{name}: GPU reservation is {has_gpu}, expected {name in GPU}")
+        profiles = set(svc.get("profiles", []))
+        if name in PROFILES and profiles != {PROFILES[name]}:
+            errors.append(f"{name}: profiles {sorted(profiles)}, expected [{PROFILES[name]}]")
+        if name in SERVING and profiles:
+            errors.append(f"{name}: a serving service must not be behind a profile")
+        env = svc.get("environment", {})
+        for key in ("Consul__Address", "Seq__ServerUrl"):
+            if not env.get(key):
+                errors.append(f"{name}: environment has no {key}")
+    for e in errors:
+        print(f"compose_check: {e}", file=sys.stderr)
+    print(f"compose_check: {len(services)} services, {len(errors)} problem(s)")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1]))

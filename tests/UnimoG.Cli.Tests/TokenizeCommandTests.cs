@@ -1,0 +1,134 @@
+using System.Text;
+using UnimoG.Modeling.Text;
+using UnimoG.TestSupport;
+
+namespace UnimoG.Cli.Tests;
+
+public class TokenizeCommandTests
+{
+    private static string ClipGz => Path.Combine(RepoPaths.Shared, "tokenizers", "clip", "bpe_simple_vocab_16e6.txt.gz");
+    private static string LlamaDir => Path.Combine(RepoPaths.Shared, "tokenizers", "llama2");
+
+    private static readonly Lazy<ITextTokenizer> Clip = new(() => TextTokenizers.Load(TokenizerKind.Clip, ClipGz));
+    private static readonly Lazy<ITextTokenizer> Llama = new(() => TextTokenizers.Load(TokenizerKind.Llama, LlamaDir));
+
+    private static string Run(ITextTokenizer tokenizer, string input)
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, TokenizeCommand.Run(tokenizer, new StringReader(input), output));
+        return output.ToString();
+    }
+
+    [Fact]
+    public void Prints_the_ids_of_each_line()
+    {
+        // Expected ids: the shared fixture (transformers' CLIPTokenizer and LlamaTokenizer).
+        string input = "\"a photo of a cat\"\n\" \"\n\"tab\\tseparated\\tvalues\"\n";
+        Assert.Equal("49406 320 1125 539 320 2368 49407\n49406 49407\n49406 14724 22163 8857 49407\n", Run(Clip.Value, input));
+        Assert.Equal("1 263 15373 310 263 6635\n1 259\n1 4434 12 25048 630 12 5975\n", Run(Llama.Value, input));
+    }
+
+    [Fact]
+    public void Matches_every_row_of_the_shared_cases()
+    {
+        var rows = File.ReadLines(Path.Combine(RepoPaths.Shared, "fixtures", "tokenizers", "cases.tsv")).Skip(1)
+            .Where(l => l.Length > 0).Select(l => l.Split('\t')).ToList();
+        foreach (var (kind, tokenizer) in new[] { ("clip_noftfy", Clip.Value), ("llama", Llama.Value) })
+        {
+            var mine = rows.Where(r => r[0] == kind).ToList();
+            var output = Run(tokenizer, string.Join('\n', mine.Select(r => r[1])) + "\n").Split('\n');
+            Assert.Equal(mine.Select(r => r[2]), output.Take(mine.Count));
+        }
+    }
+
+    [Fact]
+    public void Empty_input_gives_empty_output_and_empty_strings_get_special_tokens()
+    {
+        Assert.Equal("", Run(Clip.Value, ""));
+        Assert.Equal("49406 49407\n", Run(Clip.Value, "\"\"\n"));
+        Assert.Equal("1\n", Run(Llama.Value, "\"\"")); // no final newline needed
+    }
+
+    [Fact]
+    public void Escapes_and_lone_surrogates_are_read_as_json()
+    {
+        // "\u00e9" is é; a lone "\ud800" (which Python's json.dumps writes) is kept, then dropped by the clean-up.
+        Assert.Equal(Run(Clip.Value, "\"café\"\n"), Run(Clip.Value, "\"caf\\u00e9\"\n"));
+        Assert.Equal(Run(Clip.Value, "\"ab\"\n"), Run(Clip.Value, "\"a\\ud800b\"\n"));
+        Assert.Equal(Run(Clip.Value, "\"a/b\\\"c\\\\\"\n"), Run(Clip.Value, "\"a\\/b\\\"c\\\\\"\n"));
+    }
+
+    [Theory]
+    [InlineData("42", "not a string")]
+    [InlineData("", "empty line")]
+    [InlineData("\"open", "unterminated string")]
+    [InlineData("\"a\" \"b\"", "text after the closing quote")]
+    [InlineData("\"bad \\q\"", "unknown escape \\q")]
+    [InlineData("\"bad \\u12\"", "bad \\u escape")]
+    [InlineData("\"raw\ttab\"", "raw control character U+0009")]
+    public void A_bad_line_is_named_and_earlier_lines_stay_printed(string bad, string reason)
+    {
+        var output = new StringWriter();
+        var ex = Assert.Throws<UsageException>(() =>
+            TokenizeCommand.Run(Clip.Value, new StringReader($"\"ok\"\n{bad}\n\"later\"\n"), output));
+        Assert.StartsWith("line 2: ", ex.Message);
+        Assert.Contains(reason, ex.Message);
+        Assert.Equal("49406 2481 49407\n", output.ToString()); // "ok", as transformers' CLIPTokenizer
+    }
+}
+
+/// <summary>Through the real command line, stdin included (CliRunner's assembly attribute runs tests one at a time).</summary>
+public class TokenizeCommandLineTests
+{
+    private static (int Code, string Out, string Err) Invoke(string stdin, params string[] args)
+    {
+        var (oldIn, oldOut, oldErr) = (Console.In, Console.Out, Console.Error);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        try
+        {
+            Console.SetIn(new StringReader(stdin));
+            Console.SetOut(output);
+            Console.SetError(error);
+            int code = CliApp.RunAsync(args).GetAwaiter().GetResult();
+            return (code, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Console.SetIn(oldIn);
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    private static string ClipGz => Path.Combine(RepoPaths.Shared, "tokenizers", "clip", "bpe_simple_vocab_16e6.txt.gz");
+    private static string LlamaModel => Path.Combine(RepoPaths.Shared, "tokenizers", "llama2", "tokenizer.model");
+
+    [Fact]
+    public void Tokenizes_standard_input()
+    {
+        var (code, output, error) = Invoke("\"a photo of a cat\"\n\"一个\"\n", "tokenize", "--kind", "llama", "--vocab", LlamaModel);
+        Assert.Equal((0, ""), (code, error));
+        // Fixture ids: "a photo of a cat"; "一个" starts the Chinese fixture row (29871 30287 30502).
+        Assert.Equal("1 263 15373 310 263 6635\n1 29871 30287 30502\n", output);
+    }
+
+    [Fact]
+    public void A_bad_line_is_one_line_on_stderr_and_exit_code_2()
+    {
+        var (code, output, error) = Invoke("\"a\"\n{\"text\": 1}\n", "tokenize", "--kind", "clip", "--vocab", ClipGz);
+        Assert.Equal(2, code);
+        Assert.Equal("49406 320 49407\n", output);
+        Assert.StartsWith("unimog: line 2: ", error);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void A_missing_vocabulary_or_unknown_kind_is_exit_code_2()
+    {
+        var (code, _, error) = Invoke("", "tokenize", "--kind", "clip", "--vocab", "/nonexistent/vocab");
+        Assert.Equal(2, code);
+        Assert.Contains("/nonexistent/vocab", error);
+        Assert.Equal(2, Invoke("", "tokenize", "--kind", "bert", "--vocab", ClipGz).Code);
+    }
+}

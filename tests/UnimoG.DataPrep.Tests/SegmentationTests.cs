@@ -1,0 +1,97 @@
+using UnimoG.DataPrep.Entities;
+using UnimoG.DataPrep.Imaging;
+using UnimoG.DataPrep.Segmentation;
+
+namespace UnimoG.DataPrep.Tests;
+
+public class SegmentationTests
+{
+    [Fact]
+    public void Sam_box_prompt_returns_the_object_inside_the_box_not_the_box()
+    {
+        // A red square [60, 120) x [40, 100) and another red blob outside the prompt box.
+        var image = TestData.Scene(300, 200, (60, 40, 120, 100, 255, 0, 0), (200, 120, 260, 180, 255, 0, 0));
+        using var sam = new SamSegmenter(TestData.SamEncoder, TestData.SamDecoder);
+        var box = new BoxXyxy(40, 20, 150, 130);
+        var mask = Assert.Single(sam.Segment(image, [box]));
+        Assert.Equal((300, 200), (mask.Width, mask.Height));
+        var truth = new Mask(300, 200, Enumerable.Range(0, 300 * 200)
+            .Select(i => i % 300 is >= 60 and < 120 && i / 300 is >= 40 and < 100).ToArray());
+        var inter = mask.Data.Zip(truth.Data).Count(p => p.First && p.Second);
+        var union = mask.Data.Zip(truth.Data).Count(p => p.First || p.Second);
+        // The tiny encoder pools 16x16 in the 1024 frame (~4.7 source pixels): edges blur by a few pixels.
+        Assert.True(inter / (double)union > 0.85, $"IoU {inter / (double)union:0.###}");
+        // The decoder's mask 0 is the whole box and mask 2 includes the other blob: the highest IoU (mask 1) was taken.
+        Assert.False(mask[230, 150]);
+        Assert.False(mask[45, 25]);
+    }
+
+    [Fact]
+    public void Sam_decoder_without_the_standard_inputs_is_refused()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => new SamSegmenter(TestData.SamEncoder, TestData.GroundingModel));
+        Assert.Contains("'image_embeddings'", e.Message);
+        var e2 = Assert.Throws<InvalidDataException>(() => new SamSegmenter(TestData.GroundingModel, TestData.SamDecoder));
+        Assert.Contains("one input", e2.Message);
+    }
+
+    [Fact]
+    public void Alpha_mask_is_the_opaque_part_of_a_synthetic_rgba_image()
+    {
+        // A disc of radius 10 at (20, 20) fully opaque, a ring to radius 14 at alpha 100 (below half), rest 0.
+        var (w, h) = (64, 48);
+        var px = new byte[w * h * 4];
+        var expected = new bool[w * h];
+        for (var y = 0; y < h; y++)
+        for (var x = 0; x < w; x++)
+        {
+            var d2 = (x - 20) * (x - 20) + (y - 20) * (y - 20);
+            var i = y * w + x;
+            px[i * 4] = 10; px[i * 4 + 1] = 200; px[i * 4 + 2] = 30;
+            px[i * 4 + 3] = d2 <= 100 ? (byte)255 : d2 <= 196 ? (byte)100 : (byte)0;
+            expected[i] = d2 <= 100;
+        }
+        var decoded = ImageCodec.Decode(ImageCodec.EncodePng(new RgbaImage(w, h, px, true)), 1 << 20).Image;
+        Assert.True(decoded.HasAlpha);
+        var mask = AlphaMasks.FromAlpha(decoded);
+        Assert.Equal(expected, mask.Data);
+        Assert.Equal(new BoxXyxy(10, 10, 31, 31), mask.Bounds());
+        Assert.Equal(expected.Count(v => v), mask.Area);
+        // Restricted to a box, only its inside remains.
+        var clipped = AlphaMasks.FromAlpha(decoded, new BoxXyxy(20, 0, 64, 48));
+        Assert.Equal(expected.Where((v, i) => v && i % w >= 20).Count(), clipped.Area);
+        Assert.Throws<InvalidDataException>(() => AlphaMasks.FromAlpha(RgbaImage.Filled(4, 4, 1, 2, 3)));
+    }
+
+    [Fact]
+    public void Coco_rle_is_column_major_and_starts_with_zeros()
+    {
+        // 3 wide, 2 high:   row 0: 0 1 1     column-major order: (0,0)=0 (0,1)=1 | (1,0)=1 (1,1)=0 | (2,0)=1 (2,1)=1
+        //                   row 1: 1 0 1     -> 0 1 1 0 1 1 -> runs: 1 zero, 2 ones, 1 zero, 2 ones
+        var mask = new Mask(3, 2, [false, true, true, true, false, true]);
+        Assert.Equal(new[] { 1, 2, 1, 2 }, mask.ToCocoRle());
+        Assert.Equal(new[] { 0, 6 }, new Mask(3, 2, Enumerable.Repeat(true, 6).ToArray()).ToCocoRle());
+        Assert.Equal(mask.Data, Mask.FromCocoRle(3, 2, mask.ToCocoRle()).Data);
+        var random = new Random(3);
+        var big = new Mask(37, 23, Enumerable.Range(0, 37 * 23).Select(_ => random.Next(3) == 0).ToArray());
+        Assert.Equal(big.Data, Mask.FromCocoRle(37, 23, big.ToCocoRle()).Data);
+        Assert.Throws<InvalidDataException>(() => Mask.FromCocoRle(3, 2, [1, 2]));
+    }
+
+    [Fact]
+    public void Exif_orientations_map_pixels_to_the_upright_picture()
+    {
+        // 3x2 image with distinct pixels; orientation 6 (rotate 90 degrees clockwise) gives 2x3.
+        var px = new byte[3 * 2 * 4];
+        for (var i = 0; i < 6; i++) px[i * 4] = (byte)(i + 1); // row 0: 1 2 3, row 1: 4 5 6
+        var img = new RgbaImage(3, 2, px, false);
+        byte At(RgbaImage m, int x, int y) => m.Pixels[(y * m.Width + x) * 4];
+        var r6 = ImageCodec.Orient(img, SkiaSharp.SKEncodedOrigin.RightTop);
+        Assert.Equal((2, 3), (r6.Width, r6.Height));
+        Assert.Equal(new byte[] { 4, 1, 5, 2, 6, 3 }, Enumerable.Range(0, 6).Select(i => At(r6, i % 2, i / 2)));
+        var r8 = ImageCodec.Orient(img, SkiaSharp.SKEncodedOrigin.LeftBottom);
+        Assert.Equal(new byte[] { 3, 6, 2, 5, 1, 4 }, Enumerable.Range(0, 6).Select(i => At(r8, i % 2, i / 2)));
+        var r3 = ImageCodec.Orient(img, SkiaSharp.SKEncodedOrigin.BottomRight);
+        Assert.Equal(new byte[] { 6, 5, 4, 3, 2, 1 }, Enumerable.Range(0, 6).Select(i => At(r3, i % 3, i / 3)));
+    }
+}

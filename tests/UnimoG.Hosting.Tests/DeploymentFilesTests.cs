@@ -1,0 +1,146 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using UnimoG.Hosting.Tests.Support;
+using UnimoG.TestSupport;
+
+namespace UnimoG.Hosting.Tests;
+
+/// <summary>
+/// The deployment files cannot run here (no Docker engine, Kubernetes or helm), so these tests run the
+/// checks that can: infra/check-deploy.sh, and proofs that its chart and compose checkers do catch mistakes.
+/// </summary>
+public sealed class DeploymentFilesTests : IDisposable
+{
+    private static readonly string Root = RepoPaths.Root;
+    private readonly string temp = Directory.CreateTempSubdirectory("unimog-deploy-").FullName;
+
+    public void Dispose() => Directory.Delete(temp, recursive: true);
+
+    [RequiresToolFact("docker-compose", "yamllint", "python3-yaml")]
+    public async Task Check_deploy_passes_on_the_repository()
+    {
+        var (code, stdout, stderr) = await Run.Async("bash", [Path.Combine(Root, "infra", "check-deploy.sh")]);
+        Assert.True(code == 0, $"check-deploy.sh exited {code}\n{stdout}\n{stderr}");
+        Assert.Contains("check-deploy: all checks passed", stdout);
+        Assert.Contains("4 Deployment, 4 HorizontalPodAutoscaler, 4 PodDisruptionBudget", stdout);
+        Assert.Contains("2 Job", stdout);
+    }
+
+    [RequiresToolFact("python3-yaml")]
+    public async Task Chart_check_fails_on_a_value_that_values_yaml_does_not_have()
+    {
+        var chart = CopyChart();
+        Edit(chart, "templates/deployments.yaml", "periodSeconds: 5", "periodSeconds: {{ $svc.probePeriod }}");
+        var (code, _, stderr) = await ChartCheck(chart);
+        Assert.Equal(1, code);
+        Assert.Contains("Values.services.denoiser.probePeriod is not in values.yaml", stderr);
+    }
+
+    [RequiresToolFact("python3-yaml")]
+    public async Task Chart_check_fails_on_unbalanced_template_delimiters()
+    {
+        var chart = CopyChart();
+        Edit(chart, "templates/pdb.yaml", "{{ $svc.pdb.minAvailable }}", "{{ $svc.pdb.minAvailable }");
+        var (code, _, stderr) = await ChartCheck(chart);
+        Assert.Equal(1, code);
+        Assert.Contains("pdb.yaml", stderr);
+    }
+
+    [RequiresToolFact("python3-yaml")]
+    public async Task Chart_check_fails_on_inconsistent_objects()
+    {
+        var chart = CopyChart();
+        Edit(chart, "templates/deployments.yaml", "              port: {{ $.Values.ports.grpc }}\n            periodSeconds: 5",
+            "              port: 5001\n            periodSeconds: 5");
+        Edit(chart, "templates/services.yaml", "(dict \"root\" $ \"name\" $name) | nindent 4 }}\n  ports:\n    - name: grpc\n      port: {{ $.Values.ports.grpc }}\n      targetPort: grpc\n{{- with",
+            "(dict \"root\" $ \"name\" \"nobody\") | nindent 4 }}\n  ports:\n    - name: grpc\n      port: {{ $.Values.ports.grpc }}\n      targetPort: grpc\n{{- with");
+        Edit(chart, "templates/configmap.yaml", "data:", "data:\n  Log__ConsoleFormat: text");
+        var (code, _, stderr) = await ChartCheck(chart);
+        Assert.Equal(1, code);
+        Assert.Contains("readinessProbe port 5001 is not a container port", stderr);
+        Assert.Contains("unimog-encoder: no headless Service selects it", stderr);
+        Assert.Contains("Service unimog-encoder-headless selects 0 Deployments, expected 1", stderr);
+        Assert.Contains("duplicate key 'Log__ConsoleFormat'", stderr);
+    }
+
+    [RequiresToolFact("python3-yaml")]
+    public async Task Chart_check_fails_on_bad_values()
+    {
+        var chart = CopyChart();
+        var (code, _, stderr) = await ChartCheck(chart, "--set", "services.encoder.autoscaling.metric=memory");
+        Assert.Equal(1, code);
+        Assert.Contains("services.encoder.autoscaling.metric must be queue or cpu, got memory", stderr);
+
+        (code, _, stderr) = await ChartCheck(chart, "--set", "services.vae.tolerations=[]");
+        Assert.Equal(1, code);
+        Assert.Contains("unimog-vae: asks for nvidia.com/gpu but has no GPU toleration", stderr);
+
+        (code, _, stderr) = await ChartCheck(chart, "--set", "config.Shutdown__Timeout=00:02:00");
+        Assert.Equal(1, code);
+        Assert.Contains("terminationGracePeriodSeconds must exceed the drain budget (130 s)", stderr);
+    }
+
+    [RequiresToolFact("python3-yaml")]
+    public async Task Compose_check_fails_on_a_missing_gpu_reservation_and_profile()
+    {
+        string Service(string name, string project, string extra = "") => $$"""
+              {{name}}:
+                build: {context: "{{Root}}", dockerfile: services/UnimoG.{{project}}/Dockerfile}
+                environment: {Consul__Address: "http://consul:8500", Seq__ServerUrl: "http://seq:5341"}
+            {{extra}}
+
+            """;
+        const string gpu = "    deploy: {resources: {reservations: {devices: [{driver: nvidia, count: 1, capabilities: [gpu]}]}}}";
+        var config = "services:\n  consul: {image: consul}\n  seq: {image: seq}\n"
+                     + Service("encoder", "Encoder") // no GPU reservation
+                     + Service("denoiser", "Denoiser", gpu) + Service("vae", "Vae", gpu) + Service("gateway", "Gateway")
+                     + Service("dataprep", "DataPrep") // no profile
+                     + Service("trainer", "Trainer", gpu + "\n    profiles: [trainer]");
+        var (code, _, stderr) = await Run.Async(RequiresToolFactAttribute.Python,
+            [Path.Combine(Root, "infra", "compose_check.py"), Root], stdin: config);
+        Assert.Equal(1, code);
+        Assert.Contains("encoder: GPU reservation is False, expected True", stderr);
+        Assert.Contains("dataprep: profiles [], expected [dataprep]", stderr);
+        Assert.DoesNotContain("denoiser:", stderr);
+    }
+
+    /// <summary>The Dockerfiles' HEALTHCHECK command, run with bash against a live service's metrics port.</summary>
+    [RequiresToolFact("bash")]
+    public async Task Dockerfile_healthcheck_follows_the_services_readiness()
+    {
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Root, "services", "UnimoG.Gateway", "Dockerfile"));
+        var json = Regex.Match(dockerfile, @"HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])\s*$", RegexOptions.Multiline).Groups[1].Value;
+        var command = JsonSerializer.Deserialize<string[]>(json)!;
+        Assert.Equal("bash", command[0]);
+
+        await using var service = await TestService.StartAsync("gateway");
+        var env = new Dictionary<string, string> { ["Hosting__MetricsPort"] = service.MetricsPort.ToString() };
+        Assert.Equal(0, (await Run.Async(command[0], command[1..], env: env)).ExitCode);
+        service.Get<Readiness>().Require("model");
+        Assert.NotEqual(0, (await Run.Async(command[0], command[1..], env: env)).ExitCode);
+    }
+
+    private string CopyChart()
+    {
+        var source = Path.Combine(Root, "helm", "unimog");
+        var target = Path.Combine(temp, "unimog");
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        return target;
+    }
+
+    private static void Edit(string chart, string file, string from, string to)
+    {
+        var path = Path.Combine(chart, file);
+        var text = File.ReadAllText(path);
+        Assert.Contains(from, text);
+        File.WriteAllText(path, text.Replace(from, to));
+    }
+
+    private static Task<(int ExitCode, string Stdout, string Stderr)> ChartCheck(string chart, params string[] args) =>
+        Run.Async(RequiresToolFactAttribute.Python, [Path.Combine(Root, "infra", "chart_check.py"), chart, .. args]);
+}

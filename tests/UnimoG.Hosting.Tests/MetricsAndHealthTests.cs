@@ -1,0 +1,92 @@
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Reflection.V1Alpha;
+using UnimoG.Hosting.Tests.Protos;
+using UnimoG.Hosting.Tests.Support;
+
+namespace UnimoG.Hosting.Tests;
+
+public class MetricsAndHealthTests
+{
+    [Fact]
+    public async Task Metrics_endpoint_shows_the_shared_instruments_and_errors_by_status()
+    {
+        await using var service = await TestService.StartAsync("metrics-test");
+        var client = service.Client();
+        await client.HopAsync(new HopRequest { Payload = "hit" });
+        await client.HopAsync(new HopRequest { Payload = "miss" });
+        var failed = await Assert.ThrowsAsync<RpcException>(() =>
+            client.FailAsync(new FailRequest { Code = (int)StatusCode.InvalidArgument, Message = "bad width" }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, failed.StatusCode);
+        using (var stream = client.Count(new CountRequest { Count = 3 }))
+            Assert.Equal(3, await stream.ResponseStream.ReadAllAsync().CountAsync());
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://127.0.0.1:{service.MetricsPort}/metrics");
+
+        Assert.Equal(1, Value(text, "unimog_rpc_errors_total", "grpc_method=\"/unimog.testing.v1.Relay/Fail\"", "grpc_status=\"InvalidArgument\""));
+        Assert.DoesNotContain("grpc_status=\"OK\"", text);
+        Assert.Equal(2, Value(text, "unimog_images_served_total"));
+        Assert.Equal(1, Value(text, "unimog_cache_hits_total", "cache=\"test\""));
+        Assert.Equal(1, Value(text, "unimog_cache_misses_total", "cache=\"test\""));
+        Assert.Equal(0.5, Value(text, "unimog_cache_hit_ratio", "cache=\"test\""));
+        Assert.Equal(2, Value(text, "unimog_step_duration_seconds_count", "step=\"relay\""));
+        Assert.Equal(2, Value(text, "unimog_batch_size_count"));
+        // Every call has ended, so the active-requests gauge is back to zero for each method.
+        Assert.Equal(0, Value(text, "unimog_requests_active", "grpc_method=\"/unimog.testing.v1.Relay/Hop\""));
+    }
+
+    [Fact]
+    public async Task Readiness_gate_keeps_health_not_serving_until_complete_while_liveness_serves()
+    {
+        await using var service = await TestService.StartAsync("health-test");
+        var readiness = service.Get<Readiness>();
+        using var http = new HttpClient();
+        var healthz = $"http://127.0.0.1:{service.MetricsPort}/healthz";
+
+        readiness.Require("model", "loading the model");
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await service.HealthAsync());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await service.HealthAsync("liveness"));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await http.GetAsync(healthz)).StatusCode);
+
+        readiness.Complete("model");
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await service.HealthAsync());
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(healthz)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Reflection_lists_the_services()
+    {
+        await using var service = await TestService.StartAsync("reflection-test");
+        using var call = new ServerReflection.ServerReflectionClient(service.Channel()).ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext());
+        var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("unimog.testing.v1.Relay", names);
+        Assert.Contains("grpc.health.v1.Health", names);
+    }
+
+    [Fact]
+    public async Task Grpc_port_is_http2_only_and_metrics_port_is_http1()
+    {
+        await using var service = await TestService.StartAsync("ports-test");
+        using var http = new HttpClient();
+        // HTTP/1.1 to the gRPC port is refused by Kestrel's HTTP/2-only endpoint.
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetStringAsync($"http://127.0.0.1:{service.GrpcPort}/metrics"));
+        // The metrics port does not serve gRPC.
+        using var wrongPort = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{service.MetricsPort}");
+        await Assert.ThrowsAsync<RpcException>(() => new Relay.RelayClient(wrongPort).HopAsync(new HopRequest()).ResponseAsync);
+    }
+
+    /// <summary>The value of one Prometheus sample whose labels include all of <paramref name="labels"/>.</summary>
+    private static double Value(string exposition, string metric, params string[] labels)
+    {
+        var samples = exposition.Split('\n')
+            .Where(l => Regex.IsMatch(l, $"^{Regex.Escape(metric)}(\\{{| )") && labels.All(l.Contains))
+            .ToList();
+        var line = Assert.Single(samples);
+        return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
