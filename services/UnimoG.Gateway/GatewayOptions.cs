@@ -1,4 +1,5 @@
 using UnimoG.Hosting.Options;
+using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 
 namespace UnimoG.Gateway;

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using UnimoG.Contracts.V1;
+using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Prompts;
 

@@ -1,6 +1,7 @@
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using UnimoG.Modeling.Diffusion;
+using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Serving;
@@ -65,7 +66,7 @@ public sealed class VaeEngine : IDisposable
     /// </summary>
     public (Tensor Latent, Tensor Mean, Tensor LogVar) Encode(byte[] image, ulong? seed)
     {
-        UnimoG.Modeling.Images.DecodedImage decoded;
+        UnimoG.Imaging.DecodedImage decoded;
         try
         {
             decoded = ImageDecoder.Decode(image, new ImageLimits { MaxBytes = Options.MaxImageBytes, MaxSide = Options.MaxSide, MaxPixels = (long)Options.MaxSide * Options.MaxSide });

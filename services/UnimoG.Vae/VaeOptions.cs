@@ -1,5 +1,6 @@
 using UnimoG.Contracts.Tensors;
 using UnimoG.Hosting.Options;
+using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 
 namespace UnimoG.Vae;

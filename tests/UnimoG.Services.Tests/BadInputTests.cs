@@ -76,7 +76,7 @@ public sealed class BadInputTests(ClusterFixture fixture)
         { "placeholder without an image", Text("<img1> and <img3>", Red, Red), StatusCode.InvalidArgument, "prompt.text", "(offset 11) <img3> refers to image 3, but only 2" },
         { "placeholder numbered from 0", Text("<img0>", Red), StatusCode.InvalidArgument, "prompt.text", "numbered from 1" },
         { "image never referred to", Text("<img1> alone", Red, Red), StatusCode.InvalidArgument, "prompt.images[1]", "never referred to" },
-        { "unsupported format (BMP)", Text("<img1>", [.. "BM"u8, .. new byte[60]]), StatusCode.InvalidArgument, "prompt.images[0]", "Unsupported image format (BMP)" },
+        { "unsupported format (BMP)", Text("<img1>", [.. "BM"u8, .. new byte[60]]), StatusCode.InvalidArgument, "prompt.images[0]", "unsupported format (BMP)" },
         { "decompression bomb", Text("<img1>", Bomb()), StatusCode.InvalidArgument, "prompt.images[0]", "20000x20000" },
         { "image file too large", Text("<img1>", [.. Red, .. new byte[300_000]]), StatusCode.InvalidArgument, "prompt.images[0]", "the limit is 200,000" },
         { "truncated image", Text("<img1>", Noise[..(Noise.Length / 2)]), StatusCode.InvalidArgument, "prompt.images[0]", "truncated" },

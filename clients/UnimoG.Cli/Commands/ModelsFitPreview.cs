@@ -1,5 +1,6 @@
 using System.CommandLine;
 using UnimoG.Modeling.Diffusion;
+using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
 using static TorchSharp.torch;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Encoders;
+using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Sampling;
 using UnimoG.Modeling.Schedulers;

@@ -51,5 +51,5 @@ public static class TestModel
     }
 
     /// <summary>RGBA pixels of a PNG.</summary>
-    public static byte[] Pixels(byte[] png) => UnimoG.Modeling.Images.ImageDecoder.Decode(png).Rgba;
+    public static byte[] Pixels(byte[] png) => UnimoG.Imaging.ImageDecoder.Decode(png).Rgba;
 }
