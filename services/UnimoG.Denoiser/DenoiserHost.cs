@@ -18,7 +18,8 @@ public static class DenoiserHost
         builder.Services.AddSingleton(sp => new ModelSlot<DenoiseBatcher>("denoiser model",
             () => new DenoiseBatcher(DenoiserModel.Load(ModelFolder.Open(model.Path), model), options,
                 sp.GetRequiredService<UnimoGMetrics>(), sp.GetRequiredService<ILogger<DenoiseBatcher>>()),
-            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<DenoiseBatcher>>>()));
+            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<DenoiseBatcher>>>(),
+            e => e.Model.Folder.Untrained ? e.Model.Folder.UntrainedWarning : null));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelSlot<DenoiseBatcher>>());
         return builder;
     }

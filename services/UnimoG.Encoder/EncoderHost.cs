@@ -15,7 +15,8 @@ public static class EncoderHost
         builder.Services.AddUnimoGFaults();
         builder.Services.AddSingleton(sp => new ModelSlot<EncoderEngine>("encoder model",
             () => EncoderEngine.Load(ModelFolder.Open(model.Path), options, model),
-            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<EncoderEngine>>>()));
+            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<EncoderEngine>>>(),
+            e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelSlot<EncoderEngine>>());
         return builder;
     }

@@ -16,6 +16,7 @@ public sealed class ModelSlot<T> : IHostedService, IDisposable where T : class, 
 {
     private readonly string _gate;
     private readonly Func<T> _load;
+    private readonly Func<T, string?>? _warning;
     private readonly Readiness _readiness;
     private readonly ILogger _log;
     private readonly TaskCompletionSource<T> _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,10 +24,12 @@ public sealed class ModelSlot<T> : IHostedService, IDisposable where T : class, 
     private string? _failure;
 
     /// <param name="gate">The readiness gate's name, e.g. "encoder model" (one per model in a host).</param>
-    public ModelSlot(string gate, Func<T> load, Readiness readiness, ILogger<ModelSlot<T>> log)
+    /// <param name="warning">What to warn about once loaded (an untrained model), if anything.</param>
+    public ModelSlot(string gate, Func<T> load, Readiness readiness, ILogger<ModelSlot<T>> log, Func<T, string?>? warning = null)
     {
         _gate = gate;
         _load = load;
+        _warning = warning;
         _readiness = readiness;
         _log = log;
         readiness.Require(gate, $"loading the {gate}");
@@ -51,6 +54,7 @@ public sealed class ModelSlot<T> : IHostedService, IDisposable where T : class, 
                 _value = value;
                 _readiness.Complete(_gate);
                 _log.LogInformation("{Gate} loaded in {Seconds:0.0} s", _gate, (DateTime.UtcNow - started).TotalSeconds);
+                if (_warning?.Invoke(value) is { } warning) _log.LogWarning("{Warning}", warning);
                 _loaded.TrySetResult(value);
             }
             catch (Exception e)

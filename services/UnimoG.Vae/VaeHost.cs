@@ -15,7 +15,8 @@ public static class VaeHost
         builder.Services.AddUnimoGFaults();
         builder.Services.AddSingleton(sp => new ModelSlot<VaeEngine>("vae model",
             () => VaeEngine.Load(ModelFolder.Open(model.Path), options, model),
-            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<VaeEngine>>>()));
+            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<VaeEngine>>>(),
+            e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelSlot<VaeEngine>>());
         return builder;
     }

@@ -142,36 +142,51 @@ internal static class GenerateCommand
                     Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED (random weights, not yet the trained mini model): the image will be noise.");
                 var written = new List<string>();
                 GenerateCompleted? completed = null;
-                await console.Progress().AutoClear(false)
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                    .StartAsync(async p =>
+                async Task Handle(GenerationEvent e, Action<int> progress)
+                {
+                    switch (e)
                     {
-                        var task = p.AddTask("denoising", maxValue: a.Steps);
-                        while (await enumerator.MoveNextAsync())
+                        case GenerationEvent.Progress pr:
+                            progress(pr.Step);
+                            break;
+                        case GenerationEvent.Preview pv when options.PreviewDir is not null:
+                            await File.WriteAllBytesAsync(Path.Combine(options.PreviewDir, $"step-{pv.Step:000}-{pv.Index}.png"), pv.Png, ct);
+                            break;
+                        case GenerationEvent.Image im:
+                            var path = a.NumImages == 1 ? options.Out
+                                : Path.Combine(Path.GetDirectoryName(options.Out) ?? "", $"{Path.GetFileNameWithoutExtension(options.Out)}-{im.Index}{Path.GetExtension(options.Out)}");
+                            if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+                            await File.WriteAllBytesAsync(path, im.Png, ct);
+                            written.Add(path);
+                            break;
+                        case GenerationEvent.Completed c:
+                            completed = c.Times;
+                            break;
+                    }
+                }
+                if (console.Profile.Capabilities.Interactive)
+                {
+                    await console.Progress().AutoClear(false)
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                        .StartAsync(async p =>
                         {
-                            switch (enumerator.Current)
-                            {
-                                case GenerationEvent.Progress pr:
-                                    task.Value = pr.Step;
-                                    break;
-                                case GenerationEvent.Preview pv when options.PreviewDir is not null:
-                                    await File.WriteAllBytesAsync(Path.Combine(options.PreviewDir, $"step-{pv.Step:000}-{pv.Index}.png"), pv.Png, ct);
-                                    break;
-                                case GenerationEvent.Image im:
-                                    var path = a.NumImages == 1 ? options.Out
-                                        : Path.Combine(Path.GetDirectoryName(options.Out) ?? "", $"{Path.GetFileNameWithoutExtension(options.Out)}-{im.Index}{Path.GetExtension(options.Out)}");
-                                    if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
-                                    await File.WriteAllBytesAsync(path, im.Png, ct);
-                                    written.Add(path);
-                                    break;
-                                case GenerationEvent.Completed c:
-                                    completed = c.Times;
-                                    break;
-                            }
-                        }
-                        task.StopTask();
-                        p.Refresh();
-                    });
+                            var task = p.AddTask("denoising", maxValue: a.Steps);
+                            while (await enumerator.MoveNextAsync()) await Handle(enumerator.Current, step => task.Value = step);
+                            task.StopTask();
+                        });
+                }
+                else
+                {
+                    // Redirected output (logs, CI): a plain line at each quarter instead of a redrawn bar.
+                    var quarter = 0;
+                    while (await enumerator.MoveNextAsync())
+                        await Handle(enumerator.Current, step =>
+                        {
+                            if (step * 4 < (quarter + 1) * a.Steps) return;
+                            quarter = step * 4 / a.Steps;
+                            Console.Out.WriteLine($"denoising: step {step}/{a.Steps}");
+                        });
+                }
                 foreach (var path in written) Console.Out.WriteLine($"wrote {path}");
                 if (completed is { } t)
                     Console.Out.WriteLine($"encode {t.EncodeMs:0} ms, denoise {t.DenoiseMs:0} ms, decode {t.DecodeMs:0} ms, total {t.TotalMs:0} ms");
