@@ -138,6 +138,8 @@ public sealed record TrainingConfig
     public AttentionLossSettings? AttentionLoss { get; init; }
     public CheckpointSettings Checkpoints { get; init; } = new();
     public int LogEvery { get; init; } = 10;
+    /// <summary>Debugging: every step trains on the first batch with the same latents, noise, timesteps and dropout.</summary>
+    public bool OverfitOneBatch { get; init; }
     public SampleSettings Samples { get; init; } = new();
 
     /// <summary>The JSON it was read from (hashed into checkpoints).</summary>

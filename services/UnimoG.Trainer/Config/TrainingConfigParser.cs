@@ -226,6 +226,7 @@ internal static class TrainingConfigParser
             AttentionLoss = attn,
             Checkpoints = checkpoints,
             LogEvery = root.Int("log_every", 10, 1),
+            OverfitOneBatch = root.Bool("overfit_one_batch", false),
             Samples = samples,
             SourceJson = json,
         };

@@ -18,6 +18,9 @@ public sealed partial class Trainer
         public IReadOnlyList<int[]> EpochBatches = [];
     }
 
+    /// <summary>Sees each batch's samples, plain-caption choices and condition-dropout choices (tests, diagnostics).</summary>
+    internal Action<IReadOnlyList<TrainingExample>, IReadOnlyList<bool>, IReadOnlyList<bool>>? BatchObserver { get; set; }
+
     /// <summary>Latent sizes must survive the U-Net's downsampling: pixels are a multiple of vae factor * 2^(levels-1).</summary>
     private int PixelMultiple => _latents.ScaleFactor * (1 << (_c.UNet.Config.Levels - 1));
 
@@ -80,6 +83,12 @@ public sealed partial class Trainer
             for (var micro = 0; micro < accum; micro++)
             {
                 using var scope = NewDisposeScope();
+                if (_config.OverfitOneBatch)
+                {
+                    // the same first batch and the same random draws at every step
+                    _generator.manual_seed(_config.Seed);
+                    (Epoch, BatchInEpoch) = (0, 0);
+                }
                 var (data, indices, bucket) = NextBatch();
                 var examples = indices.Select(i => data.Examples[i]).ToList();
                 var (l, m, a) = Forward(data, examples, bucket, accum);
@@ -108,6 +117,7 @@ public sealed partial class Trainer
         var plain = examples.Select((e, i) => e.Multimodal is null || plainDraw[i] < share).ToList();
         var dropDraw = rand([b], generator: _generator).data<float>().ToArray();
         var drop = dropDraw.Select(x => x < _config.ConditionDropout).ToList();
+        BatchObserver?.Invoke(examples, plain, drop);
         var noise = randn(latents.shape, generator: _generator);
         var timesteps = randint(0, _scheduler.Config.num_train_timesteps, [b], generator: _generator);   // int64
 

@@ -39,7 +39,7 @@ public sealed partial class Trainer : IDisposable
     private readonly Ema? _ema;
     private readonly Conditioning _uncond;
     private readonly Dictionary<int, PhaseData> _phaseData = [];
-    private Generator _generator;
+    private readonly Generator _generator;
     private volatile bool _checkpointRequested;
 
     public ProgressHub Progress { get; } = new();
