@@ -45,6 +45,7 @@ public static class CliApp
         InvalidDataException i => i.Message,
         CheckpointMismatchException c => c.Message.ReplaceLineEndings(" "),
         UnimoG.Modeling.Configs.ConfigException c => c.Message,
+        UnimoG.Trainer.Config.TrainingConfigException t => t.Message,
         OperationCanceledException => "cancelled",
         _ => null,
     };

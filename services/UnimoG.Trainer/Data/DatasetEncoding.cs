@@ -34,9 +34,13 @@ public static class DatasetEncoding
         var latents = 0;
         if (conditionsOut is not null)
         {
-            if (config.Conditions.Source == "cache")
-                throw new TrainingConfigException("conditions.source", "encode-dataset needs an encoder (\"encoder\" or \"service\"), not a cache");
-            using var source = TrainingComponents.LoadConditions(config.Conditions);
+            // The encoder that fills the cache: conditions.encoder in process, else the service at conditions.address.
+            var c = config.Conditions;
+            var writerSource = c.Source != "cache" ? c
+                : c.Encoder is not null ? c with { Source = "encoder" }
+                : c.Address is not null ? c with { Source = "service" }
+                : throw new TrainingConfigException("conditions.encoder", "encode-dataset needs the encoder (conditions.encoder) or the Encoder service (conditions.address) to fill the cache");
+            using var source = TrainingComponents.LoadConditions(writerSource);
             prompts = EncodeConditions(config, source, phases, conditionsOut, batch, log, ct);
         }
         if (latentsOut is not null)
