@@ -231,8 +231,10 @@ internal static class TrainingConfigParser
             SourceJson = json,
         };
         root.RejectUnknown();
-        if (config.MixedPrecision == "bf16" && config.Device != "cuda")
-            throw new TrainingConfigException("mixed_precision", "\"bf16\" is for CUDA devices; on the CPU train in float32 (bfloat16 is slower than float32 there)");
+        if (config.MixedPrecision == "bf16")
+            throw new TrainingConfigException("mixed_precision", config.Device != "cuda"
+                ? "\"bf16\" is for CUDA devices; on the CPU train in float32 (bfloat16 is slower than float32 there)"
+                : "\"bf16\" autocast is not available: TorchSharp 0.107 has no torch.autocast (see docs/training.md); train in float32");
         if (config.Model.Vae is null && config.LatentCache is null)
             throw new TrainingConfigException("model.vae", "is required unless latents come from a cache (latent_cache)");
         if (config.Samples.Every > 0 && config.Model.Vae is null)

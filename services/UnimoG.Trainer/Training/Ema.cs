@@ -29,7 +29,7 @@ public sealed class Ema : IDisposable
     public Ema(UNet2DConditionModel source, EmaSettings settings)
     {
         _settings = settings;
-        Model = new UNet2DConditionModel(source.Config);
+        Model = new UNet2DConditionModel(source.Config, source.parameters().First().device);
         Model.eval();
         var weights = source.state_dict();
         using (no_grad())

@@ -53,7 +53,8 @@ public sealed class LatentSource
     {
         using var scope = NewDisposeScope();
         var (mean, logvar) = Posterior(examples, bucket);
-        using var posterior = new DiagonalGaussian(mean, logvar);
+        // the sample is drawn on the generator's device (the training device)
+        using var posterior = new DiagonalGaussian(mean.to(generator.device), logvar.to(generator.device));
         var z = posterior.Sample(generator);
         if (ShiftFactor is { } shift) z = z - shift;
         return (z * ScalingFactor).MoveToOuterDisposeScope();
@@ -71,7 +72,8 @@ public sealed class LatentSource
             var l = stack(keys.Select(k => _cache.Read(k, "logvar", "latent")).ToList());
             return (m.to_type(ScalarType.Float32).MoveToOuterDisposeScope(), l.to_type(ScalarType.Float32).MoveToOuterDisposeScope());
         }
-        var pixels = stack(examples.Select(e => ImageTransform.Pixels(e.ImageMember.Read(), bucket, $"{e.ImageMember.Shard}: {e.ImageMember.Name}")).ToList());
+        var pixels = stack(examples.Select(e => ImageTransform.Pixels(e.ImageMember.Read(), bucket, $"{e.ImageMember.Shard}: {e.ImageMember.Name}")).ToList())
+            .to(_vae!.parameters().First().device);
         using var posterior = _vae!.Encode(pixels);
         return (posterior.Mean.clone().MoveToOuterDisposeScope(), posterior.LogVar.clone().MoveToOuterDisposeScope());
     }

@@ -113,16 +113,17 @@ public sealed partial class Trainer
         var b = examples.Count;
         var latents = _latents.Sample(examples, bucket, _generator);                                  // [B, C, h, w]
         var share = _config.Phases[Phase].Data.TextOnlyShare;
-        var plainDraw = rand([b], generator: _generator).data<float>().ToArray();
+        var plainDraw = rand([b], device: _device, generator: _generator).cpu().data<float>().ToArray();
         var plain = examples.Select((e, i) => e.Multimodal is null || plainDraw[i] < share).ToList();
-        var dropDraw = rand([b], generator: _generator).data<float>().ToArray();
+        var dropDraw = rand([b], device: _device, generator: _generator).cpu().data<float>().ToArray();
         var drop = dropDraw.Select(x => x < _config.ConditionDropout).ToList();
         BatchObserver?.Invoke(examples, plain, drop);
-        var noise = randn(latents.shape, generator: _generator);
-        var timesteps = randint(0, _scheduler.Config.num_train_timesteps, [b], generator: _generator);   // int64
+        var noise = randn(latents.shape, device: _device, generator: _generator);
+        var timesteps = randint(0, _scheduler.Config.num_train_timesteps, [b], device: _device, generator: _generator);   // int64
 
         using var encoded = _c.Conditions.Encode(examples.Select((e, i) => ConditionRequest.For(e, plain[i])).ToList());
-        using var cond = ConditionBatch.WithDropout(encoded, _uncond, drop);
+        using var onDevice = new Conditioning(encoded.HiddenStates.to(_device), encoded.AttentionMask?.to(_device), encoded.Spans);
+        using var cond = ConditionBatch.WithDropout(onDevice, _uncond, drop);
         var noisy = _scheduler.AddNoise(latents, noise, timesteps);
         var target = _scheduler.Config.prediction_type == "v_prediction" ? _scheduler.GetVelocity(latents, noise, timesteps) : noise;
 
@@ -155,7 +156,7 @@ public sealed partial class Trainer
             {
                 if (span.ImageIndex >= images.Count || span.Length == 0) continue;
                 var e = examples[row];
-                list.Add(new EntityTarget(row, span, ImageTransform.Mask(images[span.ImageIndex].Mask.Decode(), e.Width, e.Height, bucket)));
+                list.Add(new EntityTarget(row, span, ImageTransform.Mask(images[span.ImageIndex].Mask.Decode(), e.Width, e.Height, bucket).to(cond.HiddenStates.device)));
             }
         }
         return list;

@@ -40,6 +40,7 @@ public sealed partial class Trainer : IDisposable
     private readonly Conditioning _uncond;
     private readonly Dictionary<int, PhaseData> _phaseData = [];
     private readonly Generator _generator;
+    private readonly Device _device;
     private volatile bool _checkpointRequested;
 
     public ProgressHub Progress { get; } = new();
@@ -62,14 +63,20 @@ public sealed partial class Trainer : IDisposable
         _latents = new LatentSource(components.Vae, config.LatentCache);
         _store = new CheckpointStore(config.OutputDir, logger);
         _lr = new LearningRate(config);
-        _generator = new Generator((ulong)config.Seed);
+        _device = torch.device(config.Device);
+        if (_device.type == DeviceType.CUDA && !torch.cuda.is_available())
+            throw new TrainingConfigException("device", "\"cuda\" was asked for, but no CUDA device is available to this build (the default build is CPU-only: -p:TorchBackend=cuda)");
+        _generator = new Generator((ulong)config.Seed, _device);
+        _c.UNet.to(_device);
+        _c.Vae?.to(_device);
         _c.UNet.train();
         _parameters = [.. _c.UNet.parameters()];
         foreach (var p in _parameters) p.requires_grad = true;
         var o = config.Optimizer;
         _optimizer = optim.AdamW(_parameters, lr: _lr.At(0), beta1: o.Beta1, beta2: o.Beta2, eps: o.Eps, weight_decay: o.WeightDecay);
         if (config.Ema.Enabled) _ema = new Ema(_c.UNet, config.Ema);
-        _uncond = components.Conditions.Unconditional();
+        using (var u = components.Conditions.Unconditional())
+            _uncond = new Conditioning(u.HiddenStates.to(_device), u.AttentionMask?.to(_device), u.Spans);
     }
 
     /// <summary>Ask the loop to write a checkpoint after the current step.</summary>
