@@ -30,12 +30,15 @@ public class TrainingTests(ITestOutputHelper output)
         foreach (var (k, t) in a) TensorAssert.Identical(t, b[k], $"{what} {k}");
     }
 
-    [Fact]
-    public void A_tiny_model_overfits_one_batch()
+    [Theory]
+    [InlineData("epsilon")]
+    [InlineData("v_prediction")]
+    public void A_tiny_model_overfits_one_batch(string prediction)
     {
         var dir = TinyWorld.TempDir("overfit");
         var (trainer, _) = TinyWorld.Trainer(World.Config(dir, steps: 60, extra: new JsonObject
         {
+            ["model"] = new JsonObject { ["unet_config"] = World.UNetConfig, ["vae"] = World.Vae, ["prediction_type"] = prediction },
             ["overfit_one_batch"] = true,
             ["condition_dropout"] = 0.0,
             ["optimizer"] = new JsonObject { ["learning_rate"] = 3e-3, ["weight_decay"] = 0.0 },
@@ -48,7 +51,7 @@ public class TrainingTests(ITestOutputHelper output)
         Assert.Equal(60, losses.Count);
         var first = losses[0];
         var last = losses.TakeLast(5).Average();
-        output.WriteLine($"loss {first:G4} -> {last:G4} ({first / last:F1}x) over 60 steps");
+        output.WriteLine($"{prediction}: loss {first:G4} -> {last:G4} ({first / last:F1}x) over 60 steps");
         Assert.True(last * 10 <= first, $"loss fell from {first:G4} to {last:G4} only (need tenfold)");
     }
 
@@ -238,6 +241,38 @@ public class TrainingTests(ITestOutputHelper output)
         // the exported U-Net is the EMA's, in the diffusers layout
         Assert.True(File.Exists(Path.Combine(dir, "unet", "config.json")));
         AssertIdentical(Weights(Path.Combine(dir, "checkpoints", "step-00000005"), "unet_ema"), Weights(dir), "exported EMA");
+    }
+
+    [Fact]
+    public void A_curriculum_runs_its_phases_in_order_and_draws_sample_grids()
+    {
+        var dir = TinyWorld.TempDir("curriculum");
+        var json = JsonNode.Parse(World.Config(dir, steps: 3))!.AsObject();
+        json["phases"] = new JsonArray(
+            new JsonObject { ["name"] = "small", ["data"] = new JsonObject { ["path"] = World.Stage1Data, ["limit"] = 4 }, ["steps"] = 3, ["resolution"] = 16, ["learning_rate"] = 1e-3 },
+            new JsonObject { ["name"] = "tuning", ["data"] = new JsonObject { ["kind"] = "prepared", ["path"] = World.Stage2Data }, ["steps"] = 2, ["resolution"] = 16, ["learning_rate"] = 1e-4, ["batch_size"] = 3 });
+        json["samples"] = new JsonObject { ["every"] = 2, ["prompts"] = new JsonArray("a red square", "a blue square", "a green square"), ["steps"] = 3 };
+        var (trainer, _) = TinyWorld.Trainer(json.ToJsonString());
+        var seen = new List<(string Phase, string Key, int Batch)>();
+        var lrs = new List<(string Phase, double Lr, double? Attn)>();
+        using (trainer)
+        using (trainer.Progress.Subscribe(new Observer(p => { if (p.State == RunState.Running) lrs.Add((p.Phase, p.LearningRate, p.AttnLoss)); })))
+        {
+            trainer.BatchObserver = (examples, _, _) => seen.AddRange(examples.Select(e => (trainer.Config.Phases[trainer.Phase].Name, e.Key, examples.Count)));
+            trainer.Run(resume: false);
+        }
+        Assert.Equal(6, seen.Count(s => s.Phase == "small"));
+        Assert.All(seen.Where(s => s.Phase == "small"), s => Assert.True(s.Key.StartsWith("s1_") && int.Parse(s.Key[3..]) < 4 && s.Batch == 2));
+        Assert.Equal(6, seen.Count(s => s.Phase == "tuning"));
+        Assert.All(seen.Where(s => s.Phase == "tuning"), s => Assert.True(s.Key.StartsWith("s2_") && s.Batch == 3));
+        Assert.Equal(["small", "small", "small", "tuning", "tuning"], lrs.Select(l => l.Phase));
+        Assert.Equal([1e-3, 1e-3, 1e-3, 1e-4, 1e-4], lrs.Select(l => l.Lr));
+        Assert.All(lrs.Take(3), l => Assert.Null(l.Attn));
+        // sample grids at steps 2 and 4: three 16x16 images side by side
+        var grids = Directory.GetFiles(Path.Combine(dir, "samples")).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(["step-00000002.png", "step-00000004.png"], grids);
+        var png = UnimoG.Modeling.Images.ImageDecoder.Decode(File.ReadAllBytes(Path.Combine(dir, "samples", "step-00000002.png")));
+        Assert.Equal((48, 16), (png.Width, png.Height));
     }
 
     private sealed class Observer(Action<TrainingProgress> next) : IObserver<TrainingProgress>
