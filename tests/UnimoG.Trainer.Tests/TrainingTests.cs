@@ -271,7 +271,7 @@ public class TrainingTests(ITestOutputHelper output)
         // sample grids at steps 2 and 4: three 16x16 images side by side
         var grids = Directory.GetFiles(Path.Combine(dir, "samples")).Select(Path.GetFileName).Order().ToList();
         Assert.Equal(["step-00000002.png", "step-00000004.png"], grids);
-        var png = UnimoG.Modeling.Images.ImageDecoder.Decode(File.ReadAllBytes(Path.Combine(dir, "samples", "step-00000002.png")));
+        var png = UnimoG.Imaging.ImageDecoder.Decode(File.ReadAllBytes(Path.Combine(dir, "samples", "step-00000002.png")));
         Assert.Equal((48, 16), (png.Width, png.Height));
     }
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
-using UnimoG.Modeling.Images;
+using UnimoG.Imaging;
 using UnimoG.Trainer.Config;
 
 namespace UnimoG.Trainer.Data;

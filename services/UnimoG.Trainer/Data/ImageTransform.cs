@@ -1,5 +1,5 @@
 using TorchSharp;
-using UnimoG.Modeling.Images;
+using UnimoG.Imaging;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Data;

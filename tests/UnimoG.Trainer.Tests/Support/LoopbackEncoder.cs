@@ -12,6 +12,7 @@ using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Encoders;
+using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Trainer.Conditions;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using SkiaSharp;
 
-namespace UnimoG.Modeling.Images;
+namespace UnimoG.Imaging;
 
 /// <summary>
 /// The EXIF orientation tag of a PNG's <c>eXIf</c> chunk. Skia reads EXIF from JPEG and WebP only; PIL's

@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace UnimoG.Modeling.Images;
+namespace UnimoG.Imaging;
 
 /// <summary>
 /// Decodes PNG, JPEG, WebP and GIF (first frame) with SkiaSharp, safely: format by magic bytes, file size and
@@ -28,7 +28,9 @@ public static class ImageDecoder
                 default:
                     throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format} image data is corrupt ({result}).");
             }
-            return Orient(new DecodedImage(info.Width, info.Height, rgba, format), Origin(codec, format, data));
+            // HasAlpha: whether the file has an alpha channel (a layer may be RGBA yet fully opaque).
+            var image = new DecodedImage(info.Width, info.Height, rgba, format, hasAlpha: info.AlphaType != SKAlphaType.Opaque);
+            return Orient(image, Origin(codec, format, data));
         }
     }
 
@@ -53,7 +55,7 @@ public static class ImageDecoder
                 $"The image file has {data.Length:N0} bytes; the limit is {limits.MaxBytes:N0}.");
         if (ImageFormatSniffer.Detect(data) is not { } format)
             throw new ImageDecodeException(ImageDecodeError.UnsupportedFormat,
-                $"Unsupported image format ({ImageFormatSniffer.Describe(data)}); supported: {ImageFormatSniffer.Supported}.");
+                $"The data is not a decodable image: unsupported format ({ImageFormatSniffer.Describe(data)}); supported: {ImageFormatSniffer.Supported}.");
 
         var codec = SKCodec.Create(new SKMemoryStream(data), out var result);
         if (codec is null)
@@ -81,7 +83,10 @@ public static class ImageDecoder
     private static bool SwapsAxes(SKEncodedOrigin origin) =>
         origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
-    /// <summary>Applies an EXIF orientation (what PIL's ImageOps.exif_transpose does, as transformers' load_image).</summary>
+    /// <summary>
+    /// Applies an EXIF orientation (what PIL's ImageOps.exif_transpose does, as transformers' load_image); the result
+    /// records it in <see cref="DecodedImage.ExifOrientation"/>.
+    /// </summary>
     public static DecodedImage Orient(DecodedImage image, SKEncodedOrigin origin)
     {
         if (origin is SKEncodedOrigin.TopLeft or 0)
@@ -108,6 +113,6 @@ public static class ImageDecoder
             };
             Buffer.BlockCopy(src, 4 * (sy * w + sx), dst, 4 * (y * ow + x), 4);
         }
-        return new DecodedImage(ow, oh, dst, image.Format);
+        return new DecodedImage(ow, oh, dst, image.Format, image.HasAlpha, (int)origin);
     }
 }

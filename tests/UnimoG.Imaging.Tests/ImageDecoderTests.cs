@@ -1,8 +1,8 @@
 using System.Text.Json;
 using SkiaSharp;
-using UnimoG.Modeling.Images;
+using UnimoG.TestSupport;
 
-namespace UnimoG.Modeling.Tests.Images;
+namespace UnimoG.Imaging.Tests;
 
 public class ImageDecoderTests
 {
@@ -191,5 +191,22 @@ public class ImageDecoderTests
         var image = DecodedImage.Solid(2, 2, 10, 20, 30, a: 0);
         Assert.Equal(Enumerable.Repeat(new byte[] { 10, 20, 30 }, 4).SelectMany(x => x), image.ToRgb(null));
         Assert.Equal(Enumerable.Repeat((byte)255, 12), image.ToRgb(Rgb.White));
+    }
+
+    [Fact]
+    public void Exif_orientations_map_pixels_to_the_upright_picture()
+    {
+        // 3x2 image with distinct pixels; orientation 6 (rotate 90 degrees clockwise) gives 2x3.
+        var px = new byte[3 * 2 * 4];
+        for (var i = 0; i < 6; i++) px[i * 4] = (byte)(i + 1); // row 0: 1 2 3, row 1: 4 5 6
+        var img = new DecodedImage(3, 2, px, hasAlpha: false);
+        byte At(DecodedImage m, int x, int y) => m.Rgba[(y * m.Width + x) * 4];
+        var r6 = ImageDecoder.Orient(img, SKEncodedOrigin.RightTop);
+        Assert.Equal((2, 3), (r6.Width, r6.Height));
+        Assert.Equal(new byte[] { 4, 1, 5, 2, 6, 3 }, Enumerable.Range(0, 6).Select(i => At(r6, i % 2, i / 2)));
+        var r8 = ImageDecoder.Orient(img, SKEncodedOrigin.LeftBottom);
+        Assert.Equal(new byte[] { 3, 6, 2, 5, 1, 4 }, Enumerable.Range(0, 6).Select(i => At(r8, i % 2, i / 2)));
+        var r3 = ImageDecoder.Orient(img, SKEncodedOrigin.BottomRight);
+        Assert.Equal(new byte[] { 6, 5, 4, 3, 2, 1 }, Enumerable.Range(0, 6).Select(i => At(r3, i % 3, i / 3)));
     }
 }

@@ -1,4 +1,4 @@
-namespace UnimoG.Modeling.Images;
+namespace UnimoG.Imaging;
 
 /// <summary>The encoded formats accepted for prompt and training images.</summary>
 public enum ImageFormat { Png, Jpeg, WebP, Gif }

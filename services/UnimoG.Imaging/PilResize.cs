@@ -1,4 +1,4 @@
-namespace UnimoG.Modeling.Images;
+namespace UnimoG.Imaging;
 
 /// <summary>Pillow's resampling filters, numbered as <c>PIL.Image.Resampling</c> (and transformers' <c>resample</c>).</summary>
 public enum PilFilter { Lanczos = 1, Bilinear = 2, Bicubic = 3, Box = 4, Hamming = 5 }

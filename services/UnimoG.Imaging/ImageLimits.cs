@@ -1,4 +1,4 @@
-namespace UnimoG.Modeling.Images;
+namespace UnimoG.Imaging;
 
 /// <summary>
 /// What an image may cost before it is decoded. Checked against the file size and the header's dimensions,

@@ -1,4 +1,4 @@
-namespace UnimoG.Modeling.Images;
+namespace UnimoG.Imaging;
 
 /// <summary>Why an image could not be decoded.</summary>
 public enum ImageDecodeError

@@ -1,11 +1,10 @@
 using SkiaSharp;
-using UnimoG.Modeling.Images;
-using UnimoG.TestSupport;
+using UnimoG.Imaging;
 
-namespace UnimoG.Modeling.Tests.Images;
+namespace UnimoG.TestSupport;
 
-/// <summary>Images made in the tests, and the committed Pillow references.</summary>
-internal static class TestImages
+/// <summary>Images made in the tests, and the committed Pillow references in <c>tests/data/images</c>.</summary>
+public static class TestImages
 {
     public static string Data(string name) => Path.Combine(RepoPaths.Root, "tests", "data", "images", name);
 
