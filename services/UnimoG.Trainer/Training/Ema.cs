@@ -13,7 +13,7 @@ namespace UnimoG.Trainer.Training;
 ///       = 1 - (1 + k / inv_gamma)^(-power)          with use_ema_warmup
 ///       = (1 + k) / (10 + k)                        otherwise
 /// decay = clamp(decay, min_decay, decay_max)
-/// ema  -= (1 - decay) * (ema - weight)
+/// ema  += (1 - decay) * (weight - ema)          (lerp)
 /// </code>
 /// Buffers are copied. The EMA copy serves the sample images and the exported weights.
 /// </summary>
@@ -57,8 +57,10 @@ public sealed class Ema : IDisposable
         var oneMinus = 1 - Decay(OptimizationStep, _settings);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
+        // ema + (1 - decay) * (weight - ema), in place, one kernel per tensor and no temporaries
+        var w = tensor(oneMinus, dtype: ScalarType.Float32, device: _pairs[0].Ema.device);
         foreach (var (ema, weight) in _pairs)
-            ema.sub_((ema - weight) * oneMinus);
+            ema.lerp_(weight, w);
     }
 
     public void Dispose() => Model.Dispose();
