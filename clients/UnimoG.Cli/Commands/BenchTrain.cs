@@ -79,7 +79,8 @@ internal static class BenchTrain
                 sw.Restart();
                 var samples = (p.BatchSize ?? config.BatchSize) * config.GradientAccumulationSteps;
                 var (rss, peak) = BenchCommand.Memory();
-                log.WriteLine($"step {m.Step}{(m.Step <= warmup ? " (warm-up)" : "")}: {seconds:F2} s, {samples / seconds:F1} samples/s, loss {m.Loss:G4}, RSS {rss / 1e9:F2} GB, peak {peak / 1e9:F2} GB, live tensors {DisposeScopeManager.Statistics.ThreadTotalLiveCount}");
+                var t = trainer.LastTimings;
+                log.WriteLine($"step {m.Step}{(m.Step <= warmup ? " (warm-up)" : "")}: {seconds:F2} s (inputs {t.Inputs:F2}, forward+backward {t.Compute:F2}, AdamW+EMA {t.Update:F2}), {samples / seconds:F1} samples/s, loss {m.Loss:G4}, RSS {rss / 1e9:F2} GB, peak {peak / 1e9:F2} GB, live tensors {DisposeScopeManager.Statistics.ThreadTotalLiveCount}");
                 if (m.Step > warmup) times.Add((seconds, samples));
             }));
             trainer.Run(resume: false);

@@ -69,15 +69,15 @@ public sealed class CheckpointStore(string outputDir, ILogger logger)
         }
     }
 
-    /// <summary>Every checkpoint folder, newest step first, each validated.</summary>
-    public IReadOnlyList<CheckpointInfo> List()
+    /// <summary>Every checkpoint folder, newest step first, each validated (<paramref name="hashes"/>: also recompute every SHA-256).</summary>
+    public IReadOnlyList<CheckpointInfo> List(bool hashes = true)
     {
         if (!Directory.Exists(Root)) return [];
         var list = new List<CheckpointInfo>();
         foreach (var dir in Directory.GetDirectories(Root, Prefix + "*"))
         {
             if (!long.TryParse(Path.GetFileName(dir)[Prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var step)) continue;
-            var (problem, created) = Validate(dir, step);
+            var (problem, created) = Validate(dir, step, hashes);
             list.Add(new CheckpointInfo(dir, step, problem is null, problem, created));
         }
         return [.. list.OrderByDescending(c => c.Step)];
@@ -94,14 +94,17 @@ public sealed class CheckpointStore(string outputDir, ILogger logger)
         return null;
     }
 
-    /// <summary>Deletes all but the newest <paramref name="keepLast"/> intact checkpoints (and leftover temporaries).</summary>
+    /// <summary>
+    /// Deletes all but the newest <paramref name="keepLast"/> intact checkpoints (and leftover temporaries). Intact here
+    /// means manifest and sizes (hashing every checkpoint after each save would cost more than the save).
+    /// </summary>
     public void Prune(int keepLast)
     {
-        var all = List();
+        var all = List(hashes: false);
         var keep = all.Where(c => c.Valid).Take(keepLast).Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
-        var newestKept = all.Where(c => keep.Contains(c.Path)).Select(c => c.Step).DefaultIfEmpty(long.MaxValue).Min();
+        var oldestKept = all.Where(c => keep.Contains(c.Path)).Select(c => c.Step).DefaultIfEmpty(long.MaxValue).Min();
         foreach (var c in all)
-            if (!keep.Contains(c.Path) && c.Step < newestKept) Delete(c.Path);
+            if (!keep.Contains(c.Path) && c.Step < oldestKept) Delete(c.Path);
         foreach (var tmp in Directory.GetDirectories(Root, ".tmp-*")) Delete(tmp);
     }
 
@@ -112,7 +115,7 @@ public sealed class CheckpointStore(string outputDir, ILogger logger)
     }
 
     /// <summary>Null when the folder's manifest lists every file with matching size and SHA-256; otherwise what is wrong.</summary>
-    public static (string? Problem, DateTimeOffset? Created) Validate(string dir, long step)
+    public static (string? Problem, DateTimeOffset? Created) Validate(string dir, long step, bool hashes = true)
     {
         var path = Path.Combine(dir, ManifestName);
         if (!File.Exists(path)) return ("manifest.json is missing", null);
@@ -128,7 +131,7 @@ public sealed class CheckpointStore(string outputDir, ILogger logger)
             if (!File.Exists(file)) return ($"{rel} is missing", created);
             var bytes = (long?)info?["bytes"];
             if (new FileInfo(file).Length != bytes) return ($"{rel} has {new FileInfo(file).Length} bytes, the manifest {bytes}", created);
-            if (Sha256(file) != (string?)info?["sha256"]) return ($"{rel} does not match its SHA-256", created);
+            if (hashes && Sha256(file) != (string?)info?["sha256"]) return ($"{rel} does not match its SHA-256", created);
         }
         return (null, created);
     }

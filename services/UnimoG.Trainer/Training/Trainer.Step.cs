@@ -18,6 +18,11 @@ public sealed partial class Trainer
         public IReadOnlyList<int[]> EpochBatches = [];
     }
 
+    private double _inputSeconds;
+
+    /// <summary>Where the last optimizer step's time went (benchmarks, diagnostics).</summary>
+    public StepTimings LastTimings { get; private set; } = new(0, 0, 0);
+
     /// <summary>Sees each batch's samples, plain-caption choices and condition-dropout choices (tests, diagnostics).</summary>
     internal Action<IReadOnlyList<TrainingExample>, IReadOnlyList<bool>, IReadOnlyList<bool>>? BatchObserver { get; set; }
 
@@ -76,7 +81,9 @@ public sealed partial class Trainer
         double loss = 0, mse = 0, attnSum = 0;
         var attnCount = 0;
         var samples = 0;
-        double gradNorm;
+        double gradNorm, computeEnd;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        _inputSeconds = 0;
         using (var stepScope = NewDisposeScope())
         {
             _optimizer.zero_grad();
@@ -97,12 +104,14 @@ public sealed partial class Trainer
                 if (a is { } av) { attnSum += av; attnCount++; }
                 samples += examples.Count;
             }
+            computeEnd = clock.Elapsed.TotalSeconds;
             gradNorm = _config.Optimizer.MaxGradNorm > 0
                 ? nn.utils.clip_grad_norm_(_parameters, _config.Optimizer.MaxGradNorm)
                 : double.NaN;
             _optimizer.step();
         }
         _ema?.Update();
+        LastTimings = new StepTimings(_inputSeconds, computeEnd - _inputSeconds, clock.Elapsed.TotalSeconds - computeEnd);
         Step++;
         return new StepMetrics(loss, mse, attnCount > 0 ? attnSum / attnCount : null, lr, samples, gradNorm);
     }
@@ -111,6 +120,7 @@ public sealed partial class Trainer
     private (double Loss, double Mse, double? Attn) Forward(PhaseData data, List<TrainingExample> examples, Bucket bucket, int accum)
     {
         var b = examples.Count;
+        var inputClock = System.Diagnostics.Stopwatch.StartNew();
         var latents = _latents.Sample(examples, bucket, _generator);                                  // [B, C, h, w]
         var share = _config.Phases[Phase].Data.TextOnlyShare;
         var plainDraw = rand([b], device: _device, generator: _generator).cpu().data<float>().ToArray();
@@ -124,6 +134,7 @@ public sealed partial class Trainer
         using var encoded = _c.Conditions.Encode(examples.Select((e, i) => ConditionRequest.For(e, plain[i])).ToList());
         using var onDevice = new Conditioning(encoded.HiddenStates.to(_device), encoded.AttentionMask?.to(_device), encoded.Spans);
         using var cond = ConditionBatch.WithDropout(onDevice, _uncond, drop);
+        _inputSeconds += inputClock.Elapsed.TotalSeconds;
         var noisy = _scheduler.AddNoise(latents, noise, timesteps);
         var target = _scheduler.Config.prediction_type == "v_prediction" ? _scheduler.GetVelocity(latents, noise, timesteps) : noise;
 
@@ -169,3 +180,9 @@ internal static partial class TrainerLog
         Message = "Phase {Phase} '{Name}': {Count} samples from {Path}; buckets {Buckets}; {Layers} attention-loss layers")]
     public static partial void LogPhase(this Microsoft.Extensions.Logging.ILogger logger, int phase, string name, int count, string path, string buckets, int layers);
 }
+
+/// <summary>
+/// Seconds of one optimizer step: inputs (latents, conditions, random draws), compute (forward, losses, backward)
+/// and update (clipping, AdamW, EMA).
+/// </summary>
+public sealed record StepTimings(double Inputs, double Compute, double Update);

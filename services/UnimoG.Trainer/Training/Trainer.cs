@@ -129,7 +129,7 @@ public sealed partial class Trainer : IDisposable
                 }
                 if (_config.Samples.Every > 0 && Step % _config.Samples.Every == 0) SaveSamples();
             }
-            lastCheckpoint = _store.List().FirstOrDefault(c => c.Step == Step && c.Valid)?.Path ?? SaveCheckpoint();
+            lastCheckpoint = _store.List(hashes: false).FirstOrDefault(c => c.Step == Step && c.Valid)?.Path ?? SaveCheckpoint();
             var exported = Export();
             Progress.Publish(Event(RunState.Completed, "completed", lastCheckpoint));
             return new TrainingResult(RunState.Completed, Step, lastCheckpoint, exported);
