@@ -27,7 +27,7 @@ public class ServiceAndCliTests
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static async Task<(WebApplication App, GrpcChannel Channel)> StartService()
+    private static async Task<(WebApplication App, GrpcChannel Channel)> StartService(string? configPath = null)
     {
         int grpc = FreePort(), metrics = FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test" });
@@ -35,10 +35,12 @@ public class ServiceAndCliTests
         {
             ["Hosting:GrpcPort"] = grpc.ToString(), ["Hosting:MetricsPort"] = metrics.ToString(), ["Hosting:ListenAddress"] = "127.0.0.1",
             ["Log:MinimumLevel"] = "Warning",
+            ["Trainer:ConfigPath"] = configPath,
         });
         builder.AddUnimoGDefaults("trainer");
         builder.Services.AddSingleton<RunManager>();
         builder.Services.AddSingleton(sp => new TrainerService(sp.GetRequiredService<RunManager>()));
+        builder.Services.AddHostedService<ConfiguredRun>();
         var app = builder.Build();
         app.MapUnimoGDefaults();
         app.MapGrpcService<TrainerService>();
@@ -91,6 +93,29 @@ public class ServiceAndCliTests
             Assert.True(Assert.Single(listed.Checkpoints).Step >= 2);
             var missing = await Assert.ThrowsAsync<RpcException>(async () => await client.StopRunAsync(new StopRunRequest { RunId = "nope" }));
             Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        }
+        finally
+        {
+            channel.Dispose();
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task With_a_configured_run_the_service_trains_it_and_stops()
+    {
+        var dir = TinyWorld.TempDir("svc-job");
+        var file = Path.Combine(dir, "train.json");
+        File.WriteAllText(file, World.Config(Path.Combine(dir, "run"), steps: 2));
+        var (app, channel) = await StartService(file);
+        try
+        {
+            var stopped = new TaskCompletionSource();
+            app.Lifetime.ApplicationStopping.Register(() => stopped.TrySetResult());
+            await stopped.Task.WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.True(File.Exists(Path.Combine(dir, "run", "unet", "diffusion_pytorch_model.safetensors")));
+            Assert.Equal(0, Environment.ExitCode);
         }
         finally
         {
