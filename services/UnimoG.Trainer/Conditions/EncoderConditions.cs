@@ -35,12 +35,14 @@ public sealed class MllmConditions(MllmEncoder encoder, int? layer = null, bool 
         return cond;
     }
 
-    private MllmPart ToPart(PromptPiece piece) => piece switch
+    private MllmPart ToPart(PromptPiece piece)
     {
-        PromptPiece.Text t => new MllmText(t.Value),
-        PromptPiece.Image im => new MllmImage(_processor.PixelValues([ImageDecoder.Decode(im.Segment.Read())]), im.Sha256),
-        _ => throw new ArgumentOutOfRangeException(nameof(piece)),
-    };
+        if (piece is PromptPiece.Text t) return new MllmText(t.Value);
+        var im = (PromptPiece.Image)piece;
+        var bytes = im.Segment.Read();
+        // keyed by the bytes' SHA-256, as the Encoder service keys uploaded images (the encoder's cache reuses it)
+        return new MllmImage(_processor.PixelValues([ImageDecoder.Decode(bytes)]), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+    }
 
     public Conditioning Unconditional() => EmptyPrompt(Encoder, layer);
 

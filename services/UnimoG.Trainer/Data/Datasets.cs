@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text.Json;
 using UnimoG.Imaging;
 using UnimoG.Trainer.Config;
@@ -73,15 +72,30 @@ public static class Datasets
                 var memberName = part.GetProperty("member").GetString()!;
                 var segment = members.Values.FirstOrDefault(m => m.Name == memberName)
                     ?? throw new InvalidDataException($"{json.Shard}: sample '{key}' has no segment member '{memberName}'");
-                var mask = entities[entity].GetProperty("mask");
-                var size = mask.GetProperty("size").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-                if (size.Length != 2 || size[0] != height || size[1] != width)
-                    throw new InvalidDataException($"{json.Shard}: {key}.json: entity {entity}'s mask size [{string.Join(", ", size)}] is not the image's [{height}, {width}]");
-                var rle = new CocoRle(height, width, mask.GetProperty("counts").EnumerateArray().Select(e => e.GetInt64()).ToList());
-                pieces.Add(new PromptPiece.Image(entity, segment, Convert.ToHexStringLower(SHA256.HashData(segment.Read())), rle));
+                ReadMask(entities[entity], $"{json.Shard}: {key}.json: entity {entity}", height, width);   // validate now, keep nothing
+                pieces.Add(new PromptPiece.Image(entity, segment, json, height, width));
             }
         }
         return new TrainingExample(key, width, height, image, caption, pieces);
+    }
+
+    /// <summary>Entity <paramref name="entity"/>'s mask from a prepared sample's record.</summary>
+    public static CocoRle EntityMask(TarMember record, int entity, int height, int width)
+    {
+        using var doc = JsonDocument.Parse(record.Read());
+        return ReadMask(doc.RootElement.GetProperty("entities")[entity], $"{record.Shard}: {record.Name}: entity {entity}", height, width);
+    }
+
+    private static CocoRle ReadMask(JsonElement entity, string what, int height, int width)
+    {
+        if (!entity.TryGetProperty("mask", out var mask) || !mask.TryGetProperty("size", out var sizeJson) || !mask.TryGetProperty("counts", out var counts))
+            throw new InvalidDataException($"{what}: 'mask' must be a COCO RLE object with 'size' and 'counts'");
+        var size = sizeJson.EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        if (size.Length != 2 || size[0] != height || size[1] != width)
+            throw new InvalidDataException($"{what}: mask size [{string.Join(", ", size)}] is not the image's [{height}, {width}]");
+        if (counts.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"{what}: mask counts must be an array of run lengths (uncompressed RLE)");
+        return new CocoRle(height, width, counts.EnumerateArray().Select(e => e.GetInt64()).ToList());
     }
 
     private static TarMember ImageMember(string key, IReadOnlyDictionary<string, TarMember> members)

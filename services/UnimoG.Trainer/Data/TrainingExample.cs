@@ -5,8 +5,18 @@ public abstract record PromptPiece
 {
     public sealed record Text(string Value) : PromptPiece;
 
-    /// <summary>An entity's segment image (RGBA PNG bytes on demand), its content hash, and its mask in the scene.</summary>
-    public sealed record Image(int Entity, TarMember Segment, string Sha256, CocoRle Mask) : PromptPiece;
+    /// <summary>
+    /// An entity's segment image and its mask in the scene, both read on demand from the shard (a large dataset keeps
+    /// only member positions in memory): <paramref name="Record"/> is the sample's JSON record, entity index <paramref name="Entity"/>.
+    /// </summary>
+    public sealed record Image(int Entity, TarMember Segment, TarMember Record, int Height, int Width) : PromptPiece
+    {
+        /// <summary>SHA-256 (hex) of the segment's bytes: the encoder's content key for the image.</summary>
+        public string Sha256 => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Segment.Read()));
+
+        /// <summary>The entity's mask over the whole image.</summary>
+        public CocoRle Mask => Datasets.EntityMask(Record, Entity, Height, Width);
+    }
 }
 
 /// <summary>
