@@ -59,9 +59,23 @@ public sealed class TinyWorld
     /// <summary>The tiny MLLM with LLaMA's real 32000-token vocabulary (so the real tokenizer fits).</summary>
     public static MllmArchitecture MllmArch { get; } = MllmConfigs.Tiny with { Llm = MllmConfigs.Tiny.Llm with { VocabSize = 32000 } };
 
+    private static readonly List<string> Temporary = [];
+
+    static TinyWorld()
+    {
+        // the test host exits once: remove the world and every run folder then
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (Temporary)
+                foreach (var d in Temporary)
+                    try { Directory.Delete(d, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+    }
+
     private TinyWorld()
     {
         Root = Path.Combine(Path.GetTempPath(), $"unimog-train-world-{Environment.ProcessId}");
+        lock (Temporary) Temporary.Add(Root);
         if (Directory.Exists(Root)) Directory.Delete(Root, true);
         Directory.CreateDirectory(Root);
         File.WriteAllText(UNetConfig, UNetConfigJson);
@@ -238,6 +252,7 @@ public sealed class TinyWorld
     {
         var dir = Path.Combine(Path.GetTempPath(), $"unimog-train-{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
+        lock (Temporary) Temporary.Add(dir);
         return dir;
     }
 }
