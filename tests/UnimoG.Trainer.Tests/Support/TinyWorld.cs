@@ -74,6 +74,10 @@ public sealed class TinyWorld
 
     private TinyWorld()
     {
+        // worlds of test processes that are gone (a test host may be ended without ProcessExit) are removed here
+        foreach (var stale in Directory.GetDirectories(Path.GetTempPath(), "unimog-train-world-*"))
+            if (int.TryParse(Path.GetFileName(stale)["unimog-train-world-".Length..], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+                try { Directory.Delete(stale, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         Root = Path.Combine(Path.GetTempPath(), $"unimog-train-world-{Environment.ProcessId}");
         lock (Temporary) Temporary.Add(Root);
         if (Directory.Exists(Root)) Directory.Delete(Root, true);
@@ -250,9 +254,9 @@ public sealed class TinyWorld
 
     public static string TempDir(string name)
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"unimog-train-{name}-{Guid.NewGuid():N}");
+        // run folders live inside the world's folder, so they go with it
+        var dir = Path.Combine(Instance.Root, "runs", $"{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
-        lock (Temporary) Temporary.Add(dir);
         return dir;
     }
 }
