@@ -46,6 +46,7 @@ public static class CliApp
         UnimoG.Imaging.ImageDecodeException i => i.Message,
         CheckpointMismatchException c => c.Message.ReplaceLineEndings(" "),
         UnimoG.Modeling.Configs.ConfigException c => c.Message,
+        UnimoG.Trainer.Config.TrainingConfigException t => t.Message,
         OperationCanceledException => "cancelled",
         _ => null,
     };
