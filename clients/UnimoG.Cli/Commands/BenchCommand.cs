@@ -13,6 +13,7 @@ internal static class BenchCommand
         BenchServices.Batching(),
         BenchServices.Previews(),
         BenchStream.Create(),
+        BenchTrain.Create(),
     ];
 
     public static Command Create()
