@@ -76,7 +76,7 @@ public sealed class LoopbackEncoder : IAsyncDisposable
             await foreach (var request in requestStream.ReadAllAsync())
             {
                 var parts = new List<MllmPart>();
-                foreach (var part in request.Prompt.Parts)
+                foreach (var part in request.Prompt?.Parts ?? [])   // an unconditional request has no prompt
                 {
                     if (part.KindCase == PromptPart.KindOneofCase.Text) { parts.Add(new MllmText(part.Text)); continue; }
                     var bytes = part.Image.Data.ToByteArray();
