@@ -85,7 +85,8 @@ public sealed class VaeEngine : IDisposable
             var rgb = tensor(decoded.ToRgb(Rgb.White), [decoded.Height, decoded.Width, 3], ScalarType.Byte);
             var x = rgb.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32) / 127.5 - 1;              // [1, 3, H, W] in [-1, 1]
             using var posterior = Vae.Encode(x);
-            var z = seed is { } s ? posterior.Sample(new Generator(s)) : posterior.Mode();
+            using var generator = seed is { } s ? new Generator(s) : null;
+            var z = generator is not null ? posterior.Sample(generator) : posterior.Mode();
             if (Vae.Config.ShiftFactor is { } shift) z = z - shift;
             var latent = (z * Vae.Config.ScalingFactor).contiguous();
             return (latent.MoveToOuterDisposeScope(), posterior.Mean.clone().MoveToOuterDisposeScope(), posterior.LogVar.clone().MoveToOuterDisposeScope());
