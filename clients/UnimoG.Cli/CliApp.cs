@@ -46,6 +46,7 @@ public static class CliApp
         UnimoG.Imaging.ImageDecodeException i => i.Message,
         CheckpointMismatchException c => c.Message.ReplaceLineEndings(" "),
         UnimoG.Modeling.Configs.ConfigException c => c.Message,
+        UnimoG.Client.UnimoGException u => $"{u.Status}: {u.Detail}",
         UnimoG.Trainer.Config.TrainingConfigException t => t.Message,
         OperationCanceledException => "cancelled",
         _ => null,

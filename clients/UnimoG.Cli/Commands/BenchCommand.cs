@@ -9,6 +9,10 @@ internal static class BenchCommand
     private static IEnumerable<Command> Benchmarks() =>
     [
         BenchUNet.Create(),
+        BenchServices.EndToEnd(),
+        BenchServices.Batching(),
+        BenchServices.Previews(),
+        BenchStream.Create(),
         BenchTrain.Create(),
     ];
 

@@ -15,5 +15,7 @@ internal static class Commands
         TrainCommand.Create(),
         EncodeDatasetCommand.Create(),
         BenchCommand.Create(),
+        GenerateCommand.Create(),
+        ServeCommand.Create(),
     ];
 }

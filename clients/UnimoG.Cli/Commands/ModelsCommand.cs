@@ -28,8 +28,10 @@ internal static class ModelsCommand
             Console.Out.Write(Info(r.GetValue(target)!, r.GetValue(json)));
             return 0;
         });
-        var models = new Command("models", "Inspect model configurations.");
+        var models = new Command("models", "Inspect model configurations; make the untrained mini model; fit preview factors.");
         models.Subcommands.Add(info);
+        models.Subcommands.Add(ModelsInitMini.Create());
+        models.Subcommands.Add(ModelsFitPreview.Create());
         return models;
     }
 

@@ -153,6 +153,27 @@ public sealed class MllmEncoder : IDisposable
         return new Conditioning(hidden.MoveToOuterDisposeScope(), keyMask.MoveToOuterDisposeScope(), spans);
     }
 
+    /// <summary>
+    /// The unconditional condition of classifier-free guidance: the empty prompt, which is the BOS token alone
+    /// ([1, 1, D], mask [1, 1]; prompts may not be empty, so this has its own entry point). Cached like a prompt.
+    /// </summary>
+    public Conditioning EncodeUnconditional(int? layer = null)
+    {
+        var chosen = layer ?? Config.ConditionLayer;
+        var bos = Llm.Config.BosTokenId ?? throw new InvalidOperationException("the LLM has no bos_token_id: the empty prompt has no tokens");
+        var key = EmbeddingCache.Key("unconditional", Config.ModelId, chosen.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        if (Cache is null || !Cache.TryGet(key, out var hit, out _))
+        {
+            using var output = Llm.model.forward(inputsEmbeds: Llm.model.embed_tokens.forward(torch.tensor(new long[] { bos })).unsqueeze(0),
+                attentionMask: torch.ones(1, 1, ScalarType.Int64), outputHiddenStates: true);
+            hit = [output.HiddenStates[PyIndex(chosen, output.HiddenStates.Count, "condition layer")][0].clone()];   // [1, D]
+            Cache?.Put(key, hit);
+        }
+        return new Conditioning(hit[0].unsqueeze(0).MoveToOuterDisposeScope(), torch.ones(1, 1, ScalarType.Int64).MoveToOuterDisposeScope(), [[]]);
+    }
+
     /// <summary>Content key: model, layer, the prompt with adjacent text merged (NFC) and images by hash.</summary>
     private string PromptKey(IReadOnlyList<MllmPart> prompt, int layer)
     {

@@ -46,18 +46,8 @@ public sealed class MllmConditions(MllmEncoder encoder, int? layer = null, bool 
 
     public Conditioning Unconditional() => EmptyPrompt(Encoder, layer);
 
-    /// <summary>The MLLM's condition for the empty prompt: the chosen hidden-state layer over BOS alone.</summary>
-    public static Conditioning EmptyPrompt(MllmEncoder encoder, int? layer = null)
-    {
-        var bos = encoder.Llm.Config.BosTokenId ?? throw new InvalidDataException("the LLM has no bos_token_id: the empty prompt has no tokens");
-        using var noGrad = torch.no_grad();
-        using var scope = NewDisposeScope();
-        using var output = encoder.Llm.model.forward(inputIds: tensor(new long[,] { { bos } }), outputHiddenStates: true);
-        var chosen = layer ?? encoder.Config.ConditionLayer;
-        var index = chosen < 0 ? output.HiddenStates.Count + chosen : chosen;
-        var hidden = output.HiddenStates[index].clone();                                   // [1, 1, D]
-        return new Conditioning(hidden.MoveToOuterDisposeScope(), ones(1, 1, ScalarType.Int64).MoveToOuterDisposeScope(), [[]]);
-    }
+    /// <summary>The MLLM's condition for the empty prompt: the chosen hidden-state layer over BOS alone (as the Encoder service gives it).</summary>
+    public static Conditioning EmptyPrompt(MllmEncoder encoder, int? layer = null) => encoder.EncodeUnconditional(layer);
 
     public void Dispose()
     {

@@ -76,7 +76,13 @@ public sealed class EncoderServiceConditions : IConditionSource
         var send = Task.Run(async () =>
         {
             for (var i = 0; i < prompts.Count; i++)
-                await call.RequestStream.WriteAsync(new EncodeRequest { Key = i.ToString(System.Globalization.CultureInfo.InvariantCulture), Model = _model, Prompt = ToProto(prompts[i]) });
+            {
+                var key = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                // The empty prompt is the contract's unconditional request (a prompt itself may not be empty).
+                await call.RequestStream.WriteAsync(prompts[i].All(p => p is PromptPiece.Text { Value.Length: 0 })
+                    ? new EncodeRequest { Key = key, Model = _model, Unconditional = true }
+                    : new EncodeRequest { Key = key, Model = _model, Prompt = ToProto(prompts[i]) });
+            }
             await call.RequestStream.CompleteAsync();
         });
         var assemblers = new Dictionary<string, TensorAssembler>(StringComparer.Ordinal);

@@ -76,7 +76,7 @@ public sealed class LoopbackEncoder : IAsyncDisposable
             await foreach (var request in requestStream.ReadAllAsync())
             {
                 var parts = new List<MllmPart>();
-                foreach (var part in request.Prompt.Parts)
+                foreach (var part in request.Prompt?.Parts ?? [])   // an unconditional request has no prompt
                 {
                     if (part.KindCase == PromptPart.KindOneofCase.Text) { parts.Add(new MllmText(part.Text)); continue; }
                     var bytes = part.Image.Data.ToByteArray();
@@ -87,7 +87,7 @@ public sealed class LoopbackEncoder : IAsyncDisposable
                 IReadOnlyList<UnimoG.Modeling.VisualSpan> spans;
                 lock (_gate)   // one forward at a time; grad mode and scopes stay on this thread
                 {
-                    using var cond = parts.All(p => p is MllmText { Text.Length: 0 }) ? MllmConditions.EmptyPrompt(encoder) : encoder.Encode(parts);
+                    using var cond = request.Unconditional ? MllmConditions.EmptyPrompt(encoder) : encoder.Encode(parts);
                     hidden = cond.HiddenStates.data<float>().ToArray();
                     shape = cond.HiddenStates.shape;
                     spans = cond.Spans[0];

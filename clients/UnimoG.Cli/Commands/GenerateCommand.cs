@@ -1,0 +1,203 @@
+using System.CommandLine;
+using System.Globalization;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using Spectre.Console;
+using UnimoG.Client;
+using UnimoG.Contracts.V1;
+using UnimoG.Modeling.Pipelines;
+
+namespace UnimoG.Cli;
+
+/// <summary>
+/// <c>unimog generate "&lt;img1&gt; wearing &lt;img2&gt;" --image a.png --image b.png --out out.png</c>: one generation,
+/// in this process on the default model (every service in-process) or through a gateway (<c>--server</c>).
+/// </summary>
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var prompt = new Argument<string>("PROMPT") { Description = "the prompt; <img1>, <img2>, ... stand for the --image files in order" };
+        var images = new Option<string[]>("--image") { Description = "an entity image (PNG, JPEG, WebP, GIF); repeat in <imgN> order", AllowMultipleArgumentsPerToken = false };
+        var output = new Option<string>("--out") { Description = "output PNG (with --num-images N: OUT-0.png .. OUT-(N-1).png)", DefaultValueFactory = _ => "out.png" };
+        var steps = new Option<int>("--steps") { Description = "DDIM steps (0 = the server's default, 50)" };
+        var seed = new Option<ulong?>("--seed") { Description = "seed (random when absent; always printed)" };
+        var guidance = new Option<float?>("--guidance") { Description = "classifier-free guidance scale (default 5; 1 or less disables it)" };
+        var negative = new Option<string?>("--negative") { Description = "negative prompt (replaces the empty prompt of guidance)" };
+        var width = new Option<int>("--width") { Description = "image width, a multiple of 8 (0 = the model's size)" };
+        var height = new Option<int>("--height") { Description = "image height, a multiple of 8 (0 = the model's size)" };
+        var count = new Option<int>("--num-images") { Description = "images to generate from the seed", DefaultValueFactory = _ => 1 };
+        var eta = new Option<float>("--eta") { Description = "DDIM eta in [0, 1]" };
+        var previews = new Option<string?>("--previews") { Description = "folder for previews (step-NNN-I.png)" };
+        var every = new Option<int>("--preview-every") { Description = "preview every K steps (with --previews)", DefaultValueFactory = _ => 5 };
+        var kind = new Option<string>("--preview-kind") { Description = "linear (cheap projection) or latent (exact VAE decode)", DefaultValueFactory = _ => "linear" };
+        kind.AcceptOnlyFromAmong("linear", "latent");
+        var server = new Option<string?>("--server") { Description = "a gateway URL (http://host:5000); without it every service runs in this process" };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key for the gateway (or UNIMOG_API_KEY)" };
+        var model = new Option<string?>("--model") { Description = $"model folder for one-process mode (default {ModelPaths.DefaultRelative})" };
+        var threads = new Option<int>("--threads") { Description = "torch threads in one-process mode (0 = torch's default)" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "one-process mode: LLaMA-2's tokenizer.model when the model folder cannot find it (or Model__TokenizerPath)" };
+
+        var command = new Command("generate", "Generate images from a multimodal prompt (text with <imgN> placeholders and images).") { prompt };
+        foreach (var o in new Option[] { images, output, steps, seed, guidance, negative, width, height, count, eta, previews, every, kind, server, apiKey, model, threads, tokenizer })
+            command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
+        {
+            var request = new GenerateRequest
+            {
+                Prompt = new Prompt { Text = parse.GetValue(prompt)! },
+                Steps = parse.GetValue(steps), Width = parse.GetValue(width), Height = parse.GetValue(height),
+                NumImages = parse.GetValue(count), Eta = parse.GetValue(eta),
+            };
+            foreach (var path in parse.GetValue(images) ?? [])
+                request.Prompt.Images.Add(new ImageInput { Data = ByteString.CopyFrom(File.Exists(path) ? File.ReadAllBytes(path) : throw new FileNotFoundException($"--image: no such file: {path}", path)) });
+            if (parse.GetValue(seed) is { } s) request.Seed = s;
+            if (parse.GetValue(guidance) is { } g) request.GuidanceScale = g;
+            if (parse.GetValue(negative) is { Length: > 0 } n) request.NegativePrompt = new Prompt { Text = n };
+            var previewDir = parse.GetValue(previews);
+            if (previewDir is not null)
+            {
+                request.PreviewInterval = parse.GetValue(every);
+                request.PreviewKind = parse.GetValue(kind) == "latent" ? PreviewKind.Latent : PreviewKind.Linear;
+                Directory.CreateDirectory(previewDir);
+            }
+            var options = new RunOptions(parse.GetValue(output)!, previewDir, parse.GetValue(server), parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("UNIMOG_API_KEY"),
+                ModelPaths.Resolve(parse.GetValue(model)), parse.GetValue(threads),
+                parse.GetValue(tokenizer) ?? Environment.GetEnvironmentVariable("Model__TokenizerPath"));
+            return await RunAsync(request, options, ct);
+        });
+        return command;
+    }
+
+    public sealed record RunOptions(string Out, string? PreviewDir, string? Server, string? ApiKey, string ModelPath, int Threads, string? Tokenizer = null);
+
+    public static async Task<int> RunAsync(GenerateRequest request, RunOptions options, CancellationToken ct)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (options.Server is { } url)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw new UsageException($"--server must be an http:// or https:// URL, got '{url}'");
+            using var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions { MaxReceiveMessageSize = 64 << 20 });
+            CallInvoker invoker = options.ApiKey is { Length: > 0 } key
+                ? channel.Intercept(m => { m.Add("x-api-key", key); return m; })
+                : channel.CreateCallInvoker();
+            var client = new UnimoGClient(new UnimoG.Contracts.V1.Gateway.GatewayClient(invoker));
+            return await ConsumeAsync(client.GenerateAsync(request, ct), options, console, $"gateway {url}", ct);
+        }
+        if (!Directory.Exists(options.ModelPath))
+            throw new UsageException($"model folder not found: {options.ModelPath} (give --model DIR, or make one: unimog models init-mini --out DIR)");
+        Console.Out.WriteLine($"loading {options.ModelPath} (every service in this process)...");
+        using var local = OneProcess.Load(options.ModelPath, new Serving.ModelOptions { Path = options.ModelPath, Threads = options.Threads, TokenizerPath = options.Tokenizer });
+        var events = Local(local, request, ct);
+        return await ConsumeAsync(events, options, console, "in process", ct);
+    }
+
+    private static async IAsyncEnumerable<GenerationEvent> Local(OneProcess local, GenerateRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        IAsyncEnumerator<GenerateEvent> e;
+        try
+        {
+            e = local.Pipeline.GenerateAsync(request, Guid.NewGuid().ToString("N"), ct).GetAsyncEnumerator(ct);
+        }
+        catch (Exception x)
+        {
+            throw Serving.Faults.ForClient(x);
+        }
+        await using (e)
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await e.MoveNextAsync();
+                }
+                catch (Exception x)
+                {
+                    // The same statuses the gateway would answer over the network.
+                    throw Serving.Faults.ForClient(x);
+                }
+                if (!more) yield break;
+                yield return GenerationEvent.From(e.Current);
+            }
+        }
+    }
+
+    private static async Task<int> ConsumeAsync(IAsyncEnumerable<GenerationEvent> events, RunOptions options, IAnsiConsole console, string where, CancellationToken ct)
+    {
+        try
+        {
+            var enumerator = events.GetAsyncEnumerator(ct);
+            await using (enumerator)
+            {
+                if (!await enumerator.MoveNextAsync() || enumerator.Current is not GenerationEvent.Accepted accepted)
+                    throw new UnimoGException(StatusCode.Internal, "the generation did not start with an accepted event");
+                var a = accepted.Info;
+                // Plain lines (not Spectre's, which wrap at 80 columns when redirected): scripts grep them.
+                Console.Out.WriteLine($"request {a.RequestId} ({where}): model {a.Model}, seed {a.Seed}, {a.Width}x{a.Height}, {a.Steps} steps, guidance {a.GuidanceScale.ToString(CultureInfo.InvariantCulture)}");
+                if (a.ModelUntrained)
+                    Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED (random weights, not yet the trained mini model): the image will be noise.");
+                var written = new List<string>();
+                GenerateCompleted? completed = null;
+                async Task Handle(GenerationEvent e, Action<int> progress)
+                {
+                    switch (e)
+                    {
+                        case GenerationEvent.Progress pr:
+                            progress(pr.Step);
+                            break;
+                        case GenerationEvent.Preview pv when options.PreviewDir is not null:
+                            await File.WriteAllBytesAsync(Path.Combine(options.PreviewDir, $"step-{pv.Step:000}-{pv.Index}.png"), pv.Png, ct);
+                            break;
+                        case GenerationEvent.Image im:
+                            var path = a.NumImages == 1 ? options.Out
+                                : Path.Combine(Path.GetDirectoryName(options.Out) ?? "", $"{Path.GetFileNameWithoutExtension(options.Out)}-{im.Index}{Path.GetExtension(options.Out)}");
+                            if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+                            await File.WriteAllBytesAsync(path, im.Png, ct);
+                            written.Add(path);
+                            break;
+                        case GenerationEvent.Completed c:
+                            completed = c.Times;
+                            break;
+                    }
+                }
+                if (console.Profile.Capabilities.Interactive)
+                {
+                    await console.Progress().AutoClear(false)
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                        .StartAsync(async p =>
+                        {
+                            var task = p.AddTask("denoising", maxValue: a.Steps);
+                            while (await enumerator.MoveNextAsync()) await Handle(enumerator.Current, step => task.Value = step);
+                            task.StopTask();
+                        });
+                }
+                else
+                {
+                    // Redirected output (logs, CI): a plain line at each quarter instead of a redrawn bar.
+                    var quarter = 0;
+                    while (await enumerator.MoveNextAsync())
+                        await Handle(enumerator.Current, step =>
+                        {
+                            if (step * 4 < (quarter + 1) * a.Steps) return;
+                            quarter = step * 4 / a.Steps;
+                            Console.Out.WriteLine($"denoising: step {step}/{a.Steps}");
+                        });
+                }
+                foreach (var path in written) Console.Out.WriteLine($"wrote {path}");
+                if (completed is { } t)
+                    Console.Out.WriteLine($"encode {t.EncodeMs:0} ms, denoise {t.DenoiseMs:0} ms, decode {t.DecodeMs:0} ms, total {t.TotalMs:0} ms");
+                if (a.ModelUntrained)
+                    Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED: {string.Join(", ", written)} show noise, not the prompt.");
+                return 0;
+            }
+        }
+        catch (UnimoGException e) when (e.Status is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.NotFound)
+        {
+            throw new UsageException(e.Detail);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Runtime.CompilerServices;
+using Google.Protobuf;
+using UnimoG.Contracts.V1;
+
+namespace UnimoG.Client;
+
+/// <summary>One event of a generation, in the order the gateway sends them.</summary>
+public abstract record GenerationEvent
+{
+    private GenerationEvent() { }
+
+    /// <summary>The request as it will run (defaults resolved), its id and seed, and whether the model is untrained.</summary>
+    public sealed record Accepted(GenerateAccepted Info) : GenerationEvent;
+
+    /// <summary>Denoising step <paramref name="Step"/> (1-based) of <paramref name="Total"/> is done.</summary>
+    public sealed record Progress(int Step, int Total, double ElapsedMs) : GenerationEvent;
+
+    public sealed record Preview(int Step, int Index, byte[] Png, PreviewKind Kind) : GenerationEvent;
+
+    public sealed record Image(int Index, byte[] Png, ulong Seed, int Width, int Height) : GenerationEvent;
+
+    /// <summary>Milliseconds per stage.</summary>
+    public sealed record Completed(GenerateCompleted Times) : GenerationEvent;
+
+    public static GenerationEvent From(GenerateEvent e) => e.EventCase switch
+    {
+        GenerateEvent.EventOneofCase.Accepted => new Accepted(e.Accepted),
+        GenerateEvent.EventOneofCase.Progress => new Progress(e.Progress.Step, e.Progress.Total, e.Progress.ElapsedMs),
+        GenerateEvent.EventOneofCase.Preview => new Preview(e.Preview.Step, e.Preview.Index, e.Preview.Png.ToByteArray(), e.Preview.Kind),
+        GenerateEvent.EventOneofCase.Image => new Image(e.Image.Index, e.Image.Png.ToByteArray(), e.Image.Seed, e.Image.Width, e.Image.Height),
+        GenerateEvent.EventOneofCase.Completed => new Completed(e.Completed),
+        _ => throw new UnimoGException(global::Grpc.Core.StatusCode.Internal, $"unknown generation event {e.EventCase}"),
+    };
+}
+
+/// <summary>What <see cref="UnimoGClient.GenerateImagesAsync"/> returns: the PNGs in order, the seed, the request id and the timings.</summary>
+public sealed record GenerationResult(GenerateAccepted Accepted, IReadOnlyList<byte[]> Images, GenerateCompleted Times);
+
+/// <summary>
+/// The public UNIMO-G client (the gateway's <c>Generate</c>). Every call is disposed when it ends, however it
+/// ends (a call left undisposed keeps the server writing into a stream nobody reads). Failures are
+/// <see cref="UnimoGException"/>s carrying the server's status and message.
+/// </summary>
+public sealed class UnimoGClient(Gateway.GatewayClient grpc)
+{
+    public Gateway.GatewayClient Grpc { get; } = grpc;
+
+    /// <summary>The generation's events as they happen. Stop enumerating (or cancel) to cancel the generation.</summary>
+    public async IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerateRequest request,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default, DateTime? deadline = null)
+    {
+        using var call = Grpc.Generate(request, deadline: deadline, cancellationToken: cancellationToken);
+        await foreach (var e in Streams.ReadAll(call.ResponseStream, cancellationToken).ConfigureAwait(false))
+            yield return GenerationEvent.From(e);
+    }
+
+    /// <summary>Runs a generation to the end and returns its images.</summary>
+    public async Task<GenerationResult> GenerateImagesAsync(GenerateRequest request, CancellationToken cancellationToken = default, DateTime? deadline = null)
+    {
+        GenerateAccepted? accepted = null;
+        GenerateCompleted? completed = null;
+        var images = new SortedDictionary<int, byte[]>();
+        await foreach (var e in GenerateAsync(request, cancellationToken, deadline).ConfigureAwait(false))
+        {
+            switch (e)
+            {
+                case GenerationEvent.Accepted a: accepted = a.Info; break;
+                case GenerationEvent.Image i: images[i.Index] = i.Png; break;
+                case GenerationEvent.Completed c: completed = c.Times; break;
+            }
+        }
+        if (accepted is null || completed is null)
+            throw new UnimoGException(global::Grpc.Core.StatusCode.Internal, "the generation stream ended before it completed");
+        return new GenerationResult(accepted, images.Values.ToList(), completed);
+    }
+
+    public async Task<ImageRef> UploadImageAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)
+    {
+        using var call = Grpc.UploadImage(cancellationToken: cancellationToken);
+        return await Streams.Call(async () =>
+        {
+            await Upload.WriteAsync(call.RequestStream, image, cancellationToken).ConfigureAwait(false);
+            return await call.ResponseAsync.ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    public Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default) =>
+        Streams.Call(async () => await Grpc.DescribeAsync(new DescribeRequest(), cancellationToken: cancellationToken));
+
+    /// <summary>A request for <paramref name="text"/> with placeholders <c>&lt;img1&gt;</c>.. referring to <paramref name="images"/> (encoded files).</summary>
+    public static GenerateRequest Request(string text, params IEnumerable<byte[]> images)
+    {
+        var prompt = new Prompt { Text = text };
+        prompt.Images.AddRange(images.Select(b => new ImageInput { Data = ByteString.CopyFrom(b) }));
+        return new GenerateRequest { Prompt = prompt };
+    }
+}

@@ -1,0 +1,32 @@
+using UnimoG.Hosting;
+using UnimoG.Hosting.Options;
+using UnimoG.Hosting.Telemetry;
+using UnimoG.Modeling.Pipelines;
+using UnimoG.Serving;
+
+namespace UnimoG.Denoiser;
+
+/// <summary>Wiring of the denoiser into a host (its own, or `unimog serve --role all`).</summary>
+public static class DenoiserHost
+{
+    public static WebApplicationBuilder AddDenoiser(this WebApplicationBuilder builder)
+    {
+        var model = ServingSetup.BindModelOptions(builder);
+        var options = UnimoGOptions.Bind<DenoiserOptions>(builder.Services, builder.Configuration, DenoiserOptions.Section);
+        builder.Services.AddUnimoGFaults();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(sp => new ModelSlot<DenoiseBatcher>("denoiser model",
+            () => new DenoiseBatcher(DenoiserModel.Load(ModelFolder.Open(model.Path), model), options,
+                sp.GetRequiredService<UnimoGMetrics>(), sp.GetRequiredService<ILogger<DenoiseBatcher>>()),
+            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<DenoiseBatcher>>>(),
+            e => e.Model.Folder.Untrained ? e.Model.Folder.UntrainedWarning : null));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelSlot<DenoiseBatcher>>());
+        return builder;
+    }
+
+    public static WebApplication MapDenoiser(this WebApplication app)
+    {
+        app.MapGrpcService<DenoiserService>();
+        return app;
+    }
+}

@@ -1,0 +1,29 @@
+using UnimoG.Hosting;
+using UnimoG.Hosting.Options;
+using UnimoG.Modeling.Pipelines;
+using UnimoG.Serving;
+
+namespace UnimoG.Encoder;
+
+/// <summary>Wiring of the encoder into a host (its own, or `unimog serve --role all`).</summary>
+public static class EncoderHost
+{
+    public static WebApplicationBuilder AddEncoder(this WebApplicationBuilder builder)
+    {
+        var model = Serving.ServingSetup.BindModelOptions(builder);
+        var options = UnimoGOptions.Bind<EncoderOptions>(builder.Services, builder.Configuration, EncoderOptions.Section);
+        builder.Services.AddUnimoGFaults();
+        builder.Services.AddSingleton(sp => new ModelSlot<EncoderEngine>("encoder model",
+            () => EncoderEngine.Load(ModelFolder.Open(model.Path), options, model),
+            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<EncoderEngine>>>(),
+            e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelSlot<EncoderEngine>>());
+        return builder;
+    }
+
+    public static WebApplication MapEncoder(this WebApplication app)
+    {
+        app.MapGrpcService<EncoderService>();
+        return app;
+    }
+}

@@ -1,0 +1,62 @@
+using UnimoG.Client;
+using UnimoG.Hosting.Discovery;
+using UnimoG.Hosting.Options;
+using UnimoG.Hosting.Telemetry;
+using UnimoG.Serving;
+using V1 = UnimoG.Contracts.V1;
+
+namespace UnimoG.Gateway;
+
+/// <summary>Wiring of the gateway into a host (its own, or `unimog serve --role all`).</summary>
+public static class GatewayHost
+{
+    /// <summary>
+    /// The gateway's pipeline. Its stages are the gRPC clients of the services named <c>encoder</c>, <c>denoiser</c>
+    /// and <c>vae</c> (<c>Services:&lt;name&gt;:Address</c> or Consul), unless the host registered
+    /// <see cref="IEncoderClient"/>, <see cref="IDenoiserClient"/>, <see cref="IVaeClient"/> already (in-process roles).
+    /// </summary>
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    {
+        var options = UnimoGOptions.Bind<GatewayOptions>(builder.Services, builder.Configuration, GatewayOptions.Section);
+        builder.Services.AddUnimoGFaults();
+        var s = builder.Services;
+        if (!s.Any(d => d.ServiceType == typeof(IEncoderClient)))
+        {
+            builder.AddUnimoGServiceClient<V1.Encoder.EncoderClient>("encoder");
+            s.AddSingleton<IEncoderClient>(sp => new EncoderClient(sp.GetRequiredService<V1.Encoder.EncoderClient>()));
+        }
+        if (!s.Any(d => d.ServiceType == typeof(IDenoiserClient)))
+        {
+            builder.AddUnimoGServiceClient<V1.Denoiser.DenoiserClient>("denoiser");
+            s.AddSingleton<IDenoiserClient>(sp => new DenoiserClient(sp.GetRequiredService<V1.Denoiser.DenoiserClient>()));
+        }
+        if (!s.Any(d => d.ServiceType == typeof(IVaeClient)))
+        {
+            builder.AddUnimoGServiceClient<V1.Vae.VaeClient>("vae");
+            s.AddSingleton<IVaeClient>(sp => new VaeClient(sp.GetRequiredService<V1.Vae.VaeClient>()));
+        }
+        s.AddSingleton(sp => new GenerationPipeline(sp.GetRequiredService<IEncoderClient>(), sp.GetRequiredService<IDenoiserClient>(),
+            sp.GetRequiredService<IVaeClient>(), options, new ImageStore(options.UploadBytes),
+            sp.GetRequiredService<ILogger<GenerationPipeline>>(), sp.GetRequiredService<UnimoGMetrics>()));
+        s.AddHostedService<GatewayReadiness>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Caller authentication (API keys hashed, or JWT) through the hosting library's <c>AddUnimoGAuth</c>, opt-in by
+    /// configuration: on when an <c>Auth</c> section exists (then it must be valid: compose's empty key hash stops
+    /// the gateway), off otherwise (local runs). Returns whether it is on.
+    /// </summary>
+    public static bool AddGatewayAuth(this WebApplicationBuilder builder)
+    {
+        if (!builder.Configuration.GetSection(UnimoG.Hosting.Security.AuthOptions.Section).Exists()) return false;
+        UnimoG.Hosting.Security.UnimoGAuth.AddUnimoGAuth(builder);
+        return true;
+    }
+
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.MapGrpcService<GatewayService>();
+        return app;
+    }
+}

@@ -1,0 +1,36 @@
+using UnimoG.Client;
+using UnimoG.Contracts.V1;
+using UnimoG.Serving;
+using static TorchSharp.torch;
+
+namespace UnimoG.Vae;
+
+/// <summary>The VAE without the network (one-process mode): the same <see cref="VaeEngine"/>, the same errors.</summary>
+public sealed class InProcessVae(Func<VaeEngine> engine) : IVaeClient
+{
+    public Task<IReadOnlyList<byte[]>> DecodeAsync(Tensor latent, CancellationToken cancellationToken = default, DateTime? deadline = null) =>
+        Task.Run(() =>
+        {
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return engine().Decode(latent);
+            }
+            catch (Exception e)
+            {
+                throw Faults.ForClient(e);
+            }
+        }, CancellationToken.None);
+
+    public Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return Task.FromResult(engine().Info);
+        }
+        catch (Exception e)
+        {
+            throw Faults.ForClient(e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using UnimoG.Modeling.Pipelines;
+using UnimoG.Services.Tests.Support;
+using UnimoG.TestSupport;
+
+namespace UnimoG.Services.Tests;
+
+/// <summary>The untrained mini model generator, the committed default model, and model folder errors.</summary>
+public sealed class ModelFolderTests
+{
+    private static Dictionary<string, string> Hashes(string dir) =>
+        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) is not (ModelFolder.TokenizerRefFile or "README.md" or "NOTICE"))
+            .ToDictionary(f => Path.GetRelativePath(dir, f).Replace('\\', '/'), f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f))));
+
+    [Fact]
+    public void InitMiniIsAPureFunctionOfTheSeed()
+    {
+        var again = Directory.CreateTempSubdirectory("unimog-mini-again").FullName;
+        MiniModel.Create(again, seed: 7);
+        Assert.Equal(Hashes(TestModel.Folder), Hashes(again));
+        var other = Directory.CreateTempSubdirectory("unimog-mini-other").FullName;
+        MiniModel.Create(other, seed: 8);
+        Assert.NotEqual(Hashes(TestModel.Folder)["unet/diffusion_pytorch_model.safetensors"], Hashes(other)["unet/diffusion_pytorch_model.safetensors"]);
+        var folder = ModelFolder.Open(again);
+        Assert.True(folder.Untrained);
+        Assert.Contains("UNTRAINED", folder.UntrainedWarning);
+        Assert.Equal((EncoderKind.Mllm, 4, 64, 64, 8), (folder.Encoder, folder.VaeScaleFactor, folder.DefaultWidth, folder.CrossAttentionDim, folder.MaxPromptImages));
+    }
+
+    [Fact]
+    public void TheCommittedDefaultModelIsInitMiniWithSeed0WhileUntrained()
+    {
+        var committed = Path.Combine(RepoPaths.Root, "models", "unimog-mini");
+        var folder = ModelFolder.Open(committed);
+        if (folder.Untrained)
+        {
+            // The placeholder must be exactly what the generator writes (the trained model, without the marker, replaces it).
+            var fresh = Directory.CreateTempSubdirectory("unimog-mini-seed0").FullName;
+            MiniModel.Create(fresh, seed: 0);
+            Assert.Equal(Hashes(fresh), Hashes(committed));
+        }
+        // The tokenizer is referenced, not copied, and found beside the checkout.
+        Assert.False(File.Exists(Path.Combine(committed, "mllm", "tokenizer", "tokenizer.model")));
+        Assert.Equal(Path.GetFullPath(TestModel.Tokenizer), Path.GetFullPath(folder.LlamaTokenizerPath()));
+    }
+
+    [Fact]
+    public void MissingPiecesAreNamed()
+    {
+        var e = Assert.Throws<ModelFolderException>(() => ModelFolder.Open("/nonexistent/m"));
+        Assert.Contains("model folder not found: /nonexistent/m", e.Message);
+        var dir = Directory.CreateTempSubdirectory("unimog-broken").FullName;
+        Assert.Contains("model_index.json is missing", Assert.Throws<ModelFolderException>(() => ModelFolder.Open(dir)).Message);
+        File.WriteAllText(Path.Combine(dir, "model_index.json"), "{}");
+        Assert.Contains("is missing unet/config.json", Assert.Throws<ModelFolderException>(() => ModelFolder.Open(dir)).Message);
+
+        var copy = Directory.CreateTempSubdirectory("unimog-tok").FullName;
+        foreach (var f in Directory.EnumerateFiles(TestModel.Folder, "*.json", SearchOption.AllDirectories).Concat(Directory.EnumerateFiles(TestModel.Folder, "UNTRAINED")))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(TestModel.Folder, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        var folder = ModelFolder.Open(copy);
+        var wrong = Path.Combine(RepoPaths.Shared, "tokenizers", "clip", "bpe_simple_vocab_16e6.txt.gz");
+        File.WriteAllText(Path.Combine(copy, "mllm", "tokenizer", ModelFolder.TokenizerRefFile),
+            $$"""{"path": "{{Path.GetRelativePath(copy, wrong)}}", "sha256": "9e556afd44213b6bd1be2b850ebbbd98f5481437a8021afaf58ee7fb1818d347"}""");
+        Assert.Contains("differs from 9e556afd", Assert.Throws<ModelFolderException>(() => folder.LlamaTokenizerPath()).Message);
+        Assert.Contains("Model:TokenizerPath names no file", Assert.Throws<ModelFolderException>(() => folder.LlamaTokenizerPath("/no/such/tokenizer.model")).Message);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using UnimoG.Cli;
+using UnimoG.Client;
+using UnimoG.Denoiser;
+using UnimoG.Encoder;
+using UnimoG.Serving;
+using UnimoG.Vae;
+using V1 = UnimoG.Contracts.V1;
+
+namespace UnimoG.Services.Tests.Support;
+
+/// <summary>
+/// The four services as separate hosts on loopback (real Kestrel, HTTP/2, each with its own port and model load),
+/// composed exactly as `unimog serve --role X` composes them; the gateway reaches the others through
+/// Services:*:Address.
+/// </summary>
+public sealed class Cluster : IAsyncDisposable
+{
+    private readonly List<GrpcChannel> _channels = [];
+
+    public required WebApplication Encoder { get; init; }
+    public required WebApplication Denoiser { get; init; }
+    public required WebApplication Vae { get; init; }
+    public required WebApplication Gateway { get; init; }
+    public required string GatewayAddress { get; init; }
+    public required string DenoiserAddress { get; init; }
+    public required string EncoderAddress { get; init; }
+    public required string VaeAddress { get; init; }
+
+    public DenoiseBatcher Batcher => Denoiser.Services.GetRequiredService<ModelSlot<DenoiseBatcher>>().Value;
+
+    public static async Task<Cluster> StartAsync(IDictionary<string, string?>? denoiserSettings = null, IDictionary<string, string?>? gatewaySettings = null)
+    {
+        var common = new Dictionary<string, string?>
+        {
+            ["Model:TokenizerPath"] = TestModel.Tokenizer,
+            ["Log:MinimumLevel"] = "Warning",
+            ["Shutdown:Timeout"] = "00:00:05",
+            ["Shutdown:CancelGrace"] = "00:00:02",
+        };
+        Dictionary<string, string?> With(IDictionary<string, string?>? extra) =>
+            common.Concat(extra ?? new Dictionary<string, string?>()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        string Url() => $"http://127.0.0.1:{FreePort()}";
+        string encoderUrl = Url(), denoiserUrl = Url(), vaeUrl = Url(), gatewayUrl = Url();
+        var model = TestModel.Folder;
+        var encoder = ServeCommand.Build("encoder", encoderUrl, FreePort(), model, null, null, null, With(null));
+        var denoiser = ServeCommand.Build("denoiser", denoiserUrl, FreePort(), model, null, null, null, With(denoiserSettings));
+        var vae = ServeCommand.Build("vae", vaeUrl, FreePort(), model, null, null, null, With(null));
+        var gateway = ServeCommand.Build("gateway", gatewayUrl, FreePort(), model, encoderUrl, denoiserUrl, vaeUrl, With(gatewaySettings));
+        foreach (var app in new[] { encoder, denoiser, vae, gateway }) await app.StartAsync();
+        await encoder.Services.GetRequiredService<ModelSlot<EncoderEngine>>().Loaded;
+        await denoiser.Services.GetRequiredService<ModelSlot<DenoiseBatcher>>().Loaded;
+        await vae.Services.GetRequiredService<ModelSlot<VaeEngine>>().Loaded;
+        var ready = gateway.Services.GetRequiredService<UnimoG.Hosting.Readiness>();
+        await GenerationTests.WaitUntil(() => ready.IsReady);   // the gateway has asked the denoiser for its model
+        return new Cluster { Encoder = encoder, Denoiser = denoiser, Vae = vae, Gateway = gateway, GatewayAddress = gatewayUrl, DenoiserAddress = denoiserUrl,
+            EncoderAddress = encoderUrl, VaeAddress = vaeUrl };
+    }
+
+    public GrpcChannel Channel(string address)
+    {
+        var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 << 20 });
+        _channels.Add(channel);
+        return channel;
+    }
+
+    public UnimoGClient Client() => new(new V1.Gateway.GatewayClient(Channel(GatewayAddress)));
+
+    public DenoiserClient DenoiserClient() => new(new V1.Denoiser.DenoiserClient(Channel(DenoiserAddress)));
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var c in _channels) c.Dispose();
+        foreach (var app in new[] { Gateway, Vae, Denoiser, Encoder })
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>One cluster for the tests that share it (started once, stopped after the last test).</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public Cluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await Cluster.StartAsync(
+        new Dictionary<string, string?> { ["Denoiser:BatchWait"] = "00:00:00.200", ["Denoiser:MaxBatchImages"] = "8" },
+        new Dictionary<string, string?> { ["Generation:MaxImageBytes"] = "200000" });
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition("cluster")]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>;

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using UnimoG.Client;
+using UnimoG.Serving;
+using UnimoG.Services.Tests.Support;
+using UnimoG.TestSupport;
+using UnimoG.Vae;
+using static TorchSharp.torch;
+using V1 = UnimoG.Contracts.V1;
+
+namespace UnimoG.Services.Tests;
+
+/// <summary>The VAE service both ways over the network.</summary>
+[Collection("cluster")]
+public sealed class VaeTests(ClusterFixture fixture)
+{
+    private VaeClient Client() => new(new V1.Vae.VaeClient(fixture.Cluster.Channel(fixture.Cluster.VaeAddress)));
+
+    [Fact]
+    public async Task ImagesToLatentsAndLatentsToPngs()
+    {
+        var engine = fixture.Cluster.Vae.Services.GetRequiredService<ModelSlot<VaeEngine>>().Value;
+        var png = File.ReadAllBytes(Path.Combine(RepoPaths.Root, "models", "examples", "dog.png"));
+        using var latent = await Client().EncodeAsync(png);
+        Assert.Equal([1L, 4, 16, 16], latent.shape);
+        var (local, mean, logvar) = engine.Encode(png, null);
+        using (local) using (mean) using (logvar) TensorAssert.Identical(local, latent, "latent");
+        using var sampled = await Client().EncodeAsync(png, seed: 5);
+        Assert.False(sampled.equal(latent).all().item<bool>());   // a posterior sample, not the mean
+
+        using var both = cat([latent, sampled], 0);
+        var pngs = await Client().DecodeAsync(both);
+        Assert.Equal(2, pngs.Count);
+        Assert.Equal(engine.Decode(both), pngs);   // the same bytes as decoding in process
+        Assert.Equal(64 * 64 * 4, TestModel.Pixels(pngs[1]).Length);
+    }
+
+    [Fact]
+    public async Task BadLatentsAndImagesAreNamed()
+    {
+        using var wrong = zeros(1, 3, 16, 16);
+        var e = await Assert.ThrowsAsync<InvalidRequestException>(() => Client().DecodeAsync(wrong));
+        Assert.Equal("latent", e.Field);
+        Assert.Contains("expected FP32 [N, 4, h, w]", e.Detail);
+        var odd = await Assert.ThrowsAsync<InvalidRequestException>(() => Client().EncodeAsync(TestModel.Png(30, 30, 1, 2, 3)));
+        Assert.Equal("image", odd.Field);
+        Assert.Contains("multiples of 4", odd.Detail);
+    }
+}
