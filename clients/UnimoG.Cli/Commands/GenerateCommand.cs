@@ -191,7 +191,7 @@ internal static class GenerateCommand
                 if (completed is { } t)
                     Console.Out.WriteLine($"encode {t.EncodeMs:0} ms, denoise {t.DenoiseMs:0} ms, decode {t.DecodeMs:0} ms, total {t.TotalMs:0} ms");
                 if (a.ModelUntrained)
-                    Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED: {string.Join(", ", written)} show noise, not the prompt.");
+                    Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED: the images ({string.Join(", ", written)}) are noise, not the prompt.");
                 return 0;
             }
         }
