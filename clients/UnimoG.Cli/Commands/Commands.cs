@@ -13,5 +13,6 @@ internal static class Commands
         EmojiWorldCommand.Create(),
         TokenizeCommand.Create(),
         BenchCommand.Create(),
+        MiniCommand.Create(),
     ];
 }

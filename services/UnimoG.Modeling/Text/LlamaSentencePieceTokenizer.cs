@@ -22,6 +22,9 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
     private readonly SpecialTokenSplitter _specials;
     private readonly int _underlineId;
     private readonly int _unkPrefixLength;
+    // USER_DEFINED pieces (e.g. "<Img>"): SentencePiece matches them whole in the text and never merges them with
+    // their neighbours; ML.Tokenizers does not know them, so the text is cut at them before its BPE runs.
+    private readonly (string Piece, int Id)[] _userDefined;
 
     public bool Legacy { get; }
     public int BosId => _mirrored.BeginningOfSentenceId;
@@ -55,6 +58,7 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
             [_mirrored.EndOfSentenceToken] = EosId,
         });
         _underlineId = _mirrored.Vocabulary.TryGetValue(Underline.ToString(), out int u) ? u : -1; // "▁" mirrors to itself
+        _userDefined = MirroredSentencePiece.UserDefinedPieces(model).OrderByDescending(p => p.Piece.Length).ToArray();
         _unkPrefixLength = EncodeNoPrefix(_mirrored.UnknownToken).Count;
     }
 
@@ -117,7 +121,26 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
     }
 
     // SentencePiece with add_dummy_prefix=false: LLaMA's normaliser is "identity" plus escaping spaces.
-    private List<int> EncodeNoPrefix(string text) => _encoder.Encode(text.Replace(' ', Underline));
+    private List<int> EncodeNoPrefix(string text)
+    {
+        var normalized = text.Replace(' ', Underline);
+        if (_userDefined.Length == 0) return _encoder.Encode(normalized);
+        // SentencePiece's prefix matcher: at each position the longest user-defined piece wins; it stays one
+        // symbol that no merge touches, so the BPE runs on the stretches between such pieces separately.
+        var ids = new List<int>();
+        int start = 0;
+        for (int i = 0; i < normalized.Length;)
+        {
+            var match = Array.FindIndex(_userDefined, p => string.CompareOrdinal(normalized, i, p.Piece, 0, p.Piece.Length) == 0);
+            if (match < 0) { i++; continue; }
+            if (i > start) ids.AddRange(_encoder.Encode(normalized[start..i]));
+            ids.Add(_userDefined[match].Id);
+            i += _userDefined[match].Piece.Length;
+            start = i;
+        }
+        if (start < normalized.Length) ids.AddRange(_encoder.Encode(normalized[start..]));
+        return ids;
+    }
 
     private bool IsSpecial(int id) => id == BosId || id == EosId || id == UnkId;
 
