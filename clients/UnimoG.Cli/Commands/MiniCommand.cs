@@ -12,6 +12,8 @@ internal static class MiniCommand
         var command = new Command("mini", "The mini UNIMO-G trained here on EmojiWorld: budget, VAE, MLLM, EmojiBench evaluators (see docs/mini-model.md).");
         command.Subcommands.Add(MiniBudgetCommand.Create());
         command.Subcommands.Add(MiniTrainVaeCommand.Create());
+        command.Subcommands.Add(MiniTrainMllmCommand.Create());
+        command.Subcommands.Add(MiniTrainEvaluatorsCommand.Create());
         return command;
     }
 

@@ -12,6 +12,8 @@ public sealed record TrainingState
 {
     [JsonPropertyName("step")] public long Step { get; init; }
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
+    /// <summary>Process CPU seconds spent in training steps (on a shared machine, wall time overstates the work).</summary>
+    [JsonPropertyName("cpu_seconds")] public double CpuSeconds { get; init; }
     /// <summary>The run's options as JSON: a resume with other options is refused.</summary>
     [JsonPropertyName("options")] public string Options { get; init; } = "";
     [JsonPropertyName("log")] public List<Dictionary<string, double>> Log { get; init; } = [];

@@ -63,6 +63,8 @@ public static class TrainingLoop
         var sinceSave = Stopwatch.StartNew();
         var sinceLog = Stopwatch.StartNew();
         var seconds = state.Seconds;
+        var cpu = state.CpuSeconds;
+        var process = Process.GetCurrentProcess();
         var s = state.Step;
         try
         {
@@ -70,9 +72,13 @@ public static class TrainingLoop
             {
                 if (cancel.IsCancellationRequested) break;
                 var t0 = Stopwatch.GetTimestamp();
+                process.Refresh();
+                var c0 = process.TotalProcessorTime;
                 IReadOnlyDictionary<string, double> metrics;
                 using (var scope = torch.NewDisposeScope()) metrics = step(s);
                 seconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                process.Refresh();
+                cpu += (process.TotalProcessorTime - c0).TotalSeconds;
                 foreach (var (k, v) in metrics) sums[k] = sums.GetValueOrDefault(k) + v;
                 count++;
                 if ((s + 1) % loop.LogEvery == 0 || s + 1 == loop.Steps)
@@ -80,23 +86,24 @@ public static class TrainingLoop
                     var means = sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
                     means["step"] = s + 1;
                     means["seconds"] = seconds;
+                    means["cpu_seconds"] = cpu;
                     state.Log.Add(means);
                     log($"step {s + 1}/{loop.Steps} " + string.Join(" ", sums.Select(kv => $"{kv.Key} {kv.Value / count:0.#####}"))
-                        + string.Create(CultureInfo.InvariantCulture, $" ({sinceLog.Elapsed.TotalSeconds / count:0.000} s/step, {seconds / 60:0.0} min)"));
+                        + string.Create(CultureInfo.InvariantCulture, $" ({sinceLog.Elapsed.TotalSeconds / count:0.000} s/step, {seconds / 60:0.0} min, cpu {cpu / 60:0.0} min)"));
                     sums.Clear();
                     count = 0;
                     sinceLog.Restart();
                 }
                 if (sinceSave.Elapsed.TotalMinutes >= loop.CheckpointMinutes && s + 1 < loop.Steps)
                 {
-                    Checkpoint.Save(outDir, model, optimizer, state = state with { Step = s + 1, Seconds = seconds });
+                    Checkpoint.Save(outDir, model, optimizer, state = state with { Step = s + 1, Seconds = seconds, CpuSeconds = cpu });
                     sinceSave.Restart();
                 }
             }
         }
         finally
         {
-            state = state with { Step = s, Seconds = seconds };
+            state = state with { Step = s, Seconds = seconds, CpuSeconds = cpu };
             Checkpoint.Save(outDir, model, optimizer, state);
         }
         model.eval();
