@@ -114,8 +114,11 @@ public static class HeldOutGuard
         {
             if (r.Split != "train") throw new InvalidDataException($"scene {r.Key} is of split '{r.Split}': generator training reads the train split only");
             foreach (var e in r.Entities)
-                if (e.HeldOut || catalog.Entities.FirstOrDefault(c => string.Equals(c.Hex, e.Hex, StringComparison.OrdinalIgnoreCase)) is { HeldOut: true })
-                    throw new InvalidDataException($"scene {r.Key} shows held-out entity '{e.NameEn}' ({e.Hex}): it must never reach generator training");
+            {
+                var known = catalog.Entities.FirstOrDefault(c => string.Equals(c.Hex, e.Hex, StringComparison.OrdinalIgnoreCase));
+                if (e.HeldOut || known is { HeldOut: true })
+                    throw new InvalidDataException($"scene {r.Key} shows held-out entity {known?.ToString() ?? e.NameEn + " (" + e.Hex + ")"}: it must never reach generator training");
+            }
         }
     }
 

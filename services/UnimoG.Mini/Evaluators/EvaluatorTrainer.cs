@@ -107,6 +107,7 @@ public static class EvaluatorTrainer
     public static ConvEncoder TrainDino(EvaluatorData data, string dir, EvaluatorTrainOptions o, LoopOptions loop, Action<string> log, CancellationToken cancel)
     {
         var model = new SimclrModel(ImageConfig);
+        Optimizers.InitDefault(model, StepRandom.Torch(o.Seed, "dino-init", 0));
         log($"dino-like (SimCLR): {model.backbone.parameters().Sum(p => p.numel()):N0} parameters (+ projection head), {loop.Steps} steps");
         using var optimizer = Optimizers.AdamW(model, o.LearningRate, o.WeightDecay);
         var schedule = new LrSchedule(o.LearningRate, Math.Min(100, loop.Steps / 10 + 1), loop.Steps);
@@ -132,7 +133,8 @@ public static class EvaluatorTrainer
     public static ClipEvaluator TrainClip(EvaluatorData data, LlamaSentencePieceTokenizer tokenizer, string dir, EvaluatorTrainOptions o, LoopOptions loop, Action<string> log, CancellationToken cancel)
     {
         var model = new ClipEvaluator(ImageConfig, new TextEncoderConfig());
-        Optimizers.InitTransformer(model.text, StepRandom.Torch(o.Seed, "clip-init", 0));
+        Optimizers.InitDefault(model.vision, StepRandom.Torch(o.Seed, "clip-init", 0));
+        Optimizers.InitTransformer(model.text, StepRandom.Torch(o.Seed, "clip-init", 1));
         log($"clip-like: image {model.vision.parameters().Sum(p => p.numel()):N0}, text {model.text.parameters().Sum(p => p.numel()):N0} parameters, {loop.Steps} steps");
         using var optimizer = Optimizers.AdamW(model, o.LearningRate, o.WeightDecay);
         var schedule = new LrSchedule(o.LearningRate, Math.Min(100, loop.Steps / 10 + 1), loop.Steps);
@@ -173,6 +175,7 @@ public static class EvaluatorTrainer
     {
         var labels = data.Entities.Count;
         var model = new ConvEncoder(ImageConfig with { EmbedDim = labels });
+        Optimizers.InitDefault(model, StepRandom.Torch(o.Seed, "classifier-init", 0));
         log($"classifier: {model.parameters().Sum(p => p.numel()):N0} parameters, {labels} labels, {loop.Steps} steps");
         using var optimizer = Optimizers.AdamW(model, o.LearningRate, o.WeightDecay);
         var schedule = new LrSchedule(o.LearningRate, Math.Min(100, loop.Steps / 10 + 1), loop.Steps);

@@ -13,7 +13,7 @@ namespace UnimoG.Mini.Vae;
 /// <summary>What <c>unimog mini train-vae</c> trains with (these are the run's identity: a resume must use the same).</summary>
 public sealed record VaeTrainOptions
 {
-    public long Steps { get; init; } = 3000;
+    public long Steps { get; init; } = 2000;
     public int Batch { get; init; } = 32;
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; } = 0.01;
@@ -24,7 +24,7 @@ public sealed record VaeTrainOptions
     /// <summary>Early steps train on random crops of this size (the VAE is convolutional: a 32x32 crop costs a quarter).</summary>
     public int CropSize { get; init; } = 32;
     /// <summary>The last share of the steps trains on whole 64x64 scenes, the size the model is used at.</summary>
-    public double FullSizeShare { get; init; } = 0.2;
+    public double FullSizeShare { get; init; } = 0.15;
     public string Config { get; init; } = MiniConfigs.VaeJson;
 
     public string ToJson() => JsonSerializer.Serialize(this);
@@ -36,7 +36,7 @@ public sealed record VaeReport(double PsnrBench, double PsnrBenchF16, double Psn
 
 /// <summary>
 /// Trains the mini VAE on EmojiWorld train scenes (L1 + KL + gradient loss, AdamW, random flips; 32x32 crops first,
-/// whole scenes for the last fifth of the steps), then writes the
+/// whole scenes for the last 15 % of the steps), then writes the
 /// diffusers <c>vae/</c> folder (F16 weights, <c>scaling_factor</c> = 1 / std of posterior samples of 512 train
 /// scenes, as Stable Diffusion's was chosen), <c>preview.json</c> (least-squares latent-to-RGB factors) and
 /// <c>metrics.json</c> (PSNR on held-out bench scenes, with the F32 and the stored F16 weights).
@@ -48,6 +48,7 @@ public static class VaeTrainer
         if (train.Use != DataUse.Generator) throw new ArgumentException("the VAE trains on generator data (the train split) only");
         var config = AutoencoderKLConfig.FromJson(o.Config, "vae config");
         using var vae = new AutoencoderKL(config);
+        Optimizers.InitDefault(vae, StepRandom.Torch(o.Seed, "vae-init", 0));
         var parameters = vae.parameters().Sum(p => p.numel());
         log($"VAE: {parameters:N0} parameters, {train.Count} train scenes, batch {o.Batch}, {loop.Steps} steps");
         using var optimizer = Optimizers.AdamW(vae, o.LearningRate, o.WeightDecay);
