@@ -14,6 +14,7 @@ internal static class MiniCommand
         command.Subcommands.Add(MiniTrainVaeCommand.Create());
         command.Subcommands.Add(MiniTrainMllmCommand.Create());
         command.Subcommands.Add(MiniTrainEvaluatorsCommand.Create());
+        command.Subcommands.Add(MiniStageCommand.Create());
         return command;
     }
 

@@ -77,7 +77,7 @@ internal static class MiniTrainMllmCommand
             Add(eval.NearestNeighbours(MllmEvaluation.CutOutPairs(seen, e => !e.HeldOut), "seen"));
             Add(eval.NearestNeighbours(MllmEvaluation.CutOutPairs(heldOut, e => e.HeldOut), "heldout"));
             File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
-            Notice.WriteTo(outDir);
+            UnimoG.Mini.ModelNotice.WriteTo(outDir, "UNIMO-G mini: the multimodal LLM encoder's training run.");
             Console.WriteLine($"mllm -> {folder}: seen names {metrics["seen_sprite_name_en"]:P0} (en) / {metrics["seen_sprite_name_zh"]:P0} (zh), held-out {metrics["heldout_sprite_name_en"]:P0}; "
                               + $"visual-token nearest neighbour {metrics["seen_nn_top1"]:P0} seen, {metrics["heldout_nn_top1"]:P0} held-out");
             return Task.FromResult(0);

@@ -49,7 +49,8 @@ internal static class MiniTrainVaeCommand
             var train = SceneSet.Load(parse.GetValue(data)!, DataUse.Generator, options.MaxScenes);
             var bench = SceneSet.Load(parse.GetValue(eval)!, DataUse.Evaluation, 512);
             var report = VaeTrainer.Train(train, bench, outDir, options, loop, log, cancel);
-            Notice.WriteTo(outDir);
+            UnimoG.Mini.ModelNotice.WriteTo(outDir, "UNIMO-G mini: the VAE (AutoencoderKL, 64x64x3 <-> 16x16x4) and its latent preview factors.");
+            UnimoG.Mini.ModelNotice.WriteTo(Path.Combine(outDir, "vae"), "UNIMO-G mini: the VAE (AutoencoderKL, 64x64x3 <-> 16x16x4).");
             Console.WriteLine($"vae: PSNR {report.PsnrBench:0.00} dB on held-out scenes (F16 weights {report.PsnrBenchF16:0.00}), scaling_factor {report.ScalingFactor:0.#####}, "
                               + $"{report.Steps} steps in {report.TrainSeconds / 60:0.0} min -> {Path.Combine(outDir, "vae")}");
             return Task.FromResult(0);

@@ -101,7 +101,7 @@ public sealed class EvaluatorSet : IDisposable
         Write("clip.safetensors", Clip);
         Write("classifier.safetensors", Classifier);
         File.Copy(Directory.Exists(tokenizerModel) ? Path.Combine(tokenizerModel, "tokenizer.model") : tokenizerModel, Path.Combine(folder, "tokenizer.model"), overwrite: true);
-        Notice.WriteTo(folder);
+        ModelNotice.WriteTo(folder, "EmojiBench evaluator networks (DINO-like, CLIP-like, entity classifier) of the UNIMO-G services project.");
     }
 
     /// <summary>64x64 RGB images (uint8 [B, 3, 64, 64]) as the networks take them.</summary>

@@ -105,6 +105,6 @@ public static class MllmTrainer
         Directory.CreateDirectory(Path.Combine(folder, "tokenizer"));
         File.Copy(Directory.Exists(tokenizerModel) ? Path.Combine(tokenizerModel, "tokenizer.model") : tokenizerModel, Path.Combine(folder, "tokenizer", "tokenizer.model"), overwrite: true);
         File.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), MiniConfigs.PreprocessorJson);
-        Notice.WriteTo(folder);
+        ModelNotice.WriteTo(folder, "UNIMO-G mini: the multimodal LLM encoder (vision tower, Q-Former bridge, LLaMA) and its tokenizer.");
     }
 }
