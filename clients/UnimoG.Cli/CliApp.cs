@@ -43,8 +43,10 @@ public static class CliApp
         DirectoryNotFoundException d => d.Message,
         KeyNotFoundException k => k.Message.Trim('\''),
         InvalidDataException i => i.Message,
+        UnimoG.Imaging.ImageDecodeException i => i.Message,
         CheckpointMismatchException c => c.Message.ReplaceLineEndings(" "),
         UnimoG.Modeling.Configs.ConfigException c => c.Message,
+        UnimoG.Trainer.Config.TrainingConfigException t => t.Message,
         OperationCanceledException => "cancelled",
         _ => null,
     };

@@ -1,4 +1,5 @@
 using System.Globalization;
+using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld;
 
@@ -17,11 +18,11 @@ public sealed record ComposedScene(
     /// <summary>The sample's WebDataset members, in order: {key}.png, {key}.txt, {key}.json, {key}.layer{i}.png.</summary>
     public IEnumerable<(string Name, byte[] Data)> Members()
     {
-        yield return ($"{Key}.png", Png.EncodeRgb(Rendered.Rgb, Sprite.Size, Sprite.Size));
+        yield return ($"{Key}.png", PngEncoder.EncodeRgb(Rendered.Rgb, Sprite.Size, Sprite.Size));
         yield return ($"{Key}.txt", System.Text.Encoding.UTF8.GetBytes(CaptionEn.Text));
         yield return ($"{Key}.json", Record.ToUtf8());
         foreach (var e in Rendered.Entities)
-            yield return (LayerName(Key, e.Index), Png.EncodeRgba(e.Layer, Sprite.Size, Sprite.Size));
+            yield return (LayerName(Key, e.Index), PngEncoder.EncodeRgba(e.Layer, Sprite.Size, Sprite.Size));
     }
 }
 

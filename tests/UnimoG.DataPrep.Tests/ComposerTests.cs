@@ -1,14 +1,14 @@
 using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Imaging;
 using UnimoG.DataPrep.Samples;
 using UnimoG.DataPrep.Segmentation;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;
 
 public class ComposerTests
 {
     private const string Caption = "a dog wearing a red scarf eats pizza";
-    private static readonly RgbaImage Image = TestData.Scene(8, 8, (0, 0, 4, 4, 255, 0, 0));
+    private static readonly DecodedImage Image = TestData.Scene(8, 8, (0, 0, 4, 4, 255, 0, 0));
 
     private static List<GroundedEntity> Entities()
     {
@@ -74,15 +74,15 @@ public class ComposerTests
     public void Segments_are_rgba_crops_with_the_mask_as_alpha()
     {
         var image = TestData.Scene(10, 6, (2, 1, 6, 5, 255, 0, 0));
-        image.Pixels[(1 * 10 + 2) * 4 + 1] = 77; // a distinct green value inside the mask
+        image.Rgba[(1 * 10 + 2) * 4 + 1] = 77; // a distinct green value inside the mask
         var mask = new Mask(10, 6, Enumerable.Range(0, 60).Select(i => i % 10 is >= 2 and < 6 && i / 10 is >= 1 and < 4).ToArray());
         var (png, box) = SampleComposer.CutOut(image, mask, new BoxXyxy(1.5f, 0.2f, 6.2f, 5f));
         Assert.Equal(new BoxXyxy(1, 0, 7, 5), box); // floor of the start, ceiling of the end
-        var seg = ImageCodec.Decode(png, 1000).Image;
+        var seg = ImageDecoder.Decode(png, new ImageLimits { MaxPixels = 1000 });
         Assert.Equal((6, 5), (seg.Width, seg.Height));
         for (var y = 0; y < 5; y++)
         for (var x = 0; x < 6; x++)
             Assert.Equal(mask[x + 1, y] ? 255 : 0, seg.Alpha(x, y));
-        Assert.Equal(new byte[] { 255, 77, 0, 255 }, seg.Pixels.AsSpan(7 * 4, 4).ToArray()); // source (2, 1) is crop (1, 1)
+        Assert.Equal(new byte[] { 255, 77, 0, 255 }, seg.Rgba.AsSpan(7 * 4, 4).ToArray()); // source (2, 1) is crop (1, 1)
     }
 }

@@ -1,6 +1,6 @@
 using UnimoG.DataPrep.Entities;
 using UnimoG.DataPrep.Grounding;
-using UnimoG.DataPrep.Imaging;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;
 
@@ -74,7 +74,7 @@ public class GroundingTextTests
 public class GroundingDinoTests
 {
     // Black 300x200 scene: a red square [30, 90) x [40, 100) and a blue bar [150, 270) x [20, 60).
-    private static RgbaImage Scene() => TestData.Scene(300, 200, (30, 40, 90, 100, 255, 0, 0), (150, 20, 270, 60, 0, 0, 255));
+    private static DecodedImage Scene() => TestData.Scene(300, 200, (30, 40, 90, 100, 255, 0, 0), (150, 20, 270, 60, 0, 0, 255));
 
     [Fact]
     public void Tiny_model_finds_each_coloured_phrase_at_its_pixels()

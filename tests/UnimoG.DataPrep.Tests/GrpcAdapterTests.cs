@@ -4,9 +4,9 @@ using Grpc.Core;
 using UnimoG.DataPrep.Entities;
 using UnimoG.DataPrep.Grounding;
 using UnimoG.DataPrep.Grpc;
-using UnimoG.DataPrep.Imaging;
 using UnimoG.DataPrep.Pipeline;
 using UnimoG.DataPrep.Shards;
+using UnimoG.Imaging;
 using V1 = UnimoG.Contracts.V1;
 
 namespace UnimoG.DataPrep.Tests;
@@ -55,7 +55,7 @@ public class GrpcAdapterTests
         using var dino = new GroundingDino(TestData.GroundingModel, TestData.Vocab);
         var pipeline = new PrepPipeline(new PrepOptions { Masks = MaskMode.Box, ReplaceRate = 1, TextOnlyShare = 0 },
             new MetadataEntityExtractor(), dino);
-        var png = ImageCodec.EncodePng(TestData.Scene(64, 48, (10, 8, 30, 28, 255, 0, 0)));
+        var png = PngEncoder.Encode(TestData.Scene(64, 48, (10, 8, 30, 28, 255, 0, 0)));
         var writer = new Writer();
         await new DataPrepService(pipeline).Prepare(new Reader(
         [
@@ -72,9 +72,9 @@ public class GrpcAdapterTests
         var entity = Assert.Single(good.Entities);
         Assert.Equal(("red square", 2, 12), (entity.Phrase, entity.SpanStart, entity.SpanEnd));
         Assert.Equal(record.Entities[0].Box, entity.Box);
-        var mask = ImageCodec.Decode(entity.MaskPng.ToByteArray(), 1 << 20).Image;
+        var mask = ImageDecoder.Decode(entity.MaskPng.ToByteArray(), new ImageLimits { MaxPixels = 1 << 20 });
         Assert.Equal((64, 48), (mask.Width, mask.Height));
-        Assert.Equal(record.Entities[0].MaskArea, Enumerable.Range(0, 64 * 48).Count(i => mask.Pixels[i * 4] == 255));
+        Assert.Equal(record.Entities[0].MaskArea, Enumerable.Range(0, 64 * 48).Count(i => mask.Rgba[i * 4] == 255));
         Assert.Equal(["a ", ""], good.Prompt.Parts.Select(p => p.Text));
         Assert.Equal(entity.SegmentPng, good.Prompt.Parts[1].Image.Data);
         Assert.Contains("no caption member", writer.Written[1].Error);

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using UnimoG.DataPrep.Entities;
 using UnimoG.DataPrep.Grounding;
-using UnimoG.DataPrep.Imaging;
 using UnimoG.DataPrep.Pipeline;
 using UnimoG.DataPrep.Segmentation;
 using UnimoG.DataPrep.Shards;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;
 
@@ -51,16 +51,16 @@ public sealed class JobTests : IDisposable
             shard.AddRange([($"{key}.{ext}", bytes), Txt(key, caption), Json(key, $"{{\"entities\": {entities}}}")]);
         }
         // A two-entity scene: the dog photo and the pizza photo side by side (made here, as PNG).
-        var dog = ImageCodec.Decode(images["dog"], 1 << 24).Image;
-        var pizza = ImageCodec.Decode(images["pizza"], 1 << 24).Image;
+        var dog = ImageDecoder.Decode(images["dog"], new ImageLimits { MaxPixels = 1 << 24 });
+        var pizza = ImageDecoder.Decode(images["pizza"], new ImageLimits { MaxPixels = 1 << 24 });
         var (w, h) = (dog.Width + pizza.Width, Math.Max(dog.Height, pizza.Height));
         var px = new byte[w * h * 4];
         for (var y = 0; y < h; y++)
         {
-            if (y < dog.Height) Buffer.BlockCopy(dog.Pixels, y * dog.Width * 4, px, y * w * 4, dog.Width * 4);
-            if (y < pizza.Height) Buffer.BlockCopy(pizza.Pixels, y * pizza.Width * 4, px, (y * w + dog.Width) * 4, pizza.Width * 4);
+            if (y < dog.Height) Buffer.BlockCopy(dog.Rgba, y * dog.Width * 4, px, y * w * 4, dog.Width * 4);
+            if (y < pizza.Height) Buffer.BlockCopy(pizza.Rgba, y * pizza.Width * 4, px, (y * w + dog.Width) * 4, pizza.Width * 4);
         }
-        var scene = ImageCodec.EncodePng(new RgbaImage(w, h, px, false));
+        var scene = PngEncoder.Encode(new DecodedImage(w, h, px, hasAlpha: false));
         images["dogpizza"] = scene;
         shard.AddRange([("dogpizza.png", scene), Txt("dogpizza", "a dog is eating pizza"),
             Json("dogpizza", """{"entities": ["dog", "pizza"]}""")]);
@@ -97,7 +97,7 @@ public sealed class JobTests : IDisposable
     {
         using var tmp = new TestData.TempDir();
         var dog = File.ReadAllBytes(TestData.MultiBench("living", "dog.jpg"));
-        var good = ImageCodec.EncodePng(TestData.Scene(60, 40, (10, 10, 30, 30, 255, 0, 0)));
+        var good = PngEncoder.Encode(TestData.Scene(60, 40, (10, 10, 30, 30, 255, 0, 0)));
         TestData.WriteTar(tmp.Sub("in/bad-000.tar"),
         [
             ("truncated.jpg", dog[..(dog.Length / 2)]), Txt("truncated", "a dog"), Json("truncated", """{"entities": ["dog"]}"""),
@@ -150,7 +150,7 @@ public sealed class JobTests : IDisposable
             {
                 var key = $"s{s}k{i}";
                 var x = 5 + (i * 7 + s * 13) % 30;
-                members.AddRange([($"{key}.png", ImageCodec.EncodePng(TestData.Scene(64, 48, (x, 8, x + 20, 30, 255, 0, 0), (2, 34, 60, 46, 0, 0, 255)))),
+                members.AddRange([($"{key}.png", PngEncoder.Encode(TestData.Scene(64, 48, (x, 8, x + 20, 30, 255, 0, 0), (2, 34, 60, 46, 0, 0, 255)))),
                     Txt(key, "a red square next to a blue ball"), Json(key, """{"entities": ["red square", "blue ball"]}""")]);
             }
             TestData.WriteTar(Path.Combine(dir, $"part-{s:000}.tar"), members);
@@ -211,24 +211,24 @@ public sealed class JobTests : IDisposable
             disc[i] = (x - 30) * (x - 30) + (y - 15) * (y - 15) <= 64;
             scene[i * 4] = 200; scene[i * 4 + 3] = disc[i] ? (byte)255 : (byte)0;
         }
-        var scenePng = ImageCodec.EncodePng(new RgbaImage(w, h, scene, true));
+        var scenePng = PngEncoder.Encode(new DecodedImage(w, h, scene, hasAlpha: true));
         // Two overlapping entities as layers: a cat (left half of the disc region widened) and a hat (top rows).
-        RgbaImage Layer(Func<int, int, bool> inside)
+        DecodedImage Layer(Func<int, int, bool> inside)
         {
             var px = new byte[w * h * 4];
             for (var y = 0; y < h; y++)
             for (var x = 0; x < w; x++)
                 px[(y * w + x) * 4 + 3] = inside(x, y) ? (byte)255 : (byte)0;
-            return new RgbaImage(w, h, px, true);
+            return new DecodedImage(w, h, px, hasAlpha: true);
         }
         var cat = Layer((x, y) => x is >= 4 and < 20 && y is >= 10 and < 30);
         var hat = Layer((x, y) => x is >= 6 and < 18 && y is >= 4 and < 12);
-        var opaque = ImageCodec.EncodePng(TestData.Scene(w, h, (4, 4, 20, 30, 0, 255, 0)));
+        var opaque = PngEncoder.Encode(TestData.Scene(w, h, (4, 4, 20, 30, 0, 255, 0)));
         TestData.WriteTar(tmp.Sub("in/alpha-000.tar"),
         [
             ("ball.png", scenePng), Txt("ball", "a blue ball"), Json("ball", """{"entities": ["blue ball"]}"""),
             ("cathat.png", opaque), Txt("cathat", "a cat wearing a hat"), Json("cathat", """{"entities": ["cat", "hat"]}"""),
-            ("cathat.layer0.png", ImageCodec.EncodePng(cat)), ("cathat.layer1.png", ImageCodec.EncodePng(hat)),
+            ("cathat.layer0.png", PngEncoder.Encode(cat)), ("cathat.layer1.png", PngEncoder.Encode(hat)),
             ("noalpha.png", opaque), Txt("noalpha", "a cat"), Json("noalpha", """{"entities": [{"phrase": "cat", "box": [0, 0, 10, 10]}]}"""),
         ]);
         var pipeline = new PrepPipeline(new PrepOptions { Masks = MaskMode.Alpha, ReplaceRate = 1, TextOnlyShare = 0 },
@@ -240,9 +240,9 @@ public sealed class JobTests : IDisposable
         Assert.Equal(new[] { 22f, 7f, 39f, 24f }, ball.Box); // the disc's pixel bounds
         Assert.Equal(("alpha", "alpha"), (ball.BoxSource, ball.MaskSource));
         var cathat = records.Single(r => r.Key == "cathat");
-        Assert.Equal(cat.Pixels.Where((_, i) => i % 4 == 3).Select(a => a == 255),
+        Assert.Equal(cat.Rgba.Where((_, i) => i % 4 == 3).Select(a => a == 255),
             Mask.FromCocoRle(w, h, cathat.Entities[0].Mask.Counts).Data);
-        Assert.Equal(hat.Pixels.Where((_, i) => i % 4 == 3).Select(a => a == 255),
+        Assert.Equal(hat.Rgba.Where((_, i) => i % 4 == 3).Select(a => a == 255),
             Mask.FromCocoRle(w, h, cathat.Entities[1].Mask.Counts).Data);
         Assert.Equal("<img1> wearing a <img2>", cathat.Prompt[2..]);
         var index = JsonSerializer.Deserialize<ShardIndex>(File.ReadAllBytes(tmp.Sub("out/alpha-000.index.json")), Shards.Json.Options)!;
@@ -256,7 +256,7 @@ public sealed class JobTests : IDisposable
             new EnglishNounPhrases(), _dino);
         static async IAsyncEnumerable<RawSample> Source()
         {
-            var png = ImageCodec.EncodePng(TestData.Scene(64, 48, (5, 5, 25, 25, 255, 0, 0), (30, 20, 60, 40, 0, 0, 255)));
+            var png = PngEncoder.Encode(TestData.Scene(64, 48, (5, 5, 25, 25, 255, 0, 0), (30, 20, 60, 40, 0, 0, 255)));
             yield return new RawSample("one", new Dictionary<string, byte[]> { ["png"] = png, ["txt"] = TestData.Utf8("a red square and a blue ball") });
             await Task.Yield();
             yield return new RawSample("two", new Dictionary<string, byte[]> { ["txt"] = TestData.Utf8("no image") });

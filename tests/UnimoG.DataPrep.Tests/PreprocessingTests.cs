@@ -1,43 +1,12 @@
 using UnimoG.DataPrep.Grounding;
-using UnimoG.DataPrep.Imaging;
 using UnimoG.DataPrep.Segmentation;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;
 
-/// <summary>Image preprocessing of GroundingDINO and SAM against Pillow's output and the references' size rules.</summary>
+/// <summary>Image preprocessing of GroundingDINO and SAM against the references' size rules (the Pillow-exact resize is tested in UnimoG.Imaging.Tests).</summary>
 public class PreprocessingTests
 {
-    private static RgbaImage FromRgb(int w, int h, byte[] rgb)
-    {
-        var px = new byte[w * h * 4];
-        for (var i = 0; i < w * h; i++)
-        {
-            px[i * 4] = rgb[i * 3]; px[i * 4 + 1] = rgb[i * 3 + 1]; px[i * 4 + 2] = rgb[i * 3 + 2]; px[i * 4 + 3] = 255;
-        }
-        return new RgbaImage(w, h, px, false);
-    }
-
-    [Fact]
-    public void Bilinear_resize_matches_pillow_byte_for_byte()
-    {
-        var cases = 0;
-        foreach (var source in TestData.Fixtures.GetProperty("pil_resize").EnumerateArray())
-        {
-            var (w, h) = (source.GetProperty("width").GetInt32(), source.GetProperty("height").GetInt32());
-            var image = FromRgb(w, h, Convert.FromBase64String(source.GetProperty("rgb").GetString()!));
-            foreach (var output in source.GetProperty("outputs").EnumerateArray())
-            {
-                var (tw, th) = (output.GetProperty("width").GetInt32(), output.GetProperty("height").GetInt32());
-                var expected = Convert.FromBase64String(output.GetProperty("rgb").GetString()!);
-                var actual = PilResize.BilinearRgb(image, tw, th);
-                var diff = expected.Zip(actual).Count(p => p.First != p.Second);
-                Assert.True(diff == 0, $"{w}x{h} -> {tw}x{th}: {diff} of {expected.Length} bytes differ from Pillow");
-                cases++;
-            }
-        }
-        Assert.Equal(8, cases);
-    }
-
     [Theory]
     // GroundingDINO's get_size_with_aspect_ratio(size=800, max_size=1333) worked by hand: (H, W).
     [InlineData(640, 480, 800, 1066)]     // shorter side 480 -> 800, 640 * 800 / 480 = 1066.67 -> 1066
@@ -60,7 +29,7 @@ public class PreprocessingTests
     [Fact]
     public void Sam_input_is_normalised_with_pixel_mean_and_std_and_zero_padded()
     {
-        var image = RgbaImage.Filled(300, 200, 200, 100, 50);
+        var image = DecodedImage.Solid(300, 200, 200, 100, 50);
         var t = SamSegmenter.ImageTensor(image);
         Assert.Equal(new[] { 1, 3, 1024, 1024 }, t.Dimensions.ToArray());
         // A flat colour stays flat through the resize: (v - mean) / std, per channel.

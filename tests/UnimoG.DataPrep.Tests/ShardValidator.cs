@@ -1,7 +1,7 @@
 using System.Text.Json;
-using UnimoG.DataPrep.Imaging;
 using UnimoG.DataPrep.Segmentation;
 using UnimoG.DataPrep.Shards;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;
 
@@ -25,7 +25,7 @@ internal static class ShardValidator
             expectedMembers.Add(r.Image);
             Assert.Equal(key, r.Key);
             Assert.Equal(SampleRecord.FormatName, r.Format);
-            var image = ImageCodec.Decode(members[r.Image], 1L << 30).Image;
+            var image = ImageDecoder.Decode(members[r.Image], new ImageLimits { MaxPixels = 1L << 30 });
             Assert.Equal((r.Width, r.Height), (image.Width, image.Height));
             if (inputImages is not null && r.ExifOrientation == 1)
                 Assert.Equal(inputImages[key], members[r.Image]); // the input's bytes, unchanged
@@ -56,7 +56,7 @@ internal static class ShardValidator
                 var (x0, y0, x1, y1) = (e.SegmentBox[0], e.SegmentBox[1], e.SegmentBox[2], e.SegmentBox[3]);
                 // The mask lies inside the segment box, and the segment's alpha is the mask there.
                 Assert.Equal(mask.Area, mask.ClipTo(new(x0, y0, x1, y1)).Area);
-                var seg = ImageCodec.Decode(members[e.Segment], 1L << 30).Image;
+                var seg = ImageDecoder.Decode(members[e.Segment], new ImageLimits { MaxPixels = 1L << 30 });
                 Assert.Equal((x1 - x0, y1 - y0), (seg.Width, seg.Height));
                 for (var y = 0; y < seg.Height; y++)
                 for (var x = 0; x < seg.Width; x++)
@@ -65,7 +65,7 @@ internal static class ShardValidator
                     Assert.Equal(inside ? 255 : 0, seg.Alpha(x, y));
                     if (inside)
                         for (var c = 0; c < 3; c++)
-                            Assert.Equal(image.Pixels[((y0 + y) * r.Width + x0 + x) * 4 + c], seg.Pixels[(y * seg.Width + x) * 4 + c]);
+                            Assert.Equal(image.Rgba[((y0 + y) * r.Width + x0 + x) * 4 + c], seg.Rgba[(y * seg.Width + x) * 4 + c]);
                 }
             }
         }

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.Text;
 using System.Text.Json;
-using UnimoG.DataPrep.Imaging;
+using UnimoG.Imaging;
 using UnimoG.TestSupport;
 
 namespace UnimoG.DataPrep.Tests;
@@ -62,15 +62,15 @@ internal static class TestData
     public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 
     /// <summary>Black image with filled rectangles [x0, x1) x [y0, y1) of the given colours.</summary>
-    public static RgbaImage Scene(int w, int h, params (int X0, int Y0, int X1, int Y1, byte R, byte G, byte B)[] rects)
+    public static DecodedImage Scene(int w, int h, params (int X0, int Y0, int X1, int Y1, byte R, byte G, byte B)[] rects)
     {
-        var img = RgbaImage.Filled(w, h, 0, 0, 0);
+        var img = DecodedImage.Solid(w, h, 0, 0, 0);
         foreach (var (x0, y0, x1, y1, r, g, b) in rects)
             for (var y = y0; y < y1; y++)
             for (var x = x0; x < x1; x++)
             {
                 var i = (y * w + x) * 4;
-                img.Pixels[i] = r; img.Pixels[i + 1] = g; img.Pixels[i + 2] = b;
+                img.Rgba[i] = r; img.Rgba[i + 1] = g; img.Rgba[i + 2] = b;
             }
         return img;
     }

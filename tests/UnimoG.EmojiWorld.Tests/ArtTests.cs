@@ -1,4 +1,5 @@
 using System.Text.Json;
+using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld.Tests;
 
@@ -49,7 +50,7 @@ public class ArtTests
     [Fact]
     public void ASpriteThatIsNot64By64IsRejected()
     {
-        var png = Png.EncodeRgba(new byte[32 * 32 * 4], 32, 32);
+        var png = PngEncoder.EncodeRgba(new byte[32 * 32 * 4], 32, 32);
         var e = Assert.Throws<InvalidDataException>(() => Sprite.Decode("1F436", png, "dog.png"));
         Assert.Contains("dog.png: expected a 64x64 image, found 32x32", e.Message);
     }

@@ -1,3 +1,5 @@
+using UnimoG.Imaging;
+
 namespace UnimoG.EmojiWorld.Tests;
 
 /// <summary>Checks against the real Noto art (installed by scripts/fetch-emoji-art.sh; skipped when it cannot be).</summary>
@@ -106,7 +108,7 @@ public class RealArtTests(RealArtFixture fx) : IClassFixture<RealArtFixture>
             Assert.True(File.Exists(Path.Combine(folder, "NOTICE")) && File.Exists(Path.Combine(folder, "LICENSE-Apache-2.0")));
             foreach (var r in list)
             {
-                var (rgba, w, h) = Png.DecodeRgba(File.ReadAllBytes(Path.Combine(folder, r.File)));
+                var (rgba, w, h) = ImageDecoder.Decode(File.ReadAllBytes(Path.Combine(folder, r.File)));
                 Assert.Equal((64, 64), (w, h));
                 var sprite = art.Sprite(r.Hex);
                 // Transparent: the art's own pixels wherever they are visible.
@@ -116,7 +118,7 @@ public class RealArtTests(RealArtFixture fx) : IClassFixture<RealArtFixture>
             }
             // White: over-composited onto white, opaque.
             var teddy = EmojiCatalog.Default.Entities.Single(e => e.NameEn == "teddy bear");
-            var (white, _, _) = Png.DecodeRgba(References.Encode(art.Sprite(teddy.Hex), ReferenceBackground.White));
+            var (white, _, _) = ImageDecoder.Decode(References.Encode(art.Sprite(teddy.Hex), ReferenceBackground.White));
             var src = art.Sprite(teddy.Hex).Rgba;
             for (var i = 0; i < 64 * 64; i++)
             {

@@ -1,3 +1,5 @@
+using UnimoG.Imaging;
+
 namespace UnimoG.EmojiWorld.Tests;
 
 /// <summary>Layers, masks and compositing, checked on scenes of synthetic flat-colour sprites.</summary>
@@ -15,7 +17,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
             foreach (var e in s.Rendered.Entities)
             {
                 var record = s.Record.Entities[e.Index];
-                var (rgba, w, h) = Png.DecodeRgba(members[record.Layer]);
+                var (rgba, w, h) = ImageDecoder.Decode(members[record.Layer]);
                 Assert.Equal((64, 64), (w, h));
                 int area = 0, x0 = 64, y0 = 64, x1 = 0, y1 = 0;
                 for (var i = 0; i < 64 * 64; i++)

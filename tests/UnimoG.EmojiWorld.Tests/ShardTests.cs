@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Text.RegularExpressions;
+using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld.Tests;
 
@@ -50,7 +51,7 @@ public class ShardTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFixt
                 var expected = new[] { $"{k}.png", $"{k}.txt", $"{k}.json" }.Concat(record.Entities.Select(e => e.Layer));
                 Assert.Equal(expected, group.Select(m => m.Name));
                 var scene = group.Single(m => m.Name == $"{k}.png").Data;
-                var (_, w, h) = Png.DecodeRgba(scene);
+                var (_, w, h) = ImageDecoder.Decode(scene);
                 Assert.Equal((64, 64), (w, h));
                 // PNG colour type (IHDR byte 25): the scene is RGB (2), layers are RGBA (6).
                 Assert.Equal(2, scene[25]);

@@ -5,6 +5,7 @@ using UnimoG.Mini.Training;
 using UnimoG.Mini.Vae;
 using UnimoG.Modeling.Images;
 using static TorchSharp.torch;
+using UnimoG.Imaging;
 
 namespace UnimoG.Mini.Tests;
 
@@ -38,7 +39,7 @@ public class PreviewAndImagesTests
         for (var i = 0; i < rgb.Length; i++) rgb[i] = (byte)(i * 37 % 251);
         var rgba = new byte[64 * 64 * 4];
         for (var i = 0; i < 64 * 64; i++) { rgba[i * 4] = rgb[i * 3]; rgba[i * 4 + 1] = rgb[i * 3 + 1]; rgba[i * 4 + 2] = rgb[i * 3 + 2]; rgba[i * 4 + 3] = 255; }
-        var image = ImageDecoder.Decode(UnimoG.EmojiWorld.Png.EncodeRgba(rgba, 64, 64), new ImageLimits());
+        var image = ImageDecoder.Decode(PngEncoder.EncodeRgba(rgba, 64, 64), new ImageLimits());
         using var doc = JsonDocument.Parse(MiniConfigs.PreprocessorJson);
         var processor = new ClipImageProcessor(ClipImageProcessorConfig.FromJson(doc.RootElement));
         using var expected = processor.PixelValues([image]);

@@ -9,6 +9,7 @@ internal static class BenchCommand
     private static IEnumerable<Command> Benchmarks() =>
     [
         BenchUNet.Create(),
+        BenchTrain.Create(),
     ];
 
     public static Command Create()

@@ -12,6 +12,8 @@ internal static class Commands
         PrepCommand.Create(),
         EmojiWorldCommand.Create(),
         TokenizeCommand.Create(),
+        TrainCommand.Create(),
+        EncodeDatasetCommand.Create(),
         BenchCommand.Create(),
         MiniCommand.Create(),
     ];

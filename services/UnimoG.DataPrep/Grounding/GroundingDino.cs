@@ -1,8 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Imaging;
 using UnimoG.DataPrep.Onnx;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Grounding;
 
@@ -27,7 +27,7 @@ public sealed record GroundedBox(BoxXyxy Box, float Score);
 /// <summary>Finds one box per phrase in an image; <c>null</c> where the phrase was not found.</summary>
 public interface IGrounder
 {
-    IReadOnlyList<GroundedBox?> Ground(RgbaImage image, IReadOnlyList<string> phrases, CancellationToken cancellationToken = default);
+    IReadOnlyList<GroundedBox?> Ground(DecodedImage image, IReadOnlyList<string> phrases, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -96,10 +96,10 @@ public sealed class GroundingDino : IGrounder, IDisposable
     }
 
     /// <summary>The <c>img</c> tensor: PIL-bilinear resize, /255, ImageNet mean and std. [1, 3, H, W].</summary>
-    public DenseTensor<float> ImageTensor(RgbaImage image)
+    public DenseTensor<float> ImageTensor(DecodedImage image)
     {
         var (h, w) = InputSize(image.Width, image.Height);
-        var rgb = PilResize.BilinearRgb(image, w, h);
+        var rgb = PilResize.Resize(image.ToRgb(null), image.Width, image.Height, 3, w, h, PilFilter.Bilinear);
         var t = new DenseTensor<float>([1, 3, h, w]);
         var data = t.Buffer.Span;
         for (var c = 0; c < 3; c++)
@@ -108,7 +108,7 @@ public sealed class GroundingDino : IGrounder, IDisposable
         return t;
     }
 
-    public IReadOnlyList<GroundedBox?> Ground(RgbaImage image, IReadOnlyList<string> phrases, CancellationToken cancellationToken = default)
+    public IReadOnlyList<GroundedBox?> Ground(DecodedImage image, IReadOnlyList<string> phrases, CancellationToken cancellationToken = default)
     {
         var result = new GroundedBox?[phrases.Count];
         if (phrases.Count == 0)

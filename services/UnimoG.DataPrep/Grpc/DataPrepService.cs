@@ -1,8 +1,8 @@
 using Google.Protobuf;
 using Grpc.Core;
-using UnimoG.DataPrep.Imaging;
 using UnimoG.DataPrep.Pipeline;
 using UnimoG.DataPrep.Segmentation;
+using UnimoG.Imaging;
 using V1 = UnimoG.Contracts.V1;
 
 namespace UnimoG.DataPrep.Grpc;
@@ -38,10 +38,12 @@ public sealed class DataPrepService(PrepPipeline pipeline) : V1.DataPrep.DataPre
         return new RawSample(request.Key, members);
     }
 
-    private static string Extension(ReadOnlySpan<byte> b) =>
-        b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "jpg"
-        : b.Length >= 12 && b[..4].SequenceEqual("RIFF"u8) && b[8..12].SequenceEqual("WEBP"u8) ? "webp"
-        : "png"; // PNG, or unknown bytes that the decoder then reports as not decodable
+    private static string Extension(ReadOnlySpan<byte> b) => ImageFormatSniffer.Detect(b) switch
+    {
+        ImageFormat.Jpeg => "jpg",
+        ImageFormat.WebP => "webp",
+        _ => "png", // PNG, or other bytes that the decoder then reports as not decodable
+    };
 
     public static V1.PreparedSample ToProto(PrepResult result)
     {
@@ -61,7 +63,7 @@ public sealed class DataPrepService(PrepPipeline pipeline) : V1.DataPrep.DataPre
             {
                 Phrase = e.Phrase, SpanStart = e.Start, SpanEnd = e.End, Box = { e.Box }, Score = e.Score ?? 0f,
                 SegmentPng = ByteString.CopyFrom(members[e.Segment]),
-                MaskPng = ByteString.CopyFrom(ImageCodec.EncodeMaskPng(mask.Width, mask.Height, mask.Data)),
+                MaskPng = ByteString.CopyFrom(mask.ToPng()),
             });
         }
         foreach (var part in record.PromptParts)

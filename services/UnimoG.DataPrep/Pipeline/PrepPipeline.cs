@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Json;
 using UnimoG.DataPrep.Entities;
 using UnimoG.DataPrep.Grounding;
-using UnimoG.DataPrep.Imaging;
 using UnimoG.DataPrep.Samples;
 using UnimoG.DataPrep.Segmentation;
 using UnimoG.DataPrep.Shards;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Pipeline;
 
@@ -32,6 +32,9 @@ public sealed record PrepOptions
     public long Seed { get; init; }
     public MaskMode Masks { get; init; } = MaskMode.Sam;
     public long MaxPixels { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Decoding limits: only the pixel count is bounded (no side or file-size limit for training data).</summary>
+    internal ImageLimits ImageLimits => new() { MaxPixels = MaxPixels, MaxSide = int.MaxValue, MaxBytes = long.MaxValue };
     public int MaxCaptionChars { get; init; } = 2000;
 
     /// <summary>Entities beyond this many (in caption order) are dropped.</summary>
@@ -140,16 +143,15 @@ public sealed class PrepPipeline
         var caption = ReadCaption(captionBytes);
         var metadata = sample.Members.TryGetValue("json", out var metaBytes) ? ReadMetadata(metaBytes) : (JsonElement?)null;
         var imageBytes = sample.Members[images[0]];
-        DecodedImage decoded;
+        DecodedImage image;
         try
         {
-            decoded = ImageCodec.Decode(imageBytes, _options.MaxPixels);
+            image = ImageDecoder.Decode(imageBytes, _options.ImageLimits);
         }
-        catch (InvalidDataException e)
+        catch (ImageDecodeException e)
         {
             throw new InvalidDataException($"{key}.{images[0]}: {e.Message}", e);
         }
-        var image = decoded.Image;
 
         var extraction = await _entities.ExtractAsync(new EntityRequest(key, caption, metadata, imageBytes), ct);
         caption = extraction.Caption;
@@ -167,9 +169,9 @@ public sealed class PrepPipeline
         var composed = SampleComposer.Compose(caption, image, grounded, random, _options.ReplaceRate, _options.TextOnlyShare);
 
         // The image member: the input's bytes, unless EXIF rotation was applied (then the upright pixels as PNG).
-        var (imageName, outImage) = decoded.ExifOrientation == 1
+        var (imageName, outImage) = image.ExifOrientation == 1
             ? ($"{key}.{images[0]}", imageBytes)
-            : ($"{key}.png", ImageCodec.EncodePng(image));
+            : ($"{key}.png", PngEncoder.Encode(image));
         var members = new List<(string, byte[])> { (imageName, outImage) };
         var entities = new List<EntityRecord>();
         for (var i = 0; i < composed.Entities.Count; i++)
@@ -193,7 +195,7 @@ public sealed class PrepPipeline
         var record = new SampleRecord
         {
             Key = key, Image = imageName, Width = image.Width, Height = image.Height,
-            ExifOrientation = decoded.ExifOrientation, Caption = caption, CaptionSource = extraction.CaptionSource,
+            ExifOrientation = image.ExifOrientation, Caption = caption, CaptionSource = extraction.CaptionSource,
             EntitySource = _entities.Name, TextOnly = composed.TextOnly, Prompt = composed.Prompt,
             PromptParts = composed.Parts.Select(p => p.Text is not null
                 ? new PromptPartRecord { Text = p.Text }
@@ -240,21 +242,21 @@ public sealed class PrepPipeline
     }
 
     /// <summary>Alpha layers <c>{key}.layer{i}.png</c> (alpha mode only), index-aligned with the entities.</summary>
-    private RgbaImage?[] LoadLayers(RawSample sample, string key, int count, RgbaImage scene)
+    private DecodedImage?[] LoadLayers(RawSample sample, string key, int count, DecodedImage scene)
     {
-        var layers = new RgbaImage?[count];
+        var layers = new DecodedImage?[count];
         if (_options.Masks != MaskMode.Alpha)
             return layers;
         for (var i = 0; i < count; i++)
         {
             if (!sample.Members.TryGetValue($"layer{i}.png", out var bytes))
                 continue;
-            RgbaImage layer;
+            DecodedImage layer;
             try
             {
-                layer = ImageCodec.Decode(bytes, _options.MaxPixels).Image;
+                layer = ImageDecoder.Decode(bytes, _options.ImageLimits);
             }
-            catch (InvalidDataException e)
+            catch (ImageDecodeException e)
             {
                 throw new InvalidDataException($"{key}.layer{i}.png: {e.Message}", e);
             }
@@ -267,8 +269,8 @@ public sealed class PrepPipeline
     }
 
     /// <summary>A box per entity: metadata, else its alpha layer, else Grounding DINO, else (alpha mode, one entity) the scene's alpha.</summary>
-    private List<(int Index, EntityMention Mention, BoxXyxy Box, float? Score, string Source)> FindBoxes(RgbaImage image,
-        List<EntityMention> mentions, RgbaImage?[] layers, List<DroppedEntityRecord> dropped, CancellationToken ct)
+    private List<(int Index, EntityMention Mention, BoxXyxy Box, float? Score, string Source)> FindBoxes(DecodedImage image,
+        List<EntityMention> mentions, DecodedImage?[] layers, List<DroppedEntityRecord> dropped, CancellationToken ct)
     {
         var boxes = new (BoxXyxy Box, float? Score, string Source)?[mentions.Count];
         var reasons = new string?[mentions.Count];
@@ -326,8 +328,8 @@ public sealed class PrepPipeline
         return result;
     }
 
-    private List<GroundedEntity> FindMasks(RgbaImage image, List<(int Index, EntityMention Mention, BoxXyxy Box, float? Score, string Source)> boxes,
-        RgbaImage?[] layers, List<DroppedEntityRecord> dropped, CancellationToken ct)
+    private List<GroundedEntity> FindMasks(DecodedImage image, List<(int Index, EntityMention Mention, BoxXyxy Box, float? Score, string Source)> boxes,
+        DecodedImage?[] layers, List<DroppedEntityRecord> dropped, CancellationToken ct)
     {
         var masks = new List<(Mask Mask, string Source)>();
         switch (_options.Masks)

@@ -1,6 +1,6 @@
 using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Imaging;
 using UnimoG.DataPrep.Segmentation;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Samples;
 
@@ -24,7 +24,7 @@ public sealed record ComposedSample(bool TextOnly, string Prompt, IReadOnlyList<
 /// </summary>
 public static class SampleComposer
 {
-    public static ComposedSample Compose(string caption, RgbaImage image, IReadOnlyList<GroundedEntity> entities,
+    public static ComposedSample Compose(string caption, DecodedImage image, IReadOnlyList<GroundedEntity> entities,
         SampleRandom random, double replaceRate, double textOnlyShare)
     {
         var ordered = entities.OrderBy(e => e.Mention.Start).ToList();
@@ -59,25 +59,22 @@ public static class SampleComposer
     }
 
     /// <summary>The RGBA crop of the mask's pixel box; alpha 255 inside the mask, 0 (and black) outside.</summary>
-    public static (byte[] Png, BoxXyxy Box) CutOut(RgbaImage image, Mask mask, BoxXyxy box)
+    public static (byte[] Png, BoxXyxy Box) CutOut(DecodedImage image, Mask mask, BoxXyxy box)
     {
         var (x0, y0, x1, y1) = Mask.PixelBox(box, image.Width, image.Height);
         var (w, h) = (x1 - x0, y1 - y0);
         if (w <= 0 || h <= 0)
             throw new InvalidDataException($"entity box {box} has no pixels inside the {image.Width}x{image.Height} image");
-        var px = new byte[w * h * 4];
+        var px = ImageOps.Crop(image.Rgba, image.Width, image.Height, 4, x0, y0, w, h);
         for (var y = 0; y < h; y++)
         for (var x = 0; x < w; x++)
         {
-            if (!mask[x0 + x, y0 + y])
-                continue;
-            var s = ((y0 + y) * image.Width + x0 + x) * 4;
             var d = (y * w + x) * 4;
-            px[d] = image.Pixels[s];
-            px[d + 1] = image.Pixels[s + 1];
-            px[d + 2] = image.Pixels[s + 2];
-            px[d + 3] = 255;
+            if (mask[x0 + x, y0 + y])
+                px[d + 3] = 255;
+            else
+                px.AsSpan(d, 4).Clear();
         }
-        return (ImageCodec.EncodePng(new RgbaImage(w, h, px, hasAlpha: true)), new BoxXyxy(x0, y0, x1, y1));
+        return (PngEncoder.Encode(new DecodedImage(w, h, px, hasAlpha: true)), new BoxXyxy(x0, y0, x1, y1));
     }
 }

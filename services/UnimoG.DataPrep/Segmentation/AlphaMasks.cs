@@ -1,5 +1,5 @@
 using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Imaging;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Segmentation;
 
@@ -13,13 +13,13 @@ public static class AlphaMasks
     public const byte Threshold = 128;
 
     /// <summary>The alpha mask of <paramref name="image"/>, restricted to <paramref name="box"/> when one is given.</summary>
-    public static Mask FromAlpha(RgbaImage image, BoxXyxy? box = null, byte threshold = Threshold)
+    public static Mask FromAlpha(DecodedImage image, BoxXyxy? box = null, byte threshold = Threshold)
     {
         if (!image.HasAlpha)
             throw new InvalidDataException("alpha masks: the image has no alpha channel");
         var data = new bool[image.Width * image.Height];
         for (var i = 0; i < data.Length; i++)
-            data[i] = image.Pixels[i * 4 + 3] >= threshold;
+            data[i] = image.Rgba[i * 4 + 3] >= threshold;
         var mask = new Mask(image.Width, image.Height, data);
         return box is { } b ? mask.ClipTo(b) : mask;
     }

@@ -1,4 +1,5 @@
 using UnimoG.DataPrep.Entities;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Segmentation;
 
@@ -21,6 +22,15 @@ public sealed class Mask
     public bool this[int x, int y] => Data[y * Width + x];
 
     public int Area => Data.Count(v => v);
+
+    /// <summary>An 8-bit greyscale PNG of the mask: 255 inside, 0 outside.</summary>
+    public byte[] ToPng()
+    {
+        var gray = new byte[Data.Length];
+        for (var i = 0; i < gray.Length; i++)
+            gray[i] = Data[i] ? (byte)255 : (byte)0;
+        return PngEncoder.EncodeGray(gray, Width, Height);
+    }
 
     /// <summary>The tightest pixel box [x0, y0, x1, y1) holding the mask, or null when it is empty.</summary>
     public BoxXyxy? Bounds()

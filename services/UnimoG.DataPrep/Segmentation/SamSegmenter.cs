@@ -1,8 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Imaging;
 using UnimoG.DataPrep.Onnx;
+using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Segmentation;
 
@@ -10,7 +10,7 @@ namespace UnimoG.DataPrep.Segmentation;
 public interface ISegmenter
 {
     /// <summary>One mask per box (same size as the image); image-level work is done once per call.</summary>
-    IReadOnlyList<Mask> Segment(RgbaImage image, IReadOnlyList<BoxXyxy> boxes, CancellationToken cancellationToken = default);
+    IReadOnlyList<Mask> Segment(DecodedImage image, IReadOnlyList<BoxXyxy> boxes, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -88,10 +88,10 @@ public sealed class SamSegmenter : ISegmenter, IDisposable
     }
 
     /// <summary>The encoder input [1, 3, 1024, 1024]: resized, normalised, zero-padded.</summary>
-    public static DenseTensor<float> ImageTensor(RgbaImage image)
+    public static DenseTensor<float> ImageTensor(DecodedImage image)
     {
         var (h, w) = PreprocessShape(image.Height, image.Width);
-        var rgb = PilResize.BilinearRgb(image, w, h);
+        var rgb = PilResize.Resize(image.ToRgb(null), image.Width, image.Height, 3, w, h, PilFilter.Bilinear);
         var t = new DenseTensor<float>([1, 3, ImageSize, ImageSize]);
         var data = t.Buffer.Span;
         for (var c = 0; c < 3; c++)
@@ -109,7 +109,7 @@ public sealed class SamSegmenter : ISegmenter, IDisposable
         return [box.X0 * sx, box.Y0 * sy, box.X1 * sx, box.Y1 * sy];
     }
 
-    public IReadOnlyList<Mask> Segment(RgbaImage image, IReadOnlyList<BoxXyxy> boxes, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Mask> Segment(DecodedImage image, IReadOnlyList<BoxXyxy> boxes, CancellationToken cancellationToken = default)
     {
         if (boxes.Count == 0)
             return [];

@@ -1,4 +1,5 @@
 using SkiaSharp;
+using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld;
 
@@ -62,26 +63,21 @@ public sealed class Sprite : IDisposable
         Image = SKImage.FromBitmap(bitmap);
     }
 
-    /// <summary>Decodes a 64x64 PNG with alpha, unpremultiplied (exact colours), checking the header first.</summary>
+    /// <summary>Decodes a 64x64 PNG with alpha, unpremultiplied (exact colours), within the default decoding limits.</summary>
     public static Sprite Decode(string hex, byte[] png, string source)
     {
-        using var data = SKData.CreateCopy(png);
-        using var codec = SKCodec.Create(data)
-            ?? throw new InvalidDataException($"{source}: not a decodable image.");
-        if (codec.Info.Width != Size || codec.Info.Height != Size)
-            throw new InvalidDataException($"{source}: expected a {Size}x{Size} image, found {codec.Info.Width}x{codec.Info.Height}.");
-        var info = new SKImageInfo(Size, Size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[info.BytesSize];
-        unsafe
+        DecodedImage image;
+        try
         {
-            fixed (byte* p = rgba)
-            {
-                var result = codec.GetPixels(info, (IntPtr)p);
-                if (result != SKCodecResult.Success)
-                    throw new InvalidDataException($"{source}: decoding failed ({result}).");
-            }
+            image = ImageDecoder.Decode(png);
         }
-        return new Sprite(hex, rgba);
+        catch (ImageDecodeException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
+        if (image.Width != Size || image.Height != Size)
+            throw new InvalidDataException($"{source}: expected a {Size}x{Size} image, found {image.Width}x{image.Height}.");
+        return new Sprite(hex, image.Rgba);
     }
 
     public void Dispose() => Image.Dispose();

@@ -1,3 +1,5 @@
+using UnimoG.Imaging;
+
 namespace UnimoG.EmojiWorld;
 
 /// <summary>A grid of 64x64 RGB images, each enlarged by pixel repetition (true pixels), on a grey ground.</summary>
@@ -29,6 +31,6 @@ public static class ContactSheet
                 sheet[dst + 2] = image[src + 2];
             }
         }
-        return Png.EncodeRgb(sheet, width, height);
+        return PngEncoder.EncodeRgb(sheet, width, height);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld;
 
@@ -45,19 +46,12 @@ public static class References
         return list;
     }
 
-    /// <summary>The sprite as a PNG: its exact RGBA, or composited over white (RGB).</summary>
+    /// <summary>The sprite as a PNG: its exact RGBA, or composited over white (RGB, Pillow's alpha_composite rounding).</summary>
     public static byte[] Encode(Sprite sprite, ReferenceBackground background)
     {
         const int n = Sprite.Size;
         if (background == ReferenceBackground.Transparent)
-            return Png.EncodeRgba(sprite.Rgba, n, n);
-        var rgb = new byte[n * n * 3];
-        for (var i = 0; i < n * n; i++)
-        {
-            var a = sprite.Rgba[i * 4 + 3] / 255f;
-            for (var c = 0; c < 3; c++)
-                rgb[i * 3 + c] = SceneRenderer.ToByte(sprite.Rgba[i * 4 + c] / 255f * a + (1 - a));
-        }
-        return Png.EncodeRgb(rgb, n, n);
+            return PngEncoder.EncodeRgba(sprite.Rgba, n, n);
+        return PngEncoder.EncodeRgb(new DecodedImage(n, n, sprite.Rgba).ToRgb(Rgb.White), n, n);
     }
 }

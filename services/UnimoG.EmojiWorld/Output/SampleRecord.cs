@@ -69,4 +69,10 @@ public sealed record EntityRecord
     [JsonPropertyName("z")] public required int Z { get; init; }
     /// <summary>Tar member holding the entity's RGBA layer: "{key}.layer{i}.png".</summary>
     [JsonPropertyName("layer")] public required string Layer { get; init; }
+
+    // The entity as data preparation's metadata reads it (docs/dataprep.md) for the caption of {key}.txt
+    // (English): the words and their [start, end) span. Written only; derived from the fields above.
+    [JsonPropertyName("phrase")] public string Phrase => NameEn;
+    [JsonPropertyName("start")] public int Start => SpanEn[0];
+    [JsonPropertyName("end")] public int End => SpanEn[1];
 }

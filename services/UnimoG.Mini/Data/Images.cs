@@ -1,5 +1,5 @@
 using TorchSharp;
-using UnimoG.EmojiWorld;
+using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using static TorchSharp.torch;
 
@@ -56,9 +56,9 @@ public static class Images
     /// <summary>A 64x64 RGB PNG (or RGBA, composited on white) as bytes.</summary>
     public static byte[] DecodeRgbOnWhite(byte[] png)
     {
-        var (rgba, w, h) = UnimoG.EmojiWorld.Png.DecodeRgba(png);
-        if (w != N || h != N) throw new InvalidDataException($"image is {w}x{h}, expected {N}x{N}");
-        return EntityImages.OnWhite(rgba);
+        var image = ImageDecoder.Decode(png);
+        if (image.Width != N || image.Height != N) throw new InvalidDataException($"image is {image.Width}x{image.Height}, expected {N}x{N}");
+        return EntityImages.OnWhite(image.Rgba);
     }
 }
 
@@ -107,7 +107,7 @@ public static class EntityImages
         for (var x = 0; x < w; x++)
         {
             var s = (y0 + y) * width + x0 + x;
-            if (maskRgba[s * 4 + 3] < SceneRenderer.MaskAlpha) continue;
+            if (maskRgba[s * 4 + 3] < UnimoG.EmojiWorld.SceneRenderer.MaskAlpha) continue;
             var d = ((oy + y) * side + ox + x) * 3;
             square[d] = rgb[s * 3];
             square[d + 1] = rgb[s * 3 + 1];

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using UnimoG.EmojiWorld;
+using UnimoG.Imaging;
 
 namespace UnimoG.Mini.Data;
 
@@ -7,7 +8,7 @@ namespace UnimoG.Mini.Data;
 public sealed record Scene(string Key, byte[] Rgb, SampleRecord Record, IReadOnlyList<byte[]> LayerPngs)
 {
     /// <summary>Entity <paramref name="i"/>'s layer: unpremultiplied RGBA [64*64*4]; alpha is its visible coverage.</summary>
-    public byte[] Layer(int i) => Png.DecodeRgba(LayerPngs[i]).Rgba;
+    public byte[] Layer(int i) => ImageDecoder.Decode(LayerPngs[i]).Rgba;
 }
 
 /// <summary>Which scenes a data stream may hold: generator training may see seen entities only (the <c>train</c> split).</summary>
@@ -79,10 +80,10 @@ public sealed class SceneSet
         {
             if (png is null || json is null) throw new InvalidDataException($"{path}: scene {key} lacks its .png or .json member");
             var record = SampleRecord.Parse(json);
-            var (rgba, w, h) = Png.DecodeRgba(png);
-            if (w != MiniConfigs.ImageSize || h != MiniConfigs.ImageSize) throw new InvalidDataException($"{path}: scene {key} is {w}x{h}, expected 64x64");
+            var image = ImageDecoder.Decode(png);
+            if (image.Width != MiniConfigs.ImageSize || image.Height != MiniConfigs.ImageSize) throw new InvalidDataException($"{path}: scene {key} is {image.Width}x{image.Height}, expected 64x64");
             if (layers.Count != record.Entities.Count) throw new InvalidDataException($"{path}: scene {key} has {layers.Count} layers for {record.Entities.Count} entities");
-            return new Scene(key!, Images.RgbaToRgb(rgba), record, layers.Values.ToList());
+            return new Scene(key!, Images.RgbaToRgb(image.Rgba), record, layers.Values.ToList());
         }
         foreach (var (name, data) in ShardWriter.ReadTar(path))
         {

@@ -23,6 +23,7 @@ public sealed class Attention : nn.Module
     private readonly int _headDim;
     private readonly bool _upcast;
     private readonly bool _residual;
+    private readonly Scalar _scale;
 
     /// <summary>The module path in its model (e.g. <c>down_blocks.0.attentions.0.transformer_blocks.0.attn2</c>).</summary>
     public string LayerName { get; internal set; } = "";
@@ -44,6 +45,7 @@ public sealed class Attention : nn.Module
         _upcast = upcast;
         _residual = residual;
         IsCrossAttention = crossAttentionDim is not null;
+        _scale = (1.0 / Math.Sqrt(headDim)).ToScalar();
         var inner = heads * headDim;
         var kvDim = crossAttentionDim ?? queryDim;
         if (normGroups is { } g) group_norm = Layers.GroupNorm(g, queryDim, eps, device);
@@ -95,7 +97,7 @@ public sealed class Attention : nn.Module
         o = to_out[0].call(o);
         o = to_out[1].call(o);
         if (spatial) o = o.transpose(1, 2).reshape(b, c, h, w);     // [B, C, H, W]
-        if (_residual) o = o + residual;
+        if (_residual) o = Layers.Add(o, residual);
         return o.MoveToOuterDisposeScope();
     }
 
@@ -108,8 +110,8 @@ public sealed class Attention : nn.Module
             q = q.to_type(ScalarType.Float32);
             k = k.to_type(ScalarType.Float32);
         }
-        var scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / Math.Sqrt(_headDim));
-        if (mask is not null) scores = scores + mask.to_type(scores.dtype);
+        var scores = torch.matmul(q, k.transpose(-1, -2)).mul(_scale);
+        if (mask is not null) scores = Layers.Add(scores, mask.to_type(scores.dtype));
         return scores.softmax(-1).to_type(dtype);
     }
 

@@ -47,6 +47,16 @@ internal static class Layers
         _ => throw new ArgumentException($"unsupported activation '{name}' (supported: {string.Join(", ", ActivationNames)})"),
     };
 
+    /// <summary>
+    /// The constant 1 as a torch Scalar, made once. TorchSharp's <c>a + b</c> creates a native Scalar (alpha = 1)
+    /// per call that only the GC frees; in a forward with hundreds of additions those small native blocks
+    /// fragment the heap between large activation buffers and resident memory creeps up step after step.
+    /// </summary>
+    public static readonly Scalar One = 1.ToScalar();
+
+    /// <summary>a + b without a per-call native Scalar (see <see cref="One"/>).</summary>
+    public static Tensor Add(Tensor a, Tensor b) => a.add(b, One);
+
     /// <summary>Counts parameters (not buffers) of a module.</summary>
     public static long ParameterCount(nn.Module module) => module.parameters().Sum(p => p.numel());
 }

@@ -21,7 +21,7 @@ public sealed class ResnetBlock2D : nn.Module
 
     private readonly Func<Tensor, Tensor> _act;
     private readonly bool _scaleShift;
-    private readonly double _outputScale;
+    private readonly Scalar? _outputScale;   // null when 1 (division by 1 is exact)
 
     /// <param name="tembChannels">Width of the time embedding; null for blocks without one (VAE).</param>
     public ResnetBlock2D(int inChannels, int outChannels, int? tembChannels, int groups, double eps, string act, Device? device,
@@ -29,7 +29,7 @@ public sealed class ResnetBlock2D : nn.Module
     {
         _act = Layers.Activation(act);
         _scaleShift = timeEmbeddingNorm == "scale_shift";
-        _outputScale = outputScaleFactor;
+        _outputScale = outputScaleFactor == 1.0 ? null : outputScaleFactor.ToScalar();
         norm1 = Layers.GroupNorm(groups, inChannels, eps, device);
         conv1 = Layers.Conv2d(inChannels, outChannels, 3, device, padding: 1);
         if (tembChannels is { } t) time_emb_proj = Layers.Linear(t, _scaleShift ? 2 * outChannels : outChannels, device);
@@ -52,17 +52,17 @@ public sealed class ResnetBlock2D : nn.Module
         if (_scaleShift && t is not null)
         {
             var ss = t.chunk(2, 1);
-            h = norm2.call(h) * (ss[0] + 1) + ss[1];
+            h = Layers.Add(norm2.call(h) * ss[0].add(Layers.One, Layers.One), ss[1]);
         }
         else
         {
-            if (t is not null) h = h + t;
+            if (t is not null) h = Layers.Add(h, t);
             h = norm2.call(h);
         }
         h = conv2.call(dropout.call(_act(h)));
         var skip = conv_shortcut is null ? x : conv_shortcut.call(x);
-        var y = skip + h;
-        if (_outputScale != 1.0) y = y / _outputScale;
+        var y = Layers.Add(skip, h);
+        if (_outputScale is not null) y = y.div(_outputScale);
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -58,7 +58,7 @@ public sealed class TimestepEmbedding : nn.Module
         if (condition is not null)
         {
             if (cond_proj is null) throw new ArgumentException("a timestep condition was given but the config has no time_cond_proj_dim");
-            sample = sample + cond_proj.call(condition);
+            sample = Layers.Add(sample, cond_proj.call(condition));
         }
         var y = linear_2.call(_act(linear_1.call(sample)));
         if (_postAct is not null) y = _postAct(y);

@@ -76,9 +76,9 @@ public sealed class BasicTransformerBlock : nn.Module
     public Tensor forward(Tensor x, Tensor context, Tensor? bias, (int H, int W) grid)
     {
         using var scope = torch.NewDisposeScope();
-        x = attn1.forward(norm1.call(x), _onlyCross ? context : null, null, grid) + x;
-        x = attn2.forward(norm2.call(x), context, bias, grid) + x;
-        x = ff.call(norm3.call(x)) + x;
+        x = Layers.Add(attn1.forward(norm1.call(x), _onlyCross ? context : null, null, grid), x);
+        x = Layers.Add(attn2.forward(norm2.call(x), context, bias, grid), x);
+        x = Layers.Add(ff.call(norm3.call(x)), x);
         return x.MoveToOuterDisposeScope();
     }
 }
@@ -122,6 +122,6 @@ public sealed class Transformer2DModel : nn.Module
         foreach (var block in transformer_blocks) t = block.forward(t, context, bias, ((int)h, (int)w));
         if (_linear) t = proj_out.call(t).reshape(b, h, w, -1).permute(0, 3, 1, 2).contiguous();   // [B, C, H, W]
         else t = proj_out.call(t.reshape(b, h, w, _inner).permute(0, 3, 1, 2).contiguous());      // [B, C, H, W]
-        return (t + residual).MoveToOuterDisposeScope();
+        return Layers.Add(t, residual).MoveToOuterDisposeScope();
     }
 }

@@ -20,16 +20,8 @@ public sealed class JsonConfig
 
     public static JsonConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"config not found: {path}", path);
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            return new JsonConfig(doc.RootElement.Clone(), path);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
-        }
+        using var doc = Configs.ConfigReader.ParseFile(path);
+        return new JsonConfig(doc.RootElement.Clone(), path);
     }
 
     /// <summary>A nested config (e.g. <c>text_config</c> of a full CLIPModel config) when present.</summary>

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using TorchSharp;
+using UnimoG.Imaging;
+using UnimoG.Modeling.Configs;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Images;
@@ -30,7 +32,7 @@ public sealed record ClipImageProcessorConfig
 
     public static ClipImageProcessorConfig FromFile(string path)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        using var doc = ConfigReader.ParseFile(path);
         try
         {
             return FromJson(doc.RootElement);
@@ -200,23 +202,8 @@ public sealed class ClipImageProcessor(ClipImageProcessorConfig config)
     }
 
     // transformers' center_crop: offsets (size - crop) // 2; an image smaller than the crop is centred on zeros.
-    private static byte[] CenterCrop(byte[] rgb, int height, int width, int cropH, int cropW)
-    {
-        int top = FloorDiv(height - cropH, 2), left = FloorDiv(width - cropW, 2);
-        var output = new byte[cropH * cropW * 3];
-        for (int y = 0; y < cropH; y++)
-        {
-            int sy = top + y;
-            if (sy < 0 || sy >= height) continue;
-            for (int x = 0; x < cropW; x++)
-            {
-                int sx = left + x;
-                if (sx < 0 || sx >= width) continue;
-                Buffer.BlockCopy(rgb, 3 * (sy * width + sx), output, 3 * (y * cropW + x), 3);
-            }
-        }
-        return output;
-    }
+    private static byte[] CenterCrop(byte[] rgb, int height, int width, int cropH, int cropW) =>
+        ImageOps.Crop(rgb, width, height, 3, FloorDiv(width - cropW, 2), FloorDiv(height - cropH, 2), cropW, cropH);
 
     private static int FloorDiv(int a, int b) => (int)Math.Floor(a / (double)b);
 }

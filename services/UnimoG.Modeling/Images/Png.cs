@@ -1,10 +1,9 @@
-using System.Runtime.InteropServices;
-using SkiaSharp;
+using UnimoG.Imaging;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Images;
 
-/// <summary>Model images (channels first, values in [-1, 1]) to PNG files.</summary>
+/// <summary>Model images (channels first, values in [-1, 1]) to PNG files, through <see cref="PngEncoder"/>.</summary>
 public static class Png
 {
     /// <summary>
@@ -23,16 +22,9 @@ public static class Png
         return rgba.data<byte>().ToArray();
     }
 
-    /// <summary>[3, H, W] in [-1, 1] -> PNG file bytes.</summary>
-    public static byte[] Encode(Tensor image)
-    {
-        var pixels = ToRgba(image);
-        var info = new SKImageInfo((int)image.shape[2], (int)image.shape[1], SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap(info);
-        Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
-    }
+    /// <summary>[3, H, W] in [-1, 1] -> PNG file bytes (RGBA, alpha 255).</summary>
+    public static byte[] Encode(Tensor image) =>
+        PngEncoder.EncodeRgba(ToRgba(image), (int)image.shape[2], (int)image.shape[1]);
 
     /// <summary>[B, 3, H, W] in [-1, 1] -> one PNG per row.</summary>
     public static IReadOnlyList<byte[]> EncodeBatch(Tensor images)

@@ -1,3 +1,5 @@
+using UnimoG.Imaging;
+
 namespace UnimoG.Modeling.Prompts;
 
 /// <summary>What is wrong with a prompt.</summary>
@@ -35,5 +37,5 @@ public sealed class PromptException(PromptError code, string field, int? positio
     /// <summary>Character offset (UTF-16 index) in the field's text, when the fault is inside a text.</summary>
     public int? Position { get; } = position;
     /// <summary>The decoder's reason when <see cref="Code"/> is <see cref="PromptError.BadImage"/>.</summary>
-    public Images.ImageDecodeError? ImageError => (InnerException as Images.ImageDecodeException)?.Reason;
+    public ImageDecodeError? ImageError => (InnerException as ImageDecodeException)?.Reason;
 }

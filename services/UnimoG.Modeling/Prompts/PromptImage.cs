@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using UnimoG.Modeling.Images;
+using UnimoG.Imaging;
 
 namespace UnimoG.Modeling.Prompts;
 

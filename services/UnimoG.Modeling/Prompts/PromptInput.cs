@@ -1,4 +1,4 @@
-using UnimoG.Modeling.Images;
+using UnimoG.Imaging;
 
 namespace UnimoG.Modeling.Prompts;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using UnimoG.EmojiWorld;
+using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld.Tests;
 
@@ -28,7 +29,7 @@ public sealed class SyntheticArt : IDisposable
         void Add(string hex, byte[] rgba)
         {
             var image = hex.ToLowerInvariant() + ".png";
-            File.WriteAllBytes(Path.Combine(images, image), Png.EncodeRgba(rgba, 64, 64));
+            File.WriteAllBytes(Path.Combine(images, image), PngEncoder.EncodeRgba(rgba, 64, 64));
             rows.Add(new() { ["unified"] = hex, ["image"] = image, ["has_img_google"] = true });
         }
     }

@@ -1,6 +1,7 @@
 using UnimoG.EmojiWorld;
 using UnimoG.EmojiWorld.Tests;
 using UnimoG.Mini.Data;
+using UnimoG.Imaging;
 
 namespace UnimoG.Mini.Tests.Support;
 
@@ -20,7 +21,7 @@ public sealed class SyntheticWorld : IDisposable
     public Scene Scene(Split split, long index, long seed = 0)
     {
         var c = Composer.Compose(split, seed, index);
-        return new Scene(c.Key, c.Rendered.Rgb, c.Record, c.Rendered.Entities.Select(e => Png.EncodeRgba(e.Layer, 64, 64)).ToList());
+        return new Scene(c.Key, c.Rendered.Rgb, c.Record, c.Rendered.Entities.Select(e => PngEncoder.EncodeRgba(e.Layer, 64, 64)).ToList());
     }
 
     public SceneSet Scenes(Split split, int count, DataUse use, long seed = 0) =>

@@ -1,37 +1,9 @@
 using System.Text.Json;
+using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
+using UnimoG.TestSupport;
 
 namespace UnimoG.Modeling.Tests.Images;
-
-public class PilResizeTests
-{
-    [Theory]
-    [InlineData("bicubic", 32, 24)]   // shrink: kernel widened by the scale
-    [InlineData("bicubic", 150, 97)]  // enlarge
-    [InlineData("bicubic", 30, 47)]   // width only
-    [InlineData("bicubic", 61, 100)]  // height only
-    [InlineData("bicubic", 7, 5)]     // heavy shrink
-    [InlineData("bilinear", 32, 24)]
-    [InlineData("lanczos", 40, 90)]
-    [InlineData("box", 20, 15)]
-    [InlineData("hamming", 100, 33)]
-    public void Matches_pillow_bit_for_bit(string filter, int width, int height)
-    {
-        var (src, w, h) = TestImages.ReadRgb("source_61x47.png");
-        var (expected, ew, eh) = TestImages.ReadRgb($"resize_{filter}_{width}x{height}.png");
-        Assert.Equal((width, height), (ew, eh));
-        var got = PilResize.Resize(src, w, h, 3, width, height, Enum.Parse<PilFilter>(filter, ignoreCase: true));
-        int maxDiff = got.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
-        Assert.Equal(0, maxDiff);
-    }
-
-    [Fact]
-    public void A_constant_image_stays_constant()
-    {
-        var src = Enumerable.Repeat((byte)173, 50 * 40 * 3).ToArray();
-        Assert.All(PilResize.Resize(src, 50, 40, 3, 17, 91, PilFilter.Bicubic), v => Assert.Equal(173, v));
-    }
-}
 
 public class ClipImageProcessorTests
 {

@@ -1,0 +1,118 @@
+using SkiaSharp;
+
+namespace UnimoG.Imaging;
+
+/// <summary>
+/// Decodes PNG, JPEG, WebP and GIF (first frame) with SkiaSharp, safely: format by magic bytes, file size and
+/// header dimensions checked against <see cref="ImageLimits"/> before any pixel is decoded, truncated or
+/// corrupt data detected (SKCodec.GetPixels' result, where SKBitmap.Decode would return a half-grey image),
+/// EXIF orientation applied, colours unpremultiplied. Colour profiles are ignored, as PIL ignores them.
+/// </summary>
+public static class ImageDecoder
+{
+    public static DecodedImage Decode(byte[] data, ImageLimits? limits = null)
+    {
+        var (codec, format, info) = Open(data, limits ?? ImageLimits.Default);
+        using (codec)
+        {
+            var rgba = new byte[checked(info.Width * info.Height * 4)];
+            var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+            var result = codec.GetPixels(target, rgba);
+            switch (result)
+            {
+                case SKCodecResult.Success:
+                    break;
+                case SKCodecResult.IncompleteInput:
+                    throw new ImageDecodeException(ImageDecodeError.Truncated,
+                        $"The {format} image is truncated: the data ends before the pixels do ({data.Length} bytes).");
+                default:
+                    throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format} image data is corrupt ({result}).");
+            }
+            // HasAlpha: whether the file has an alpha channel (a layer may be RGBA yet fully opaque).
+            var image = new DecodedImage(info.Width, info.Height, rgba, format, hasAlpha: info.AlphaType != SKAlphaType.Opaque);
+            return Orient(image, Origin(codec, format, data));
+        }
+    }
+
+    /// <summary>Format and upright size from the header alone (no pixel decoding), with the same checks as <see cref="Decode"/>.</summary>
+    public static (ImageFormat Format, int Width, int Height) ReadHeader(byte[] data, ImageLimits? limits = null)
+    {
+        var (codec, format, info) = Open(data, limits ?? ImageLimits.Default);
+        using (codec)
+            return SwapsAxes(Origin(codec, format, data)) ? (format, info.Height, info.Width) : (format, info.Width, info.Height);
+    }
+
+    private static SKEncodedOrigin Origin(SKCodec codec, ImageFormat format, byte[] data) =>
+        format == ImageFormat.Png ? ExifOrientation.FromPng(data) : codec.EncodedOrigin;
+
+    private static (SKCodec Codec, ImageFormat Format, SKImageInfo Info) Open(byte[] data, ImageLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Length == 0)
+            throw new ImageDecodeException(ImageDecodeError.Empty, "The image is empty (0 bytes).");
+        if (data.Length > limits.MaxBytes)
+            throw new ImageDecodeException(ImageDecodeError.TooManyBytes,
+                $"The image file has {data.Length:N0} bytes; the limit is {limits.MaxBytes:N0}.");
+        if (ImageFormatSniffer.Detect(data) is not { } format)
+            throw new ImageDecodeException(ImageDecodeError.UnsupportedFormat,
+                $"The data is not a decodable image: unsupported format ({ImageFormatSniffer.Describe(data)}); supported: {ImageFormatSniffer.Supported}.");
+
+        var codec = SKCodec.Create(new SKMemoryStream(data), out var result);
+        if (codec is null)
+        {
+            // Skia reports IncompleteInput for any header it cannot parse (bad CRC, bad bit depth, cut short),
+            // so a header failure is "corrupt"; "truncated" is kept for a good header with missing pixels.
+            throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format} header is invalid or incomplete ({result}).");
+        }
+        var info = codec.Info;
+        ImageDecodeException? fault = null;
+        if (info.Width <= 0 || info.Height <= 0)
+            fault = new(ImageDecodeError.Corrupt, $"The {format} header declares an empty image ({info.Width}x{info.Height}).");
+        else if (info.Width > limits.MaxSide || info.Height > limits.MaxSide)
+            fault = new(ImageDecodeError.TooLarge, $"The {format} image is {info.Width}x{info.Height}: a side is longer than {limits.MaxSide} pixels.");
+        else if ((long)info.Width * info.Height > limits.MaxPixels)
+            fault = new(ImageDecodeError.TooLarge, $"The {format} image is {info.Width}x{info.Height}: more than {limits.MaxPixels:N0} pixels.");
+        if (fault is not null)
+        {
+            codec.Dispose();
+            throw fault;
+        }
+        return (codec, format, info);
+    }
+
+    private static bool SwapsAxes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+
+    /// <summary>
+    /// Applies an EXIF orientation (what PIL's ImageOps.exif_transpose does, as transformers' load_image); the result
+    /// records it in <see cref="DecodedImage.ExifOrientation"/>.
+    /// </summary>
+    public static DecodedImage Orient(DecodedImage image, SKEncodedOrigin origin)
+    {
+        if (origin is SKEncodedOrigin.TopLeft or 0)
+            return image;
+        int w = image.Width, h = image.Height;
+        bool swap = SwapsAxes(origin);
+        int ow = swap ? h : w, oh = swap ? w : h;
+        var src = image.Rgba;
+        var dst = new byte[src.Length];
+        for (int y = 0; y < oh; y++)
+        for (int x = 0; x < ow; x++)
+        {
+            // (sx, sy): the stored pixel shown at (x, y).
+            var (sx, sy) = origin switch
+            {
+                SKEncodedOrigin.TopRight => (w - 1 - x, y),          // 2: mirror left-right
+                SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y), // 3: rotate 180
+                SKEncodedOrigin.BottomLeft => (x, h - 1 - y),        // 4: mirror top-bottom
+                SKEncodedOrigin.LeftTop => (y, x),                   // 5: transpose
+                SKEncodedOrigin.RightTop => (y, h - 1 - x),          // 6: rotate 90 clockwise
+                SKEncodedOrigin.RightBottom => (w - 1 - y, h - 1 - x), // 7: transverse
+                SKEncodedOrigin.LeftBottom => (w - 1 - y, x),        // 8: rotate 90 anticlockwise
+                _ => (x, y),
+            };
+            Buffer.BlockCopy(src, 4 * (sy * w + sx), dst, 4 * (y * ow + x), 4);
+        }
+        return new DecodedImage(ow, oh, dst, image.Format, image.HasAlpha, (int)origin);
+    }
+}
