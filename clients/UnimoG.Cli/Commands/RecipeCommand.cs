@@ -27,6 +27,7 @@ internal static class RecipeCommand
         var output = new Option<string>("--out") { Description = "where the full model is exported", DefaultValueFactory = _ => "models/unimog-mini" };
         var from = new Option<string?>("--from") { Description = "redo this stage and every later one (their done-markers are removed; runs resume from their checkpoints)" };
         var until = new Option<string?>("--until") { Description = "stop after this stage" };
+        var only = new Option<string?>("--only") { Description = "run just this stage (when its inputs exist while an earlier stage still runs elsewhere)" };
         var list = new Option<bool>("--list") { Description = "print the stages and their state, run nothing" };
         var tokenizer = new Option<string>("--tokenizer") { Description = "the committed tokenizer.model to reuse", DefaultValueFactory = _ => "models/unimog-mini-staging/tokenizer/tokenizer.model" };
         var installer = new Option<string>("--art-installer") { Description = "the art installer run when emoji/ is missing", DefaultValueFactory = _ => "scripts/fetch-emoji-art.sh" };
@@ -46,7 +47,7 @@ internal static class RecipeCommand
         var sampleSteps = new Option<int>("--sample-steps") { Description = "DDIM steps of the sample grids", DefaultValueFactory = _ => d.SampleSteps, Hidden = true };
         var command = new Command("mini", "The mini UNIMO-G, end to end on this machine (docs/mini-model.md).")
         {
-            work, output, from, until, list, tokenizer, installer, threads, scale, steps1, steps2, lambda, sequential,
+            work, output, from, until, only, list, tokenizer, installer, threads, scale, steps1, steps2, lambda, sequential,
             trainScenes, benchScenes, allScenes, preSteps, batch, unetConfig, sampleSteps,
         };
         command.SetAction(parse =>
@@ -92,7 +93,7 @@ internal static class RecipeCommand
             try
             {
                 Log($"recipe mini: work {o.Work}, out {o.Out}, U-Net steps {o.Steps1} + {o.Steps2} (scale {o.UNetStepsScale.ToString(CultureInfo.InvariantCulture)}), {o.Threads} threads");
-                runner.Run(parse.GetValue(from), parse.GetValue(until), stop.Token);
+                runner.Run(parse.GetValue(from), parse.GetValue(until), stop.Token, parse.GetValue(only));
                 Log(stop.IsCancellationRequested ? "stopped" : "recipe finished");
                 return stop.IsCancellationRequested ? 130 : 0;
             }

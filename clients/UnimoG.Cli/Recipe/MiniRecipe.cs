@@ -48,8 +48,8 @@ public sealed class MiniRecipe(MiniRecipeOptions o, Action<string> log)
         new("unet-stage2", $"U-Net stage 2 (lambda {o.Lambda}) and the w/o VisualEnh ablation (lambda 0) from the same stage-1 weights, same data order and seed" + (o.ParallelStage2 ? ", concurrently, one thread each" : ""),
             () => UNetFinished("unet-stage2") && UNetFinished("unet-no-visual-enh"),
             c => UNetRuns.Train(c, [UNetConfigs.Stage2(this, o, o.Lambda, "unet-stage2"), UNetConfigs.Stage2(this, o, 0, "unet-no-visual-enh")], o, parallel: o.ParallelStage2)),
-        new("evaluators", "EmojiBench evaluators (mini train-evaluators, on the all split)", () => File.Exists(Path.Combine(Run("evaluators"), "evaluators.json")), _ => Verb("evaluators", MiniVerbs.TrainEvaluators(this, o))),
         new("export", "model folders of full / w/o VisualEnh / w/o Tuning, the full one to --out with its model card", () => ModelExport.Complete(this, o), c => ModelExport.Run(this, o, c)),
+        new("evaluators", "EmojiBench evaluators (mini train-evaluators, on the all split)", () => File.Exists(Path.Combine(Run("evaluators"), "evaluators.json")), _ => Verb("evaluators", MiniVerbs.TrainEvaluators(this, o))),
     ];
 
     // ---- art and data ----

@@ -35,9 +35,15 @@ public sealed class RecipeRunner(string workDir, IReadOnlyList<RecipeStage> stag
     public string MarkerDir => Path.Combine(workDir, "recipe");
     public string MarkerPath(string stage) => Path.Combine(MarkerDir, stage + ".done.json");
 
-    /// <summary>Runs every stage not yet done (all from <paramref name="from"/> on when given, up to <paramref name="until"/>).</summary>
-    public void Run(string? from = null, string? until = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Runs every stage not yet done (all from <paramref name="from"/> on when given, up to <paramref name="until"/>);
+    /// with <paramref name="only"/> just that stage, whatever the state of the earlier ones (to start a stage whose
+    /// inputs exist while an earlier stage still runs elsewhere).
+    /// </summary>
+    public void Run(string? from = null, string? until = null, CancellationToken cancel = default, string? only = null)
     {
+        if (only is not null && stages.All(s => s.Name != only))
+            throw new RecipeException($"--only {only}: no such stage (stages: {string.Join(", ", stages.Select(s => s.Name))})");
         if (from is not null && stages.All(s => s.Name != from))
             throw new RecipeException($"--from {from}: no such stage (stages: {string.Join(", ", stages.Select(s => s.Name))})");
         if (until is not null && stages.All(s => s.Name != until))
@@ -47,7 +53,7 @@ public sealed class RecipeRunner(string workDir, IReadOnlyList<RecipeStage> stag
         if (from is not null)
             foreach (var s in stages.SkipWhile(s => s.Name != from))
                 File.Delete(MarkerPath(s.Name));
-        foreach (var stage in stages)
+        foreach (var stage in stages.Where(s => only is null || s.Name == only))
         {
             cancel.ThrowIfCancellationRequested();
             if (File.Exists(MarkerPath(stage.Name)))

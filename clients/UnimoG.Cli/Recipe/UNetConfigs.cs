@@ -66,10 +66,11 @@ internal static class UNetConfigs
         ["threads"] = o.Threads,
         ["model"] = new JsonObject
         {
-            ["vae"] = Path.Combine(r.Staging, "vae"),
+            // The runs' own exports (the staging folder holds copies): the caches can start as soon as each run is done.
+            ["vae"] = Path.Combine(r.Run("vae"), "vae"),
             ["scheduler"] = JsonNode.Parse(UnimoG.Modeling.Configs.MiniConfigs.SchedulerJson),
         },
-        ["conditions"] = new JsonObject { ["source"] = "cache", ["cache"] = r.W("cache", conditions), ["encoder"] = Path.Combine(r.Staging, "mllm") },
+        ["conditions"] = new JsonObject { ["source"] = "cache", ["cache"] = r.W("cache", conditions), ["encoder"] = Path.Combine(r.Run("mllm"), "mllm") },
         ["latent_cache"] = r.W("cache", "latents"),
         ["batch_size"] = o.Batch,
         ["condition_dropout"] = 0.1,
