@@ -44,11 +44,13 @@ internal static class RecipeCommand
         var preSteps = new Option<long?>("--pretrain-steps") { Description = "steps of the VAE, MLLM and evaluators (default: their verbs')", Hidden = true };
         var batch = new Option<int>("--batch") { Description = "U-Net batch size", DefaultValueFactory = _ => d.Batch, Hidden = true };
         var unetConfig = new Option<string?>("--unet-config") { Description = "a U-Net config.json instead of the mini one", Hidden = true };
+        var benchSteps = new Option<int>("--bench-steps") { Description = "DDIM steps of EmojiBench", DefaultValueFactory = _ => d.BenchSteps };
+        var benchLimit = new Option<int?>("--bench-limit") { Description = "EmojiBench prompts per subset (default: the benchmark's)" };
         var sampleSteps = new Option<int>("--sample-steps") { Description = "DDIM steps of the sample grids", DefaultValueFactory = _ => d.SampleSteps, Hidden = true };
         var command = new Command("mini", "The mini UNIMO-G, end to end on this machine (docs/mini-model.md).")
         {
             work, output, from, until, only, list, tokenizer, installer, threads, scale, steps1, steps2, lambda, sequential,
-            trainScenes, benchScenes, allScenes, preSteps, batch, unetConfig, sampleSteps,
+            trainScenes, benchScenes, allScenes, preSteps, batch, unetConfig, sampleSteps, benchSteps, benchLimit,
         };
         command.SetAction(parse =>
         {
@@ -61,7 +63,8 @@ internal static class RecipeCommand
                 TrainScenes = parse.GetValue(trainScenes), BenchScenes = parse.GetValue(benchScenes), AllScenes = parse.GetValue(allScenes),
                 VaeSteps = parse.GetValue(preSteps), MllmSteps = parse.GetValue(preSteps), EvaluatorSteps = parse.GetValue(preSteps),
                 MaxScenes = parse.GetValue(preSteps) is null ? null : parse.GetValue(trainScenes),
-                Batch = parse.GetValue(batch), SampleSteps = parse.GetValue(sampleSteps),
+                Batch = parse.GetValue(batch), SampleSteps = parse.GetValue(sampleSteps), BenchSteps = parse.GetValue(benchSteps), BenchLimit = parse.GetValue(benchLimit),
+                Repo = Directory.GetCurrentDirectory(),
                 UNetConfigJson = parse.GetValue(unetConfig) is { } f ? File.ReadAllText(File.Exists(f) ? f : throw new UsageException($"--unet-config: no such file: {f}")) : null,
             };
             if (o.Threads < 1) throw new UsageException("--threads must be at least 1");

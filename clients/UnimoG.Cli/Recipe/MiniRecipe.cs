@@ -49,7 +49,9 @@ public sealed class MiniRecipe(MiniRecipeOptions o, Action<string> log)
             () => UNetFinished("unet-stage2") && UNetFinished("unet-no-visual-enh"),
             c => UNetRuns.Train(c, [UNetConfigs.Stage2(this, o, o.Lambda, "unet-stage2"), UNetConfigs.Stage2(this, o, 0, "unet-no-visual-enh")], o, parallel: o.ParallelStage2)),
         new("export", "model folders of full / w/o VisualEnh / w/o Tuning, the full one to --out with its model card", () => ModelExport.Complete(this, o), c => ModelExport.Run(this, o, c)),
+        new("grids", "sample grids of the three models (same prompts and seeds) and training curves", () => SampleGrids.Complete(this), c => { TrainingCurves.Write(this).ToList().ForEach(f => c.Log(f)); return SampleGrids.Run(this, o, c, o.Repo); }),
         new("evaluators", "EmojiBench evaluators (mini train-evaluators, on the all split)", () => File.Exists(Path.Combine(Run("evaluators"), "evaluators.json")), _ => Verb("evaluators", MiniVerbs.TrainEvaluators(this, o))),
+        new("emojibench", "EmojiBench on full / w/o VisualEnh / w/o Tuning; the table goes into the model cards", () => EmojiBenchStage.Complete(this), c => EmojiBenchStage.Run(this, o, c)),
     ];
 
     // ---- art and data ----

@@ -49,6 +49,11 @@ public sealed record MiniRecipeOptions
     /// <summary>Sample-grid and EmojiBench sampling steps.</summary>
     public int SampleSteps { get; init; } = 30;
     public int EncodeBatch { get; init; } = 32;
+    /// <summary>EmojiBench: DDIM steps and prompts per subset (null: the benchmark's default).</summary>
+    public int BenchSteps { get; init; } = 30;
+    public int? BenchLimit { get; init; }
+    /// <summary>The repository (bundled example images for the sample grids).</summary>
+    public string Repo { get; init; } = ".";
 
     public long Steps1 => Math.Max(1, (long)Math.Round(Stage1Steps * UNetStepsScale));
     public long Steps2 => Math.Max(1, (long)Math.Round(Stage2Steps * UNetStepsScale));
