@@ -20,6 +20,15 @@ internal static class RecipeCommand
         return command;
     }
 
+    /// <summary>The checkout (the folder holding UnimoG.Services.sln) above the current folder or this build; else the current folder.</summary>
+    private static string RepoRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "UnimoG.Services.sln"))) return d.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+
     private static Command Mini()
     {
         var d = new MiniRecipeOptions { Work = "", Out = "", Tokenizer = "" };
@@ -64,7 +73,7 @@ internal static class RecipeCommand
                 VaeSteps = parse.GetValue(preSteps), MllmSteps = parse.GetValue(preSteps), EvaluatorSteps = parse.GetValue(preSteps),
                 MaxScenes = parse.GetValue(preSteps) is null ? null : parse.GetValue(trainScenes),
                 Batch = parse.GetValue(batch), SampleSteps = parse.GetValue(sampleSteps), BenchSteps = parse.GetValue(benchSteps), BenchLimit = parse.GetValue(benchLimit),
-                Repo = Directory.GetCurrentDirectory(),
+                Repo = RepoRoot(),
                 UNetConfigJson = parse.GetValue(unetConfig) is { } f ? File.ReadAllText(File.Exists(f) ? f : throw new UsageException($"--unet-config: no such file: {f}")) : null,
             };
             if (o.Threads < 1) throw new UsageException("--threads must be at least 1");

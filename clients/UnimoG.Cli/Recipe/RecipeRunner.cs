@@ -50,9 +50,11 @@ public sealed class RecipeRunner(string workDir, IReadOnlyList<RecipeStage> stag
             throw new RecipeException($"--until {until}: no such stage (stages: {string.Join(", ", stages.Select(s => s.Name))})");
         Directory.CreateDirectory(MarkerDir);
         using var held = AcquireLock();
-        if (from is not null)
-            foreach (var s in stages.SkipWhile(s => s.Name != from))
-                File.Delete(MarkerPath(s.Name));
+        // --from redoes: those stages run their code again even when their output is complete (runs continue from
+        // their checkpoints, so a finished run re-exports; delete a run folder to train it afresh).
+        var redo = from is null ? [] : stages.SkipWhile(s => s.Name != from).Select(s => s.Name).ToHashSet();
+        foreach (var name in redo)
+            File.Delete(MarkerPath(name));
         foreach (var stage in stages.Where(s => only is null || s.Name == only))
         {
             cancel.ThrowIfCancellationRequested();
@@ -64,7 +66,7 @@ public sealed class RecipeRunner(string workDir, IReadOnlyList<RecipeStage> stag
             {
                 var meter = StageMeter.Start();
                 StageOutcome outcome;
-                if (stage.IsComplete())
+                if (!redo.Contains(stage.Name) && stage.IsComplete())
                 {
                     outcome = StageOutcome.Adopted;
                     log($"[{stage.Name}] output complete: adopted without running");
