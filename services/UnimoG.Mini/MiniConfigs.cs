@@ -48,8 +48,9 @@ public static class MiniConfigs
     /// The shipped U-Net (issue 8), sized by measurement for the recipe's ~1.5 h U-Net budget on the shared 2-core
     /// machine: SD's block layout at three levels 32/64/96 (2.35 M parameters, 4.7 MB in F16) over the 16x16x4 latent,
     /// cross-attention to the 256-wide MLLM states at the first two levels and the mid block, 8 heads, group norm with
-    /// 8 groups (4-12 channels each). A batch-32 training step cost 0.65x the 7.4 M-parameter 64/128/160 candidate's
-    /// (most time goes to the 16x16 level, whose width this halves), so the budget buys half again as many steps.
+    /// 8 groups (4-12 channels each). A batch-32 training step took about half the 7.4 M-parameter 64/128/160
+    /// candidate's (median 7.2 s against 14.1 s, one thread, load average ~14; most time goes to the 16x16 level,
+    /// whose width this halves), so the budget buys twice the steps (docs/mini-model.md).
     /// </summary>
     public const string UNetJson = """
         {
