@@ -38,6 +38,7 @@ public sealed class DenoiseBatcher : IDisposable
     private bool _disposed;
 
     private readonly bool _ownsModel;
+    private static readonly KeyValuePair<string, object?> QueueTag = new("queue", "denoiser");
 
     /// <param name="ownsModel">Dispose the model with the batcher.</param>
     public DenoiseBatcher(DenoiserModel model, DenoiserOptions options, UnimoGMetrics? metrics = null, ILogger? log = null, bool ownsModel = true)
@@ -88,7 +89,7 @@ public sealed class DenoiseBatcher : IDisposable
                 if (_pending.Count >= _options.MaxQueue)
                     throw new QueueFullException($"the denoiser queue is full ({_pending.Count} requests waiting, Denoiser:MaxQueue = {_options.MaxQueue}); retry later");
                 _pending.Add(job);
-                _metrics?.QueueDepth.Add(1);
+                _metrics?.QueueDepth.Add(1, QueueTag);
                 Monitor.PulseAll(_gate);
             }
         }
@@ -149,7 +150,7 @@ public sealed class DenoiseBatcher : IDisposable
             if (job.Token.IsCancellationRequested)
             {
                 _pending.Remove(job);
-                _metrics?.QueueDepth.Add(-1);
+                _metrics?.QueueDepth.Add(-1, QueueTag);
                 job.Fail(new OperationCanceledException(job.Token));
                 job.Release();
                 continue;
@@ -158,7 +159,7 @@ public sealed class DenoiseBatcher : IDisposable
             if (used + job.Spec.NumImages > _options.MaxBatchImages) continue;
             images[job.ShapeKey] = used + job.Spec.NumImages;
             _pending.Remove(job);
-            _metrics?.QueueDepth.Add(-1);
+            _metrics?.QueueDepth.Add(-1, QueueTag);
             admitted.Add(job);
         }
         return admitted;
@@ -199,6 +200,7 @@ public sealed class DenoiseBatcher : IDisposable
     private void StepGroup(List<Job> jobs)
     {
         var started = Stopwatch.GetTimestamp();
+        var startedUtc = DateTimeOffset.UtcNow;
         try
         {
             using var scope = NewDisposeScope();
@@ -246,6 +248,7 @@ public sealed class DenoiseBatcher : IDisposable
             var seconds = (double)(Stopwatch.GetTimestamp() - started) / Stopwatch.Frequency;
             _metrics?.StepDuration.Record(seconds, new KeyValuePair<string, object?>("step", "denoise"));
             _metrics?.BatchSize.Record(jobs.Sum(j => j.Spec.NumImages));
+            TraceStep(jobs, startedUtc);
 
             row = 0;
             foreach (var job in jobs)
@@ -274,6 +277,25 @@ public sealed class DenoiseBatcher : IDisposable
         }
         foreach (var job in jobs.Where(j => j.Index == j.Spec.Steps))
             Finish(job, null);
+    }
+
+    /// <summary>
+    /// A "denoise step" span per request of the batch, inside that request's own trace (the worker thread has no
+    /// ambient span): the batch's start and end, with the request's step number and the batch's make-up.
+    /// </summary>
+    private static void TraceStep(List<Job> jobs, DateTimeOffset startedUtc)
+    {
+        if (!UnimoGTelemetry.Source.HasListeners()) return;
+        foreach (var job in jobs)
+        {
+            if (job.Trace == default) continue;
+            using var span = UnimoGTelemetry.Source.StartActivity("denoise step", ActivityKind.Internal, job.Trace, startTime: startedUtc);
+            span?.SetTag("unimog.request_id", job.Spec.RequestId);
+            span?.SetTag("unimog.step", job.Index + 1);
+            span?.SetTag("unimog.steps", job.Spec.Steps);
+            span?.SetTag("unimog.batch.requests", jobs.Count);
+            span?.SetTag("unimog.batch.images", jobs.Sum(j => j.Spec.NumImages));
+        }
     }
 
     private void Preview(Job job, Tensor x0)
@@ -334,6 +356,9 @@ public sealed class DenoiseBatcher : IDisposable
         public CancellationToken Token => _cts.Token;
         public CancellationTokenRegistration Wake { get; set; }
         public long Arrived { get; } = Stopwatch.GetTimestamp();
+
+        /// <summary>The submitting call's span (the Denoise server span): its steps, run on the worker thread, are its children.</summary>
+        public ActivityContext Trace { get; } = Activity.Current?.Context ?? default;
         public long Started { get; set; }
         public (int C, int H, int W) ShapeKey => (0, Spec.Height, Spec.Width);
         public Generator? Generator { get; set; }
