@@ -17,5 +17,6 @@ internal static class Commands
         BenchCommand.Create(),
         GenerateCommand.Create(),
         ServeCommand.Create(),
+        MiniCommand.Create(),
     ];
 }

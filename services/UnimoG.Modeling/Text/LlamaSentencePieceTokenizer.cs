@@ -22,6 +22,10 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
     private readonly SpecialTokenSplitter _specials;
     private readonly int _underlineId;
     private readonly int _unkPrefixLength;
+    // USER_DEFINED pieces (e.g. "<Img>"): SentencePiece matches them whole in the text and never merges them with
+    // their neighbours; ML.Tokenizers does not know them, so the text is cut at them before its BPE runs.
+    private readonly (string Piece, int Id)[] _userDefined;
+    private readonly Lazy<string[]> _idToPiece;
 
     public bool Legacy { get; }
     public int BosId => _mirrored.BeginningOfSentenceId;
@@ -55,6 +59,14 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
             [_mirrored.EndOfSentenceToken] = EosId,
         });
         _underlineId = _mirrored.Vocabulary.TryGetValue(Underline.ToString(), out int u) ? u : -1; // "▁" mirrors to itself
+        _userDefined = MirroredSentencePiece.UserDefinedPieces(model).OrderByDescending(p => p.Piece.Length).ToArray();
+        _idToPiece = new(() =>
+        {
+            var pieces = new string[VocabularySize];
+            foreach (var (piece, id) in _decoder.Value.Vocabulary) pieces[id] = piece;
+            foreach (var (piece, id) in _userDefined) pieces[id] = piece;
+            return pieces;
+        });
         _unkPrefixLength = EncodeNoPrefix(_mirrored.UnknownToken).Count;
     }
 
@@ -117,7 +129,26 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
     }
 
     // SentencePiece with add_dummy_prefix=false: LLaMA's normaliser is "identity" plus escaping spaces.
-    private List<int> EncodeNoPrefix(string text) => _encoder.Encode(text.Replace(' ', Underline));
+    private List<int> EncodeNoPrefix(string text)
+    {
+        var normalized = text.Replace(' ', Underline);
+        if (_userDefined.Length == 0) return _encoder.Encode(normalized);
+        // SentencePiece's prefix matcher: at each position the longest user-defined piece wins; it stays one
+        // symbol that no merge touches, so the BPE runs on the stretches between such pieces separately.
+        var ids = new List<int>();
+        int start = 0;
+        for (int i = 0; i < normalized.Length;)
+        {
+            var match = Array.FindIndex(_userDefined, p => string.CompareOrdinal(normalized, i, p.Piece, 0, p.Piece.Length) == 0);
+            if (match < 0) { i++; continue; }
+            if (i > start) ids.AddRange(_encoder.Encode(normalized[start..i]));
+            ids.Add(_userDefined[match].Id);
+            i += _userDefined[match].Piece.Length;
+            start = i;
+        }
+        if (start < normalized.Length) ids.AddRange(_encoder.Encode(normalized[start..]));
+        return ids;
+    }
 
     private bool IsSpecial(int id) => id == BosId || id == EosId || id == UnkId;
 
@@ -127,6 +158,37 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
         foreach (int id in list)
             if (id < 0 || id >= VocabularySize)
                 throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id outside the vocabulary (0..{VocabularySize - 1}).");
-        return _decoder.Value.Decode(skipSpecialTokens ? list.Where(id => !IsSpecial(id)) : list, considerSpecialTokens: !skipSpecialTokens) ?? "";
+        if (skipSpecialTokens) list = list.Where(id => !IsSpecial(id)).ToList();
+        if (_userDefined.Length > 0 && list.Any(id => _userDefined.Any(u => u.Id == id)))
+            return DecodeWithUserDefined(list);
+        return _decoder.Value.Decode(list, considerSpecialTokens: !skipSpecialTokens) ?? "";
+    }
+
+    // ML.Tokenizers drops USER_DEFINED pieces when decoding; SentencePiece writes their text. Pieces are joined
+    // (byte pieces as UTF-8), "▁" becomes a space and the dummy prefix's leading space is removed, as SentencePiece does.
+    private string DecodeWithUserDefined(List<int> ids)
+    {
+        var pieces = _idToPiece.Value;
+        var text = new System.Text.StringBuilder();
+        var bytes = new List<byte>();
+        void FlushBytes()
+        {
+            if (bytes.Count == 0) return;
+            text.Append(System.Text.Encoding.UTF8.GetString(bytes.ToArray()));
+            bytes.Clear();
+        }
+        foreach (var id in ids)
+        {
+            var piece = pieces[id] ?? "";
+            if (piece.Length == 6 && piece.StartsWith("<0x", StringComparison.Ordinal) && piece[5] == '>' && !_userDefined.Any(u => u.Id == id))
+            {
+                bytes.Add(Convert.ToByte(piece[3..5], 16));
+                continue;
+            }
+            FlushBytes();
+            text.Append(piece.Replace(Underline, ' '));
+        }
+        FlushBytes();
+        return text.Length > 0 && text[0] == ' ' ? text.ToString(1, text.Length - 1) : text.ToString();
     }
 }

@@ -46,6 +46,23 @@ internal sealed class MirroredSentencePiece
         return ids;
     }
 
+    /// <summary>The USER_DEFINED pieces (type 4) of a model and their ids (their index among the pieces).</summary>
+    public static List<(string Piece, int Id)> UserDefinedPieces(byte[] model)
+    {
+        var found = new List<(string, int)>();
+        var id = 0;
+        foreach (var field in ProtoWire.Fields(model))
+        {
+            if (field.Number != 1 || field.WireType != ProtoWire.LengthDelimited) continue;
+            var parts = ProtoWire.Fields(field.Payload.ToArray()).ToList();
+            var type = parts.LastOrDefault(f => f.Number == 3 && f.WireType == ProtoWire.Varint)?.Value ?? 1;
+            var text = parts.LastOrDefault(f => f.Number == 1 && f.WireType == ProtoWire.LengthDelimited);
+            if (type == 4 && text is not null && text.Payload.Length > 0) found.Add((Encoding.UTF8.GetString(text.Payload.Span), id));
+            id++;
+        }
+        return found;
+    }
+
     private bool IsContinuationByte(int id) => id >= _firstByteId && id < _firstByteId + 256 && ((id - _firstByteId) & 0xC0) == 0x80;
 
     /// <summary>The string read back to front by code points (surrogate pairs kept whole).</summary>
