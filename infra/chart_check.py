@@ -513,6 +513,8 @@ def check_objects(objects, values, errors):
         if spec.get("completionMode") == "Indexed" and not isinstance(spec.get("completions"), int):
             errors.append(f"Job {name}: an Indexed Job needs integer completions")
         for c in spec["template"]["spec"].get("containers", []):
+            if c.get("name") == "trainer" and "Trainer__ConfigPath" not in {e["name"] for e in c.get("env", [])}:
+                errors.append(f"Job {name}: container trainer has no Trainer__ConfigPath (it would serve forever)")
             if c.get("name") == "dataprep":
                 env = {e["name"] for e in c.get("env", [])}
                 # The service refuses to start without these (DataPrepOptions), or runs no job without Input/Output.
