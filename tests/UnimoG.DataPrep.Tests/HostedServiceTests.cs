@@ -8,6 +8,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using UnimoG.DataPrep.Hosting;
 using UnimoG.DataPrep.Shards;
@@ -236,6 +237,39 @@ public sealed class HostedServiceTests
             Assert.Equal(record.Entities[0].Box, entity.Box);
             Assert.Equal(record.Entities[0].MaskArea, MaskArea(entity, image.Width, image.Height));
         }
+    }
+
+    /// <summary>
+    /// Batch-job mode, as compose's dataprep profile and the chart's indexed Job run the image: the host prepares its
+    /// slice of the input shards and then stops itself.
+    /// </summary>
+    [Fact]
+    public async Task Batch_job_mode_prepares_its_shard_slice_and_stops_the_host()
+    {
+        using var tmp = new TestData.TempDir();
+        var cap = File.ReadAllBytes(TestData.MultiBench("wearing", "cap.png"));
+        var glasses = File.ReadAllBytes(TestData.MultiBench("wearing", "glasses.png"));
+        TestData.WriteTar(tmp.Sub("in/a-000.tar"), [("cap.png", cap), ("cap.txt", TestData.Utf8("a red cap")),
+            ("cap.json", TestData.Utf8("""{"entities": ["cap"]}"""))]);
+        TestData.WriteTar(tmp.Sub("in/a-001.tar"), [("glasses.png", glasses), ("glasses.txt", TestData.Utf8("a pair of glasses")),
+            ("glasses.json", TestData.Utf8("""{"entities": ["glasses"]}""")), ("broken.png", cap[..1000]), ("broken.txt", TestData.Utf8("a cap"))]);
+        var app = Build(new Dictionary<string, string?>
+        {
+            ["DataPrep:Masks"] = "alpha", ["DataPrep:Input"] = tmp.Sub("in"), ["DataPrep:Output"] = tmp.Sub("out"),
+            ["DataPrep:Shard"] = "1", ["DataPrep:ShardCount"] = "2",
+        });
+        await using (app)
+        {
+            await app.StartAsync();
+            await app.WaitForShutdownAsync().WaitAsync(TimeSpan.FromSeconds(60)); // the job stops the host when done
+        }
+        Assert.Equal(0, Environment.ExitCode);
+        Assert.False(File.Exists(tmp.Sub("out/a-000.tar")), "shard 0 belongs to the other process of the slice");
+        var index = JsonSerializer.Deserialize<ShardIndex>(File.ReadAllBytes(tmp.Sub("out/a-001.index.json")), Json.Options)!;
+        Assert.True(index.Complete);
+        Assert.Equal(["glasses"], index.Keys);
+        Assert.Contains(index.Errors, e => e.Key == "broken");
+        ShardValidator.Validate(tmp.Sub("out/a-001.tar"));
     }
 
     [Fact]
