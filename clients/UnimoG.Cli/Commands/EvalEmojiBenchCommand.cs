@@ -31,9 +31,19 @@ internal static class EvalEmojiBenchCommand
         };
         command.SetAction((parse, ct) => EvalCommand.Usage(async () =>
         {
+            if (parse.GetValue(perPrompt) is < 1 or > 16) throw new UsageException("--images-per-prompt must be 1..16");
+            if (parse.GetValue(steps) is < 1 or > 1000) throw new UsageException("--steps must be 1..1000");
+            if (parse.GetValue(guidance) is var g && (!float.IsFinite(g) || g < 0)) throw new UsageException("--guidance must be finite and at least 0");
+            if (parse.GetValue(limit) is < 1) throw new UsageException("--limit must be at least 1 prompt per subset");
+            if (parse.GetValue(resamples) < 10) throw new UsageException("--resamples must be at least 10");
+            if (parse.GetValue(threads) < 0) throw new UsageException("--threads must be 0 (torch's default) or more");
+            var modelDir = ModelPaths.Resolve(parse.GetValue(model));
+            if (!Directory.Exists(modelDir)) throw new UsageException($"--model: model folder not found: {modelDir} (make one: unimog models init-mini --out DIR)");
+            if (parse.GetValue(evaluators) is { } e && !File.Exists(Path.Combine(e, UnimoG.Mini.Evaluators.EvaluatorManifest.FileName)))
+                throw new UsageException($"--evaluators: {e} holds no {UnimoG.Mini.Evaluators.EvaluatorManifest.FileName} (train them with `unimog mini train-evaluators`)");
             var options = new EmojiBenchOptions
             {
-                ModelDir = ModelPaths.Resolve(parse.GetValue(model)),
+                ModelDir = modelDir,
                 EvaluatorsDir = parse.GetValue(evaluators), ArtDir = parse.GetValue(art),
                 TokenizerPath = parse.GetValue(tokenizer) ?? Environment.GetEnvironmentVariable("Model__TokenizerPath"),
                 Label = parse.GetValue(label), ImagesPerPrompt = parse.GetValue(perPrompt), Steps = parse.GetValue(steps),
@@ -41,7 +51,6 @@ internal static class EvalEmojiBenchCommand
                 Subsets = EvalCommand.Subsets(parse.GetValue(subset)!), Limit = parse.GetValue(limit), Threads = parse.GetValue(threads),
                 ImagesDir = parse.GetValue(images), ReferenceRows = !parse.GetValue(noCalibration), Resamples = parse.GetValue(resamples),
             };
-            if (options.Threads < 0) throw new UsageException("--threads must be 0 (torch's default) or more");
             var report = await EmojiBench.RunAsync(options, line => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}"), ct);
             Console.Out.WriteLine(report.ToMarkdownTable());
             Console.Out.WriteLine($"generation {report.GenerationSeconds:0} s, scoring {report.ScoringSeconds:0.0} s, peak working set {report.PeakWorkingSetMb:0} MB");

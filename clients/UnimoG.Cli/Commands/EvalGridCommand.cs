@@ -27,6 +27,9 @@ internal static class EvalGridCommand
         };
         command.SetAction((parse, ct) => EvalCommand.Usage(async () =>
         {
+            if (parse.GetValue(rows) is < 1 or > 50) throw new UsageException("--prompts must be 1..50");
+            if (parse.GetValue(perModel) is < 1 or > 8) throw new UsageException("--images must be 1..8");
+            if (parse.GetValue(steps) is < 1 or > 1000) throw new UsageException("--steps must be 1..1000");
             var dirs = parse.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (dirs.Length == 0) throw new UsageException("--models: give at least one model folder");
             var names = parse.GetValue(labels)?.Split(',', StringSplitOptions.TrimEntries);
