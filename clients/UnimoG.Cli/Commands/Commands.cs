@@ -19,5 +19,6 @@ internal static class Commands
         ServeCommand.Create(),
         MiniCommand.Create(),
         RecipeCommand.Create(),
+        EvalCommand.Create(),
     ];
 }

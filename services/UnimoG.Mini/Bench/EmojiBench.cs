@@ -144,10 +144,3 @@ public sealed record EmojiBenchReport
     /// <summary>The model's table (rows per subset) followed by the calibration rows.</summary>
     public string ToMarkdownTable() => EmojiBenchTable.Single(this);
 }
-
-/// <summary>EmojiBench: generate every chosen prompt's images with the in-process generation pipeline, score them with the evaluators, aggregate with bootstrap intervals.</summary>
-public static partial class EmojiBench
-{
-    public static Task<EmojiBenchReport> RunAsync(EmojiBenchOptions options, Action<string> log, CancellationToken ct) =>
-        throw new NotImplementedException("EmojiBench.RunAsync: the runner lands in the next commit");
-}

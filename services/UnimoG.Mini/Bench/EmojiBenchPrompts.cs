@@ -31,7 +31,7 @@ public static class EmojiBenchPrompts
     /// <summary>The default prompt choice (keep it to compare models on the same prompts).</summary>
     public const ulong DefaultSeed = 20240116;
     /// <summary>Prompts per subset by default: sized so three models x three subsets run in about 15 minutes on 2 CPU cores (docs/emojibench.md).</summary>
-    public const int DefaultLimit = 20;
+    public const int DefaultLimit = 10;
 
     public static readonly Relation[] Templates = [Relation.Wear, Relation.Play, Relation.Eat, Relation.WearPlay, Relation.WearEat];
 
