@@ -32,8 +32,8 @@ public sealed record MiniRecipeOptions
 
     /// <summary>The U-Net (diffusers config JSON); null: <see cref="MiniRecipe.UNetJson"/>.</summary>
     public string? UNetConfigJson { get; init; }
-    public long Stage1Steps { get; init; } = 600;
-    public long Stage2Steps { get; init; } = 250;
+    public long Stage1Steps { get; init; } = 500;
+    public long Stage2Steps { get; init; } = 200;
     public double UNetStepsScale { get; init; } = 1.0;
     public int Batch { get; init; } = 32;
     public double Stage1LearningRate { get; init; } = 5e-4;
