@@ -38,6 +38,7 @@ internal static class RecipeCommand
         var until = new Option<string?>("--until") { Description = "stop after this stage" };
         var only = new Option<string?>("--only") { Description = "run just this stage (when its inputs exist while an earlier stage still runs elsewhere)" };
         var list = new Option<bool>("--list") { Description = "print the stages and their state, run nothing" };
+        var times = new Option<bool>("--times") { Description = "print the real times of the stages and runs as a Markdown table, run nothing" };
         var tokenizer = new Option<string>("--tokenizer") { Description = "the committed tokenizer.model to reuse", DefaultValueFactory = _ => "models/unimog-mini-staging/tokenizer/tokenizer.model" };
         var installer = new Option<string>("--art-installer") { Description = "the art installer run when emoji/ is missing", DefaultValueFactory = _ => "scripts/fetch-emoji-art.sh" };
         var threads = new Option<int>("--threads") { Description = "torch threads of the stages (stage 2 and its ablation split them)", DefaultValueFactory = _ => d.Threads };
@@ -58,7 +59,7 @@ internal static class RecipeCommand
         var sampleSteps = new Option<int>("--sample-steps") { Description = "DDIM steps of the sample grids", DefaultValueFactory = _ => d.SampleSteps, Hidden = true };
         var command = new Command("mini", "The mini UNIMO-G, end to end on this machine (docs/mini-model.md).")
         {
-            work, output, from, until, only, list, tokenizer, installer, threads, scale, steps1, steps2, lambda, sequential,
+            work, output, from, until, only, list, times, tokenizer, installer, threads, scale, steps1, steps2, lambda, sequential,
             trainScenes, benchScenes, allScenes, preSteps, batch, unetConfig, sampleSteps, benchSteps, benchLimit,
         };
         command.SetAction(parse =>
@@ -92,6 +93,11 @@ internal static class RecipeCommand
             }
             var recipe = new MiniRecipe(o, Log);
             var runner = new RecipeRunner(o.Work, recipe.Stages(), Log);
+            if (parse.GetValue(times))
+            {
+                Console.Out.Write(ModelCard.TimesTable(recipe));
+                return 0;
+            }
             if (parse.GetValue(list))
             {
                 foreach (var s in runner.Summary()["stages"]!.AsArray())
