@@ -42,9 +42,11 @@ internal static class RecipeCommand
         var tokenizer = new Option<string>("--tokenizer") { Description = "the committed tokenizer.model to reuse", DefaultValueFactory = _ => "models/unimog-mini-staging/tokenizer/tokenizer.model" };
         var installer = new Option<string>("--art-installer") { Description = "the art installer run when emoji/ is missing", DefaultValueFactory = _ => "scripts/fetch-emoji-art.sh" };
         var threads = new Option<int>("--threads") { Description = "torch threads of the stages (stage 2 and its ablation split them)", DefaultValueFactory = _ => d.Threads };
-        var scale = new Option<double>("--unet-steps-scale") { Description = "multiplies the U-Net stages' steps (and the data they read); the defaults fit ~1.5 h of U-Net training here", DefaultValueFactory = _ => d.UNetStepsScale };
+        var scale = new Option<double>("--unet-steps-scale") { Description = "multiplies the U-Net stages' steps; the defaults fit ~1.5 h of U-Net training here", DefaultValueFactory = _ => d.UNetStepsScale };
         var steps1 = new Option<long>("--stage1-steps") { Description = "U-Net stage 1 steps (before the scale)", DefaultValueFactory = _ => d.Stage1Steps };
         var steps2 = new Option<long>("--stage2-steps") { Description = "U-Net stage 2 (and ablation) steps (before the scale)", DefaultValueFactory = _ => d.Stage2Steps };
+        var scenes1 = new Option<int>("--stage1-scenes") { Description = "train scenes stage 1 reads (English and Chinese captions of each)", DefaultValueFactory = _ => d.Stage1ScenesSetting };
+        var samples2 = new Option<int>("--stage2-samples") { Description = "prepared samples stage 2 reads", DefaultValueFactory = _ => d.Stage2SamplesSetting };
         var lambda = new Option<double>("--lambda") { Description = "weight of stage 2's visual-enhanced attention loss", DefaultValueFactory = _ => d.Lambda };
         var sequential = new Option<bool>("--sequential-stage2") { Description = "train stage 2 and its ablation one after the other (default: concurrently)" };
         // Small-scale settings for tests and trials.
@@ -59,7 +61,7 @@ internal static class RecipeCommand
         var sampleSteps = new Option<int>("--sample-steps") { Description = "DDIM steps of the sample grids", DefaultValueFactory = _ => d.SampleSteps, Hidden = true };
         var command = new Command("mini", "The mini UNIMO-G, end to end on this machine (docs/mini-model.md).")
         {
-            work, output, from, until, only, list, times, tokenizer, installer, threads, scale, steps1, steps2, lambda, sequential,
+            work, output, from, until, only, list, times, tokenizer, installer, threads, scale, steps1, steps2, scenes1, samples2, lambda, sequential,
             trainScenes, benchScenes, allScenes, preSteps, batch, unetConfig, sampleSteps, benchSteps, benchLimit,
         };
         command.SetAction(parse =>
@@ -70,6 +72,7 @@ internal static class RecipeCommand
                 Tokenizer = Path.GetFullPath(parse.GetValue(tokenizer)!), ArtInstaller = Path.GetFullPath(parse.GetValue(installer)!),
                 Threads = parse.GetValue(threads), UNetStepsScale = parse.GetValue(scale), Stage1Steps = parse.GetValue(steps1), Stage2Steps = parse.GetValue(steps2),
                 Lambda = parse.GetValue(lambda), ParallelStage2 = !parse.GetValue(sequential),
+                Stage1ScenesSetting = parse.GetValue(scenes1), Stage2SamplesSetting = parse.GetValue(samples2),
                 TrainScenes = parse.GetValue(trainScenes), BenchScenes = parse.GetValue(benchScenes), AllScenes = parse.GetValue(allScenes),
                 VaeSteps = parse.GetValue(preSteps), MllmSteps = parse.GetValue(preSteps), EvaluatorSteps = parse.GetValue(preSteps),
                 MaxScenes = parse.GetValue(preSteps) is null ? null : parse.GetValue(trainScenes),

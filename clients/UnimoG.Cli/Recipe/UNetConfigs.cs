@@ -75,8 +75,8 @@ internal static class UNetConfigs
         ["batch_size"] = o.Batch,
         ["condition_dropout"] = 0.1,
         ["buckets"] = new JsonArray(1.0),
-        ["checkpoints"] = new JsonObject { ["every"] = 50, ["keep_last"] = 2 },
-        ["log_every"] = 10,
+        ["checkpoints"] = new JsonObject { ["every"] = 200, ["keep_last"] = 2 },
+        ["log_every"] = 25,
     };
 
     private static JsonObject Samples(long steps) => new()
