@@ -512,6 +512,15 @@ def check_objects(objects, values, errors):
             errors.append(f"Job {name}: restartPolicy must be Never or OnFailure")
         if spec.get("completionMode") == "Indexed" and not isinstance(spec.get("completions"), int):
             errors.append(f"Job {name}: an Indexed Job needs integer completions")
+        for c in spec["template"]["spec"].get("containers", []):
+            if c.get("name") == "trainer" and "Trainer__ConfigPath" not in {e["name"] for e in c.get("env", [])}:
+                errors.append(f"Job {name}: container trainer has no Trainer__ConfigPath (it would serve forever)")
+            if c.get("name") == "dataprep":
+                env = {e["name"] for e in c.get("env", [])}
+                # The service refuses to start without these (DataPrepOptions), or runs no job without Input/Output.
+                for key in ("DataPrep__Input", "DataPrep__Output", "DataPrep__Masks", "DataPrep__Shard", "DataPrep__ShardCount"):
+                    if key not in env:
+                        errors.append(f"Job {name}: container dataprep has no {key}")
     return by_kind
 
 

@@ -70,6 +70,11 @@ def main(root):
         for key in ("Consul__Address", "Seq__ServerUrl"):
             if not env.get(key):
                 errors.append(f"{name}: environment has no {key}")
+        if name == "dataprep":
+            # The service refuses to start without a mask mode, and runs the batch job only with Input and Output.
+            for key in ("DataPrep__Input", "DataPrep__Output", "DataPrep__Masks"):
+                if not env.get(key):
+                    errors.append(f"{name}: environment has no {key}")
     for e in errors:
         print(f"compose_check: {e}", file=sys.stderr)
     print(f"compose_check: {len(services)} services, {len(errors)} problem(s)")

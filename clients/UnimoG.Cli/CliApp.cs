@@ -48,6 +48,7 @@ public static class CliApp
         UnimoG.Modeling.Configs.ConfigException c => c.Message,
         UnimoG.Client.UnimoGException u => $"{u.Status}: {u.Detail}",
         UnimoG.Trainer.Config.TrainingConfigException t => t.Message,
+        Microsoft.Extensions.Options.OptionsValidationException o => string.Join(" ", o.Failures),
         OperationCanceledException => "cancelled",
         _ => null,
     };

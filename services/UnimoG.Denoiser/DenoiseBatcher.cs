@@ -38,6 +38,7 @@ public sealed class DenoiseBatcher : IDisposable
     private bool _disposed;
 
     private readonly bool _ownsModel;
+    private static readonly KeyValuePair<string, object?> QueueTag = new("queue", "denoiser");
 
     /// <param name="ownsModel">Dispose the model with the batcher.</param>
     public DenoiseBatcher(DenoiserModel model, DenoiserOptions options, UnimoGMetrics? metrics = null, ILogger? log = null, bool ownsModel = true)
@@ -88,7 +89,7 @@ public sealed class DenoiseBatcher : IDisposable
                 if (_pending.Count >= _options.MaxQueue)
                     throw new QueueFullException($"the denoiser queue is full ({_pending.Count} requests waiting, Denoiser:MaxQueue = {_options.MaxQueue}); retry later");
                 _pending.Add(job);
-                _metrics?.QueueDepth.Add(1);
+                _metrics?.QueueDepth.Add(1, QueueTag);
                 Monitor.PulseAll(_gate);
             }
         }
@@ -149,7 +150,7 @@ public sealed class DenoiseBatcher : IDisposable
             if (job.Token.IsCancellationRequested)
             {
                 _pending.Remove(job);
-                _metrics?.QueueDepth.Add(-1);
+                _metrics?.QueueDepth.Add(-1, QueueTag);
                 job.Fail(new OperationCanceledException(job.Token));
                 job.Release();
                 continue;
@@ -158,7 +159,7 @@ public sealed class DenoiseBatcher : IDisposable
             if (used + job.Spec.NumImages > _options.MaxBatchImages) continue;
             images[job.ShapeKey] = used + job.Spec.NumImages;
             _pending.Remove(job);
-            _metrics?.QueueDepth.Add(-1);
+            _metrics?.QueueDepth.Add(-1, QueueTag);
             admitted.Add(job);
         }
         return admitted;
@@ -178,6 +179,7 @@ public sealed class DenoiseBatcher : IDisposable
             job.UncondRows = s.Guided && s.NumImages > 1 ? job.Uncond!.RepeatRows(s.NumImages) : null;
             job.Started = Stopwatch.GetTimestamp();
             _active.Add(job);
+            TraceQueued(job);
         }
         catch (Exception e)
         {
@@ -199,6 +201,7 @@ public sealed class DenoiseBatcher : IDisposable
     private void StepGroup(List<Job> jobs)
     {
         var started = Stopwatch.GetTimestamp();
+        var startedUtc = DateTimeOffset.UtcNow;
         try
         {
             using var scope = NewDisposeScope();
@@ -246,6 +249,7 @@ public sealed class DenoiseBatcher : IDisposable
             var seconds = (double)(Stopwatch.GetTimestamp() - started) / Stopwatch.Frequency;
             _metrics?.StepDuration.Record(seconds, new KeyValuePair<string, object?>("step", "denoise"));
             _metrics?.BatchSize.Record(jobs.Sum(j => j.Spec.NumImages));
+            TraceStep(jobs, startedUtc, PendingCount);
 
             row = 0;
             foreach (var job in jobs)
@@ -276,6 +280,41 @@ public sealed class DenoiseBatcher : IDisposable
             Finish(job, null);
     }
 
+    /// <summary>
+    /// A "denoise step" span per request of the batch, inside that request's own trace (the worker thread has no
+    /// ambient span): the batch's start and end, with the request's step number, the batch's make-up, and the queue
+    /// (its name, this request's wait before its first step, requests still waiting behind the batch).
+    /// </summary>
+    private static void TraceStep(List<Job> jobs, DateTimeOffset startedUtc, int pending)
+    {
+        if (!UnimoGTelemetry.Source.HasListeners()) return;
+        foreach (var job in jobs)
+        {
+            if (job.Trace == default) continue;
+            using var span = UnimoGTelemetry.Source.StartActivity("denoise step", ActivityKind.Internal, job.Trace, startTime: startedUtc);
+            if (span is null) continue;
+            span.SetTag("unimog.request_id", job.Spec.RequestId);
+            span.SetTag("unimog.step", job.Index + 1);
+            span.SetTag("unimog.steps", job.Spec.Steps);
+            span.SetTag("unimog.batch.requests", jobs.Count);
+            span.SetTag("unimog.batch.images", jobs.Sum(j => j.Spec.NumImages));
+            span.SetTag("unimog.queue", QueueTag.Value);
+            span.SetTag("unimog.queue.wait_ms", job.QueueMs);
+            span.SetTag("unimog.queue.pending", pending);
+        }
+    }
+
+    /// <summary>A "denoise queued" span from the request's arrival to its admission into the batch.</summary>
+    private void TraceQueued(Job job)
+    {
+        if (job.Trace == default || !UnimoGTelemetry.Source.HasListeners()) return;
+        using var span = UnimoGTelemetry.Source.StartActivity("denoise queued", ActivityKind.Internal, job.Trace, startTime: job.ArrivedUtc);
+        span?.SetTag("unimog.request_id", job.Spec.RequestId);
+        span?.SetTag("unimog.queue", QueueTag.Value);
+        span?.SetTag("unimog.queue.wait_ms", job.QueueMs);
+        span?.SetTag("unimog.queue.pending", PendingCount);
+    }
+
     private void Preview(Job job, Tensor x0)
     {
         if (job.Spec.PreviewKind == PreviewKind.Latent)
@@ -296,7 +335,7 @@ public sealed class DenoiseBatcher : IDisposable
             job.Emit(new DenoiseUpdate.Final(latent, new DenoiseCompleted
             {
                 DenoiseMs = job.ElapsedMs, Steps = job.Spec.Steps,
-                QueueMs = (double)(job.Started - job.Arrived) / Stopwatch.Frequency * 1000,
+                QueueMs = job.QueueMs,
             }));
             job.Complete();
         }
@@ -334,6 +373,10 @@ public sealed class DenoiseBatcher : IDisposable
         public CancellationToken Token => _cts.Token;
         public CancellationTokenRegistration Wake { get; set; }
         public long Arrived { get; } = Stopwatch.GetTimestamp();
+        public DateTimeOffset ArrivedUtc { get; } = DateTimeOffset.UtcNow;
+
+        /// <summary>The submitting call's span (the Denoise server span): its steps, run on the worker thread, are its children.</summary>
+        public ActivityContext Trace { get; } = Activity.Current?.Context ?? default;
         public long Started { get; set; }
         public (int C, int H, int W) ShapeKey => (0, Spec.Height, Spec.Width);
         public Generator? Generator { get; set; }
@@ -343,6 +386,8 @@ public sealed class DenoiseBatcher : IDisposable
         public Conditioning? CondRows { get; set; }
         public Conditioning? UncondRows { get; set; }
         public ChannelReader<DenoiseUpdate> Reader => _channel.Reader;
+        /// <summary>Time from arrival to admission into the batch (0 before admission).</summary>
+        public double QueueMs => Started == 0 ? 0 : (double)(Started - Arrived) / Stopwatch.Frequency * 1000;
         public double ElapsedMs => (double)(Stopwatch.GetTimestamp() - Arrived) / Stopwatch.Frequency * 1000;
 
         public void Emit(DenoiseUpdate update)

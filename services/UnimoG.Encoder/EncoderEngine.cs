@@ -5,6 +5,7 @@ using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Modeling.Prompts;
 using UnimoG.Modeling.Text;
+using UnimoG.Hosting.Telemetry;
 using UnimoG.Serving;
 using V1 = UnimoG.Contracts.V1;
 using static TorchSharp.torch;
@@ -20,11 +21,11 @@ public sealed record EncodedCondition(Conditioning Condition, bool CacheHit) : I
 /// <summary>
 /// The model folder's frozen encoder behind the contract: a validated prompt (images inline or uploaded) goes
 /// through the MLLM (<c>mllm/</c>) or, for Stable-Diffusion-style folders, CLIP text (<c>text_encoder/</c>); results
-/// are cached by content. Encodings run one at a time (the modules are shared; the CPU is the limit anyway).
+/// are cached by content. Encodings run one at a time (<see cref="SerialWork"/>: queue "encoder", step and span "encode").
 /// </summary>
 public sealed class EncoderEngine : IDisposable
 {
-    private readonly object _gate = new();
+    private readonly SerialWork _work;
     private readonly MllmEncoder? _mllm;
     private readonly ClipImageProcessor? _processor;
     private readonly ClipTextConditioner? _clip;
@@ -35,8 +36,10 @@ public sealed class EncoderEngine : IDisposable
     public PromptOptions PromptOptions { get; }
     public ImageStore Images { get; }
 
-    private EncoderEngine(ModelFolder folder, EncoderOptions options, MllmEncoder? mllm, ClipImageProcessor? processor, ClipTextConditioner? clip, EmbeddingCache cache)
+    private EncoderEngine(ModelFolder folder, EncoderOptions options, MllmEncoder? mllm, ClipImageProcessor? processor, ClipTextConditioner? clip, EmbeddingCache cache,
+        UnimoGMetrics? metrics)
     {
+        _work = new SerialWork("encoder", metrics);
         Folder = folder;
         Info = ModelInfos.Describe(folder);
         _mllm = mllm;
@@ -47,7 +50,8 @@ public sealed class EncoderEngine : IDisposable
         PromptOptions = new PromptOptions { MaxImages = Math.Min(options.MaxPromptImages, folder.MaxPromptImages), ImageLimits = options.ImageLimits };
     }
 
-    public static EncoderEngine Load(ModelFolder folder, EncoderOptions options, ModelOptions model)
+    /// <param name="metrics">The host's instruments (queue depth, encode latency), or null outside a host.</param>
+    public static EncoderEngine Load(ModelFolder folder, EncoderOptions options, ModelOptions model, UnimoGMetrics? metrics = null)
     {
         if (model.Threads > 0) set_num_threads(model.Threads);
         var cache = new EmbeddingCache(options.CacheBytes);
@@ -55,11 +59,11 @@ public sealed class EncoderEngine : IDisposable
         {
             var tokenizer = TextTokenizers.LoadLlama(folder.LlamaTokenizerPath(model.TokenizerPath));
             var mllm = MllmFolder.Load(folder.MllmFolderPath, tokenizer.ForMllm(), cache);
-            return new EncoderEngine(folder, options, mllm, new ClipImageProcessor(folder.MllmImageProcessor()), null, cache);
+            return new EncoderEngine(folder, options, mllm, new ClipImageProcessor(folder.MllmImageProcessor()), null, cache, metrics);
         }
         var clipTokenizer = TextTokenizers.LoadClip(folder.ClipTokenizerPath(model.TokenizerPath));
         var text = ClipTextModel.FromPretrained(folder.TextEncoderFolder);
-        return new EncoderEngine(folder, options, null, null, new ClipTextConditioner(text, s => clipTokenizer.Encode(s)), cache);
+        return new EncoderEngine(folder, options, null, null, new ClipTextConditioner(text, s => clipTokenizer.Encode(s)), cache, metrics);
     }
 
     /// <summary>Validates and encodes a request (<c>prompt</c>, or <c>unconditional</c>); faults name the field.</summary>
@@ -78,9 +82,7 @@ public sealed class EncoderEngine : IDisposable
         return Encode(prompt);
     }
 
-    public EncodedCondition Encode(MultimodalPrompt prompt)
-    {
-        lock (_gate)
+    public EncodedCondition Encode(MultimodalPrompt prompt) => _work.Run("encode", () =>
         {
             var hits = _cache.Hits;
             if (_mllm is not null)
@@ -97,17 +99,13 @@ public sealed class EncoderEngine : IDisposable
                 }
             }
             return ClipEncode(string.Concat(prompt.Parts.OfType<PromptPart.Text>().Select(t => t.Value)), hits);
-        }
-    }
+        });
 
-    public EncodedCondition EncodeUnconditional()
-    {
-        lock (_gate)
+    public EncodedCondition EncodeUnconditional() => _work.Run("encode", () =>
         {
             var hits = _cache.Hits;
             return _mllm is not null ? new EncodedCondition(_mllm.EncodeUnconditional(), _cache.Hits > hits) : ClipEncode("", hits);
-        }
-    }
+        });
 
     /// <summary>SD-style: 77 tokens, no padding mask (all ones), as the reference pipelines feed the U-Net.</summary>
     private EncodedCondition ClipEncode(string text, long hits)

@@ -1,5 +1,6 @@
 using UnimoG.Hosting;
 using UnimoG.Hosting.Options;
+using UnimoG.Hosting.Telemetry;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Serving;
 
@@ -14,7 +15,7 @@ public static class EncoderHost
         var options = UnimoGOptions.Bind<EncoderOptions>(builder.Services, builder.Configuration, EncoderOptions.Section);
         builder.Services.AddUnimoGFaults();
         builder.Services.AddSingleton(sp => new ModelSlot<EncoderEngine>("encoder model",
-            () => EncoderEngine.Load(ModelFolder.Open(model.Path), options, model),
+            () => EncoderEngine.Load(ModelFolder.Open(model.Path), options, model, sp.GetRequiredService<UnimoGMetrics>()),
             sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<EncoderEngine>>>(),
             e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelSlot<EncoderEngine>>());

@@ -58,11 +58,28 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
         };
 
         // 1. conditions: the prompt, and for guidance the negative prompt or the empty one
+        // (Stage spans never span a yield: an iterator resumes in its consumer's context, which would end them early.)
         var stage = Stopwatch.StartNew();
-        using var cond = await encoder.EncodeAsync(new EncodeRequest { Prompt = Inline(request.Prompt, "prompt"), Model = request.Model }, ct, deadline).ConfigureAwait(false);
-        using var uncond = !plan.Guided ? null : await encoder.EncodeAsync(hasNegative
-            ? new EncodeRequest { Prompt = Inline(request.NegativePrompt, "negative_prompt"), Model = request.Model }
-            : new EncodeRequest { Unconditional = true, Model = request.Model }, ct, deadline).ConfigureAwait(false);
+        EncodedPrompt cond;
+        EncodedPrompt? uncond = null;
+        using (UnimoGTelemetry.Source.StartActivity("encode stage"))
+        {
+            cond = await encoder.EncodeAsync(new EncodeRequest { Prompt = Inline(request.Prompt, "prompt"), Model = request.Model }, ct, deadline).ConfigureAwait(false);
+            try
+            {
+                if (plan.Guided)
+                    uncond = await encoder.EncodeAsync(hasNegative
+                        ? new EncodeRequest { Prompt = Inline(request.NegativePrompt, "negative_prompt"), Model = request.Model }
+                        : new EncodeRequest { Unconditional = true, Model = request.Model }, ct, deadline).ConfigureAwait(false);
+            }
+            catch
+            {
+                cond.Dispose();
+                throw;
+            }
+        }
+        using var condOwner = cond;
+        using var uncondOwner = uncond;
         var encodeMs = stage.Elapsed.TotalMilliseconds;
 
         // 2. denoising, with progress and previews as they come
@@ -113,7 +130,9 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
 
         // 3. decoding
         stage.Restart();
-        var pngs = await DecodeAndFree(latent!, ct, deadline).ConfigureAwait(false);
+        IReadOnlyList<byte[]> pngs;
+        using (UnimoGTelemetry.Source.StartActivity("decode stage"))
+            pngs = await DecodeAndFree(latent!, ct, deadline).ConfigureAwait(false);
         var decodeMs = stage.Elapsed.TotalMilliseconds;
         metrics?.ImagesServed.Add(pngs.Count);
         for (var i = 0; i < pngs.Count; i++)

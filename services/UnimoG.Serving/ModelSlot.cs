@@ -1,5 +1,3 @@
-using Grpc.Core;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UnimoG.Hosting;
 using UnimoG.Modeling.Pipelines;
@@ -7,69 +5,12 @@ using UnimoG.Modeling.Pipelines;
 namespace UnimoG.Serving;
 
 /// <summary>
-/// A model loaded in the background when the host starts: gRPC health stays NOT_SERVING (readiness gate
-/// <c>model</c>) until it is loaded. Calls before that answer Unavailable ("still loading"); if loading failed
-/// (e.g. the model folder is missing) they answer FailedPrecondition with the reason, and health stays
-/// NOT_SERVING with it.
+/// A model loaded in the background when the host starts (<see cref="BackgroundLoad{T}"/>): gRPC health stays
+/// NOT_SERVING until it is loaded; a missing or broken model folder is reported to callers (FailedPrecondition) and
+/// health with the folder's own message.
 /// </summary>
-public sealed class ModelSlot<T> : IHostedService, IDisposable where T : class, IDisposable
-{
-    private readonly string _gate;
-    private readonly Func<T> _load;
-    private readonly Func<T, string?>? _warning;
-    private readonly Readiness _readiness;
-    private readonly ILogger _log;
-    private readonly TaskCompletionSource<T> _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private T? _value;
-    private string? _failure;
-
-    /// <param name="gate">The readiness gate's name, e.g. "encoder model" (one per model in a host).</param>
-    /// <param name="warning">What to warn about once loaded (an untrained model), if anything.</param>
-    public ModelSlot(string gate, Func<T> load, Readiness readiness, ILogger<ModelSlot<T>> log, Func<T, string?>? warning = null)
-    {
-        _gate = gate;
-        _load = load;
-        _warning = warning;
-        _readiness = readiness;
-        _log = log;
-        readiness.Require(gate, $"loading the {gate}");
-    }
-
-    /// <summary>Completes when the model is loaded; faults when loading failed.</summary>
-    public Task<T> Loaded => _loaded.Task;
-
-    /// <summary>The model, or the status a call must answer while there is none.</summary>
-    public T Value => _value ?? throw new RpcException(_failure is { } why
-        ? new Status(StatusCode.FailedPrecondition, why)
-        : new Status(StatusCode.Unavailable, $"the {_gate} is still loading; retry shortly"));
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _ = Task.Run(() =>
-        {
-            try
-            {
-                var started = DateTime.UtcNow;
-                var value = _load();
-                _value = value;
-                _readiness.Complete(_gate);
-                _log.LogInformation("{Gate} loaded in {Seconds:0.0} s", _gate, (DateTime.UtcNow - started).TotalSeconds);
-                if (_warning?.Invoke(value) is { } warning) _log.LogWarning("{Warning}", warning);
-                _loaded.TrySetResult(value);
-            }
-            catch (Exception e)
-            {
-                _failure = e is ModelFolderException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
-                    ? e.Message : $"the model failed to load: {e.Message}";
-                _readiness.Require(_gate, _failure);
-                _log.LogError(e, "{Gate} failed to load: {Reason}", _gate, _failure);
-                _loaded.TrySetException(e);
-            }
-        }, CancellationToken.None);
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public void Dispose() => _value?.Dispose();
-}
+public sealed class ModelSlot<T>(string gate, Func<T> load, Readiness readiness, ILogger<ModelSlot<T>> log, Func<T, string?>? warning = null)
+    : BackgroundLoad<T>(gate, load, readiness, log, warning, e =>
+        e is ModelFolderException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+            ? e.Message : $"the model failed to load: {e.Message}")
+    where T : class, IDisposable;

@@ -11,14 +11,12 @@ public static class TrainerProgram
 {
     public static void Main(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        builder.AddUnimoGDefaults("trainer");
-        builder.Services.AddSingleton<RunManager>();
-        builder.Services.AddSingleton(sp => new TrainerService(sp.GetRequiredService<RunManager>()));
-        builder.Services.AddHostedService<ConfiguredRun>();
-        var app = builder.Build();
+        var b = WebApplication.CreateBuilder(args);
+        b.AddUnimoGDefaults("trainer");
+        b.AddTrainer();
+        var app = b.Build();
         app.MapUnimoGDefaults();
-        app.MapGrpcService<TrainerService>();
+        app.MapTrainer();
         app.Run();
     }
 }

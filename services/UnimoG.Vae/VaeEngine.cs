@@ -4,6 +4,7 @@ using UnimoG.Modeling.Diffusion;
 using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
+using UnimoG.Hosting.Telemetry;
 using UnimoG.Serving;
 using static TorchSharp.torch;
 
@@ -12,29 +13,32 @@ namespace UnimoG.Vae;
 /// <summary>
 /// The model folder's VAE behind the contract. Latents are in the diffusion space (what the denoiser returns:
 /// VAE latents times scaling_factor), so decoding divides by scaling_factor (and adds shift_factor) first, as the
-/// diffusers pipelines do; encoding multiplies. One call at a time.
+/// diffusers pipelines do; encoding multiplies. One call at a time (<see cref="SerialWork"/>: queue "vae", steps and
+/// spans "vae decode" and "vae encode").
 /// </summary>
 public sealed class VaeEngine : IDisposable
 {
-    private readonly object _gate = new();
+    private readonly SerialWork _work;
 
     public ModelFolder Folder { get; }
     public ModelInfo Info { get; }
     public AutoencoderKL Vae { get; }
     public VaeOptions Options { get; }
 
-    public VaeEngine(ModelFolder folder, AutoencoderKL vae, VaeOptions options)
+    public VaeEngine(ModelFolder folder, AutoencoderKL vae, VaeOptions options, UnimoGMetrics? metrics = null)
     {
+        _work = new SerialWork("vae", metrics);
         Folder = folder;
         Info = ModelInfos.Describe(folder);
         Vae = vae;
         Options = options;
     }
 
-    public static VaeEngine Load(ModelFolder folder, VaeOptions options, ModelOptions model)
+    /// <param name="metrics">The host's instruments (queue depth, decode latency), or null outside a host.</param>
+    public static VaeEngine Load(ModelFolder folder, VaeOptions options, ModelOptions model, UnimoGMetrics? metrics = null)
     {
         if (model.Threads > 0) set_num_threads(model.Threads);
-        return new VaeEngine(folder, AutoencoderKL.FromPretrained(folder.VaeFolder), options);
+        return new VaeEngine(folder, AutoencoderKL.FromPretrained(folder.VaeFolder), options, metrics);
     }
 
     /// <summary>[N, C, h, w] FP32 latents -> one PNG per image. Faults name the tensor "latent".</summary>
@@ -48,7 +52,7 @@ public sealed class VaeEngine : IDisposable
             throw new TensorStreamException("latent", $"{latent.shape[0]} images; between 1 and {Options.MaxImages} per call (Vae:MaxImages)");
         if (latent.shape[2] < 1 || latent.shape[3] < 1 || latent.shape[2] * f > Options.MaxSide || latent.shape[3] * f > Options.MaxSide)
             throw new TensorStreamException("latent", $"{latent.shape[2]}x{latent.shape[3]} decodes to more than {Options.MaxSide} pixels a side (Vae:MaxSide)");
-        lock (_gate)
+        return _work.Run("vae decode", () =>
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
@@ -57,7 +61,7 @@ public sealed class VaeEngine : IDisposable
             var z = latent / Vae.Config.ScalingFactor;
             if (Vae.Config.ShiftFactor is { } shift) z = z + shift;
             return Png.EncodeBatch(Vae.Decode(z));                                                       // [N, 3, H, W]
-        }
+        });
     }
 
     /// <summary>
@@ -78,7 +82,7 @@ public sealed class VaeEngine : IDisposable
         var f = Folder.VaeScaleFactor;
         if (decoded.Width % f != 0 || decoded.Height % f != 0)
             throw new InvalidFieldException("image", $"{decoded.Width}x{decoded.Height}: sides must be multiples of {f} (the VAE's factor)");
-        lock (_gate)
+        return _work.Run("vae encode", () =>
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
@@ -90,7 +94,7 @@ public sealed class VaeEngine : IDisposable
             if (Vae.Config.ShiftFactor is { } shift) z = z - shift;
             var latent = (z * Vae.Config.ScalingFactor).contiguous();
             return (latent.MoveToOuterDisposeScope(), posterior.Mean.clone().MoveToOuterDisposeScope(), posterior.LogVar.clone().MoveToOuterDisposeScope());
-        }
+        });
     }
 
     public void Dispose() => Vae.Dispose();

@@ -1,5 +1,6 @@
 using UnimoG.Hosting;
 using UnimoG.Hosting.Options;
+using UnimoG.Hosting.Telemetry;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Serving;
 
@@ -14,7 +15,7 @@ public static class VaeHost
         var options = UnimoGOptions.Bind<VaeOptions>(builder.Services, builder.Configuration, VaeOptions.Section);
         builder.Services.AddUnimoGFaults();
         builder.Services.AddSingleton(sp => new ModelSlot<VaeEngine>("vae model",
-            () => VaeEngine.Load(ModelFolder.Open(model.Path), options, model),
+            () => VaeEngine.Load(ModelFolder.Open(model.Path), options, model, sp.GetRequiredService<UnimoGMetrics>()),
             sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<VaeEngine>>>(),
             e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelSlot<VaeEngine>>());

@@ -81,6 +81,18 @@ public sealed class DeploymentFilesTests : IDisposable
     }
 
     [RequiresToolFact("python3-yaml")]
+    public async Task Chart_check_fails_on_jobs_without_the_settings_their_services_need()
+    {
+        var chart = CopyChart();
+        Edit(chart, "templates/job-dataprep.yaml", "            - name: DataPrep__Masks\n", "            - name: DataPrep__MaskMode\n");
+        Edit(chart, "templates/job-trainer.yaml", "            - name: Trainer__ConfigPath\n", "            - name: Trainer__Config\n");
+        var (code, _, stderr) = await ChartCheck(chart, "--set", "jobs.dataprep.enabled=true", "--set", "jobs.trainer.enabled=true");
+        Assert.Equal(1, code);
+        Assert.Contains("Job unimog-dataprep: container dataprep has no DataPrep__Masks", stderr);
+        Assert.Contains("Job unimog-trainer: container trainer has no Trainer__ConfigPath", stderr);
+    }
+
+    [RequiresToolFact("python3-yaml")]
     public async Task Compose_check_fails_on_a_missing_gpu_reservation_and_profile()
     {
         string Service(string name, string project, string extra = "") => $$"""
@@ -101,6 +113,7 @@ public sealed class DeploymentFilesTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("encoder: GPU reservation is False, expected True", stderr);
         Assert.Contains("dataprep: profiles [], expected [dataprep]", stderr);
+        Assert.Contains("dataprep: environment has no DataPrep__Masks", stderr); // the service would refuse to start
         Assert.DoesNotContain("denoiser:", stderr);
     }
 

@@ -38,12 +38,10 @@ public class ServiceAndCliTests
             ["Trainer:ConfigPath"] = configPath,
         });
         builder.AddUnimoGDefaults("trainer");
-        builder.Services.AddSingleton<RunManager>();
-        builder.Services.AddSingleton(sp => new TrainerService(sp.GetRequiredService<RunManager>()));
-        builder.Services.AddHostedService<ConfiguredRun>();
+        builder.AddTrainer();
         var app = builder.Build();
         app.MapUnimoGDefaults();
-        app.MapGrpcService<TrainerService>();
+        app.MapTrainer();
         await app.StartAsync();
         return (app, GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}"));
     }

@@ -4,24 +4,31 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using UnimoG.Client;
+using UnimoG.DataPrep.Hosting;
 using UnimoG.Denoiser;
 using UnimoG.Encoder;
 using UnimoG.Gateway;
 using UnimoG.Hosting;
 using UnimoG.Serving;
+using UnimoG.Trainer.Grpc;
 using UnimoG.Vae;
 
 namespace UnimoG.Cli;
 
 /// <summary>
-/// <c>unimog serve --role encoder|denoiser|vae|gateway|all --urls http://127.0.0.1:5000</c>: runs services exactly
-/// as their own hosts do (the hosting library's defaults). The gateway finds the others from configuration
-/// (<c>Services__encoder__Address</c>, ... or Consul), or from --encoder/--denoiser/--vae; <c>all</c> runs the four
-/// in one host with the gateway calling the others in process.
+/// <c>unimog serve --role encoder|denoiser|vae|gateway|all|dataprep|trainer --urls http://127.0.0.1:5000</c>: runs
+/// services exactly as their own hosts do (the hosting library's defaults). The gateway finds the others from
+/// configuration (<c>Services__encoder__Address</c>, ... or Consul), or from --encoder/--denoiser/--vae; <c>all</c> runs
+/// the four generation services in one host with the gateway calling the others in process. <c>dataprep</c> reads
+/// section <c>DataPrep</c> and <c>trainer</c> <c>Trainer:ConfigPath</c> (environment or <c>--set KEY=VALUE</c>);
+/// neither uses a model folder.
 /// </summary>
 internal static class ServeCommand
 {
-    public static readonly string[] Roles = ["encoder", "denoiser", "vae", "gateway", "all"];
+    public static readonly string[] Roles = ["encoder", "denoiser", "vae", "gateway", "all", "dataprep", "trainer"];
+
+    /// <summary>Roles that run the generation model (and read <c>Model:*</c>).</summary>
+    private static bool UsesModel(string role) => role is "encoder" or "denoiser" or "vae" or "gateway" or "all";
 
     public static Command Create()
     {
@@ -33,11 +40,16 @@ internal static class ServeCommand
         var encoder = new Option<string?>("--encoder") { Description = "gateway: the encoder's URL (else Services__encoder__Address or Consul)" };
         var denoiser = new Option<string?>("--denoiser") { Description = "gateway: the denoiser's URL" };
         var vae = new Option<string?>("--vae") { Description = "gateway: the VAE's URL" };
-        var command = new Command("serve", "Run a UNIMO-G service (or all of them) over gRPC.") { role, urls, metrics, model, encoder, denoiser, vae };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "a setting KEY=VALUE (repeatable; ':' or '__' between sections), e.g. DataPrep:Masks=alpha, Trainer:ConfigPath=run.json",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("serve", "Run a UNIMO-G service (or the four generation services) over gRPC.") { role, urls, metrics, model, encoder, denoiser, vae, set };
         command.SetAction(async (parse, ct) =>
         {
             var app = Build(parse.GetValue(role)!, parse.GetValue(urls)!, parse.GetValue(metrics), parse.GetValue(model),
-                parse.GetValue(encoder), parse.GetValue(denoiser), parse.GetValue(vae), new Dictionary<string, string?>());
+                parse.GetValue(encoder), parse.GetValue(denoiser), parse.GetValue(vae), Settings(parse.GetValue(set) ?? []));
             await app.StartAsync(ct);
             await app.WaitForShutdownAsync(ct);
             return 0;
@@ -45,11 +57,29 @@ internal static class ServeCommand
         return command;
     }
 
+    /// <summary><c>--set</c> values as configuration keys.</summary>
+    internal static Dictionary<string, string?> Settings(IEnumerable<string> pairs)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"--set takes KEY=VALUE (e.g. DataPrep:Masks=alpha), got '{pair}'");
+            settings[pair[..eq].Trim().Replace("__", ":", StringComparison.Ordinal)] = pair[(eq + 1)..];
+        }
+        return settings;
+    }
+
     /// <summary>The host for a role, configured like its own Program.cs (plus the command-line settings).</summary>
+    /// <param name="configure">Called on the builder last, before it is built (tests add exporters here).</param>
     public static WebApplication Build(string role, string urls, int? metricsPort, string? model, string? encoderUrl, string? denoiserUrl, string? vaeUrl,
-        IDictionary<string, string?> settings)
+        IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null)
     {
         if (!Roles.Contains(role)) throw new UsageException($"--role must be one of {string.Join(", ", Roles)}, got '{role}'");
+        if (!UsesModel(role) && model is not null)
+            throw new UsageException($"--model does not apply to --role {role}; its settings are {(role == "dataprep" ? "DataPrep:*" : "Trainer:ConfigPath and the run configuration")}");
+        if (role != "gateway" && (encoderUrl ?? denoiserUrl ?? vaeUrl) is not null)
+            throw new UsageException($"--encoder, --denoiser and --vae are the gateway's; --role {role} does not call other services");
         if (!Uri.TryCreate(urls, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.Port <= 0)
             throw new UsageException($"--urls must be http://IP:PORT (gRPC over HTTP/2 without TLS; TLS comes from Tls:* settings), got '{urls}'");
         var config = new Dictionary<string, string?>
@@ -58,7 +88,7 @@ internal static class ServeCommand
             ["Hosting:MetricsPort"] = (metricsPort ?? uri.Port + 1000).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Hosting:ListenAddress"] = uri.Host is "localhost" ? "127.0.0.1" : uri.Host is "0.0.0.0" or "*" or "+" ? "*" : uri.Host,
         };
-        if (model is not null || Environment.GetEnvironmentVariable("Model__Path") is null)
+        if (UsesModel(role) && (model is not null || Environment.GetEnvironmentVariable("Model__Path") is null))
             config["Model:Path"] = ModelPaths.Resolve(model);
         if (encoderUrl is not null) config["Services:encoder:Address"] = encoderUrl;
         if (denoiserUrl is not null) config["Services:denoiser:Address"] = denoiserUrl;
@@ -85,12 +115,17 @@ internal static class ServeCommand
             }
             b.AddGateway();
         }
+        if (role == "dataprep") b.AddDataPrep();
+        if (role == "trainer") b.AddTrainer();
+        configure?.Invoke(b);
         var app = b.Build();
         app.MapUnimoGDefaults();
         if (role is "encoder" or "all") app.MapEncoder();
         if (role is "denoiser" or "all") app.MapDenoiser();
         if (role is "vae" or "all") app.MapVae();
         if (role is "gateway" or "all") app.MapGateway();
+        if (role == "dataprep") app.MapDataPrep();
+        if (role == "trainer") app.MapTrainer();
         return app;
     }
 }

@@ -30,8 +30,11 @@ internal sealed class InFlightInterceptor(InFlightCalls calls, UnimoGMetrics met
         {
             return await next();
         }
-        catch (OperationCanceledException) when (calls.ShutdownToken.IsCancellationRequested
-                                                 && !context.CancellationToken.IsCancellationRequested)
+        // The call gave up because shutdown cancelled its token, not because the caller left. Inner interceptors may
+        // have mapped the cancellation to a Cancelled status already (the services' fault mapping does).
+        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled }
+                                  && calls.ShutdownToken.IsCancellationRequested
+                                  && !context.CancellationToken.IsCancellationRequested)
         {
             throw new RpcException(new Status(StatusCode.Unavailable,
                 $"The service shut down before the call finished (Shutdown:Timeout is {options.Value.Timeout}); retry on another replica."));

@@ -7,6 +7,17 @@ namespace UnimoG.DataPrep.Pipeline;
 /// <summary>Progress of a job: shards finished or skipped, samples done and failed.</summary>
 public sealed record PrepProgress(int ShardsDone, int ShardsTotal, int SamplesDone, int Errors, string? Shard);
 
+/// <summary>
+/// Which input shards a process prepares: those whose position in name order, modulo <see cref="Count"/>, is
+/// <see cref="Index"/> (e.g. a Kubernetes indexed Job: index = the pod's completion index).
+/// </summary>
+public readonly record struct ShardSlice(int Index, int Count)
+{
+    public static ShardSlice All => new(0, 1);
+
+    public bool Contains(int position) => position % Count == Index;
+}
+
 /// <summary>What a job did.</summary>
 public sealed record PrepSummary(int ShardsPrepared, int ShardsSkipped, int Samples, int Errors, IReadOnlyList<string> Outputs);
 
@@ -21,21 +32,34 @@ public sealed class PrepJob(PrepPipeline pipeline)
 {
     public const string PartialSuffix = ".partial";
 
-    public async Task<PrepSummary> RunAsync(string inputDir, string outputDir, int workers,
+    public Task<PrepSummary> RunAsync(string inputDir, string outputDir, int workers,
+        IProgress<PrepProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RunAsync(inputDir, outputDir, workers, ShardSlice.All, progress, cancellationToken);
+
+    /// <summary>
+    /// Prepares the input shards of <paramref name="slice"/> only (several processes share the folders, e.g. the pods of an
+    /// indexed Kubernetes Job): it touches only those shards' outputs, including their leftover <c>.partial</c> files.
+    /// </summary>
+    public async Task<PrepSummary> RunAsync(string inputDir, string outputDir, int workers, ShardSlice slice,
         IProgress<PrepProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(inputDir))
             throw new DirectoryNotFoundException($"input folder not found: {inputDir}");
         if (workers < 1)
             throw new ArgumentException($"workers must be at least 1, not {workers}");
-        var shards = Directory.GetFiles(inputDir, "*.tar").OrderBy(p => p, StringComparer.Ordinal).ToList();
-        if (shards.Count == 0)
+        var all = Directory.GetFiles(inputDir, "*.tar").OrderBy(p => p, StringComparer.Ordinal).ToList();
+        if (all.Count == 0)
             throw new FileNotFoundException($"no *.tar shards in {inputDir}");
         if (Path.GetFullPath(inputDir).TrimEnd('/') == Path.GetFullPath(outputDir).TrimEnd('/'))
             throw new ArgumentException("the output folder must differ from the input folder");
+        var shards = all.Where((_, i) => slice.Contains(i)).ToList();
         Directory.CreateDirectory(outputDir);
-        foreach (var stale in Directory.GetFiles(outputDir, "*" + PartialSuffix))
-            File.Delete(stale);
+        foreach (var shard in shards)
+        {
+            var output = Path.Combine(outputDir, Path.GetFileName(shard));
+            File.Delete(output + PartialSuffix);
+            File.Delete(IndexPath(output) + PartialSuffix);
+        }
 
         int done = 0, prepared = 0, skipped = 0, samples = 0, errors = 0;
         var outputs = new string[shards.Count];

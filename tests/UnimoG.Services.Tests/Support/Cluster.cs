@@ -33,7 +33,10 @@ public sealed class Cluster : IAsyncDisposable
 
     public DenoiseBatcher Batcher => Denoiser.Services.GetRequiredService<ModelSlot<DenoiseBatcher>>().Value;
 
-    public static async Task<Cluster> StartAsync(IDictionary<string, string?>? denoiserSettings = null, IDictionary<string, string?>? gatewaySettings = null)
+    /// <param name="commonSettings">Settings for all four hosts (after the defaults here, before the per-role ones).</param>
+    /// <param name="configure">Called with each role and its builder before it is built (e.g. to add a trace exporter).</param>
+    public static async Task<Cluster> StartAsync(IDictionary<string, string?>? denoiserSettings = null, IDictionary<string, string?>? gatewaySettings = null,
+        IDictionary<string, string?>? commonSettings = null, Action<string, WebApplicationBuilder>? configure = null)
     {
         var common = new Dictionary<string, string?>
         {
@@ -42,15 +45,17 @@ public sealed class Cluster : IAsyncDisposable
             ["Shutdown:Timeout"] = "00:00:05",
             ["Shutdown:CancelGrace"] = "00:00:02",
         };
+        foreach (var (k, v) in commonSettings ?? new Dictionary<string, string?>()) common[k] = v;
         Dictionary<string, string?> With(IDictionary<string, string?>? extra) =>
             common.Concat(extra ?? new Dictionary<string, string?>()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
         string Url() => $"http://127.0.0.1:{FreePort()}";
         string encoderUrl = Url(), denoiserUrl = Url(), vaeUrl = Url(), gatewayUrl = Url();
         var model = TestModel.Folder;
-        var encoder = ServeCommand.Build("encoder", encoderUrl, FreePort(), model, null, null, null, With(null));
-        var denoiser = ServeCommand.Build("denoiser", denoiserUrl, FreePort(), model, null, null, null, With(denoiserSettings));
-        var vae = ServeCommand.Build("vae", vaeUrl, FreePort(), model, null, null, null, With(null));
-        var gateway = ServeCommand.Build("gateway", gatewayUrl, FreePort(), model, encoderUrl, denoiserUrl, vaeUrl, With(gatewaySettings));
+        Action<WebApplicationBuilder>? For(string role) => configure is null ? null : b => configure(role, b);
+        var encoder = ServeCommand.Build("encoder", encoderUrl, FreePort(), model, null, null, null, With(null), For("encoder"));
+        var denoiser = ServeCommand.Build("denoiser", denoiserUrl, FreePort(), model, null, null, null, With(denoiserSettings), For("denoiser"));
+        var vae = ServeCommand.Build("vae", vaeUrl, FreePort(), model, null, null, null, With(null), For("vae"));
+        var gateway = ServeCommand.Build("gateway", gatewayUrl, FreePort(), model, encoderUrl, denoiserUrl, vaeUrl, With(gatewaySettings), For("gateway"));
         foreach (var app in new[] { encoder, denoiser, vae, gateway }) await app.StartAsync();
         await encoder.Services.GetRequiredService<ModelSlot<EncoderEngine>>().Loaded;
         await denoiser.Services.GetRequiredService<ModelSlot<DenoiseBatcher>>().Loaded;
@@ -79,12 +84,15 @@ public sealed class Cluster : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>The host's gRPC port.</summary>
+    public static int Port(string address) => new Uri(address).Port;
+
     public async ValueTask DisposeAsync()
     {
         foreach (var c in _channels) c.Dispose();
         foreach (var app in new[] { Gateway, Vae, Denoiser, Encoder })
         {
-            await app.StopAsync();
+            await app.StopAsync(); // a host a test stopped already returns at once
             await app.DisposeAsync();
         }
     }

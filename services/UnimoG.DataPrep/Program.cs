@@ -1,0 +1,11 @@
+using Microsoft.AspNetCore.Builder;
+using UnimoG.DataPrep.Hosting;
+using UnimoG.Hosting;
+
+var b = WebApplication.CreateBuilder(args);
+b.AddUnimoGDefaults("dataprep");
+b.AddDataPrep();
+var app = b.Build();
+app.MapUnimoGDefaults();
+app.MapDataPrep();
+app.Run();
