@@ -4,6 +4,7 @@ using Grpc.Core;
 using UnimoG.Cli;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
+using UnimoG.InProcess;
 using UnimoG.Services.Tests.Support;
 using static TorchSharp.torch;
 

@@ -5,6 +5,7 @@ using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Denoiser;
 using UnimoG.Gateway;
+using UnimoG.InProcess;
 using static TorchSharp.torch;
 
 namespace UnimoG.Cli;

@@ -18,5 +18,6 @@ internal static class Commands
         GenerateCommand.Create(),
         ServeCommand.Create(),
         MiniCommand.Create(),
+        EvalCommand.Create(),
     ];
 }

@@ -7,6 +7,7 @@ using Grpc.Net.Client;
 using Spectre.Console;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
+using UnimoG.InProcess;
 using UnimoG.Modeling.Pipelines;
 
 namespace UnimoG.Cli;

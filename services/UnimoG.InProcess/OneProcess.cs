@@ -7,14 +7,14 @@ using UnimoG.Modeling.Pipelines;
 using UnimoG.Serving;
 using UnimoG.Vae;
 
-namespace UnimoG.Cli;
+namespace UnimoG.InProcess;
 
 /// <summary>
 /// Every service in this process (one-process mode): the encoder, denoiser (with its batcher) and VAE engines the
 /// gRPC services wrap, joined by in-process adapters (no loopback hosts, no serialisation) under the same
 /// <see cref="GenerationPipeline"/> the gateway runs. Same validation, same errors, same numbers.
 /// </summary>
-internal sealed class OneProcess : IDisposable
+public sealed class OneProcess : IDisposable
 {
     private readonly EncoderEngine _encoder;
     private readonly DenoiseBatcher _batcher;
