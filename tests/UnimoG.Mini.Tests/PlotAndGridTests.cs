@@ -28,12 +28,18 @@ public class PlotAndGridTests
             [21:38:06] dino-like (SimCLR): 706,352 parameters (+ projection head), 1200 steps
             [21:38:31] resumed at step 835 (1804 s trained so far)
             [21:39:12] step 850/1200 loss 1.94024 (2.738 s/step, 30.7 min, cpu 8.9 min)
-            info: step 500/12000 [expansion] loss 0.1123 mse 0.1101 attn 0.2204 lr 0.0001 11.9 samples/s
             """);
         var text = TrainingLogs.Read(temp["train.log"]);
-        Assert.Equal(2, text.Entries.Count);
-        Assert.Equal(new Dictionary<string, double> { ["step"] = 850, ["loss"] = 1.94024 }, text.Entries[0]);
-        Assert.Equal(new Dictionary<string, double> { ["step"] = 500, ["loss"] = 0.1123, ["mse"] = 0.1101, ["attn"] = 0.2204, ["lr"] = 0.0001 }, text.Entries[1]);
+        Assert.Equal(new Dictionary<string, double> { ["step"] = 850, ["loss"] = 1.94024 }, Assert.Single(text.Entries));
+        File.WriteAllText(temp["trainer.log"], "info: step 500/12000 [expansion] loss 0.1123 mse 0.1101 attn 0.2204 lr 0.0001 11.9 samples/s\n");
+        Assert.Equal(new Dictionary<string, double> { ["step"] = 500, ["loss"] = 0.1123, ["mse"] = 0.1101, ["attn"] = 0.2204, ["lr"] = 0.0001 },
+            Assert.Single(TrainingLogs.Read(temp["trainer.log"]).Entries));
+
+        // A run stopped after step 300 and resumed from its step-200 checkpoint: the resumed run's entries count.
+        File.WriteAllText(temp["resumed.log"], "step 100/400 loss 4\nstep 200/400 loss 3\nstep 300/400 loss 2.5\nresumed at step 200\nstep 300/400 loss 2\nstep 400/400 loss 1\n");
+        var resumed = TrainingLogs.Read(temp["resumed.log"]);
+        Assert.Equal([100.0, 200, 300, 400], resumed.Entries.Select(e => e["step"]));
+        Assert.Equal([4.0, 3, 2, 1], resumed.Entries.Select(e => e["loss"]));
 
         File.WriteAllText(temp["empty.log"], "nothing here\n");
         Assert.Contains("empty.log", Assert.Throws<InvalidDataException>(() => TrainingLogs.Read(temp["empty.log"])).Message);

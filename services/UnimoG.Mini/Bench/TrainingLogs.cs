@@ -20,6 +20,7 @@ public sealed record TrainingLog(string Name, string Path, IReadOnlyList<IReadOn
 /// <item>text logs (<c>train.log</c>, the U-Net trainer's console): lines with <c>step N/M</c> (or <c>step N</c>) followed by
 /// <c>name value</c> pairs (<c>loss 0.1123 mse 0.1101 lr 0.0001</c>); a parenthesised tail (timings) is ignored.</item>
 /// </list>
+/// Entries of a resumed run that a later resume logged again are dropped (<see cref="Resumed"/>).
 /// </summary>
 public static partial class TrainingLogs
 {
@@ -30,9 +31,26 @@ public static partial class TrainingLogs
         var start = text.TrimStart();
         // A text log's lines may start with "[hh:mm:ss]": '[' is JSON only if it parses as JSON.
         var entries = start.StartsWith('{') || (start.StartsWith('[') && IsJson(text)) ? ReadJson(text, path) : ReadText(text);
+        entries = Resumed(entries);
         if (entries.Count == 0)
             throw new InvalidDataException($"{path}: no logged metrics found (expected train-log.json/state.json with a 'log' array, JSON lines, or text lines 'step N/M name value ...')");
         return new TrainingLog(NameOf(path), path, entries);
+    }
+
+    /// <summary>
+    /// A resumed run logs again from its checkpoint's step: an entry whose step is not after the last one kept replaces
+    /// the kept entries from that step on (the run that continued is the one that counts).
+    /// </summary>
+    public static List<IReadOnlyDictionary<string, double>> Resumed(IReadOnlyList<IReadOnlyDictionary<string, double>> entries)
+    {
+        var kept = new List<IReadOnlyDictionary<string, double>>();
+        foreach (var e in entries)
+        {
+            if (e.TryGetValue("step", out var step))
+                kept.RemoveAll(k => k.TryGetValue("step", out var s) && s >= step);
+            kept.Add(e);
+        }
+        return kept;
     }
 
     /// <summary>The run's name: the folder for the usual file names (runs/stage2/train-log.json -> stage2), else the file name.</summary>
