@@ -76,8 +76,11 @@ public sealed class RecipeTests
 
         // --only runs one stage whatever the others' state; a stage that reports done but left no output fails.
         var only = new Counter();
-        new RecipeRunner(TempDir("recipe-only"), [only.Stage("a"), only.Stage("b")], _ => { }).Run(only: "b");
+        var onlyRunner = new RecipeRunner(TempDir("recipe-only"), [only.Stage("a"), only.Stage("b")], _ => { });
+        onlyRunner.Run(only: "b");
         Assert.Equal(["b"], only.Runs.Keys);
+        onlyRunner.Run(only: "b");   // redone, not adopted, although its output is complete
+        Assert.Equal(2, only.Runs["b"]);
         var liar = new RecipeStage("x", "no output", () => false, _ => StageOutcome.Ran);
         Assert.Contains("output is incomplete", Assert.Throws<RecipeException>(() => new RecipeRunner(TempDir("recipe-liar"), [liar], _ => { }).Run()).Message);
     }

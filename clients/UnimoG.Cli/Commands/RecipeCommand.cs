@@ -36,7 +36,7 @@ internal static class RecipeCommand
         var output = new Option<string>("--out") { Description = "where the full model is exported", DefaultValueFactory = _ => "models/unimog-mini" };
         var from = new Option<string?>("--from") { Description = "redo this stage and every later one (their done-markers are removed; runs resume from their checkpoints)" };
         var until = new Option<string?>("--until") { Description = "stop after this stage" };
-        var only = new Option<string?>("--only") { Description = "run just this stage (when its inputs exist while an earlier stage still runs elsewhere)" };
+        var only = new Option<string?>("--only") { Description = "run just this stage, redone even if done (e.g. while an earlier stage still runs elsewhere)" };
         var list = new Option<bool>("--list") { Description = "print the stages and their state, run nothing" };
         var times = new Option<bool>("--times") { Description = "print the real times of the stages and runs as a Markdown table, run nothing" };
         var tokenizer = new Option<string>("--tokenizer") { Description = "the committed tokenizer.model to reuse", DefaultValueFactory = _ => "models/unimog-mini-staging/tokenizer/tokenizer.model" };

@@ -37,8 +37,8 @@ public sealed class RecipeRunner(string workDir, IReadOnlyList<RecipeStage> stag
 
     /// <summary>
     /// Runs every stage not yet done (all from <paramref name="from"/> on when given, up to <paramref name="until"/>);
-    /// with <paramref name="only"/> just that stage, whatever the state of the earlier ones (to start a stage whose
-    /// inputs exist while an earlier stage still runs elsewhere).
+    /// with <paramref name="only"/> just that stage, redone, whatever the state of the earlier ones (to start a stage
+    /// whose inputs exist while an earlier stage still runs elsewhere, or to redo one stage alone).
     /// </summary>
     public void Run(string? from = null, string? until = null, CancellationToken cancel = default, string? only = null)
     {
@@ -52,7 +52,8 @@ public sealed class RecipeRunner(string workDir, IReadOnlyList<RecipeStage> stag
         using var held = AcquireLock();
         // --from redoes: those stages run their code again even when their output is complete (runs continue from
         // their checkpoints, so a finished run re-exports; delete a run folder to train it afresh).
-        var redo = from is null ? [] : stages.SkipWhile(s => s.Name != from).Select(s => s.Name).ToHashSet();
+        var redo = only is not null ? [only]
+            : from is null ? [] : stages.SkipWhile(s => s.Name != from).Select(s => s.Name).ToHashSet();
         foreach (var name in redo)
             File.Delete(MarkerPath(name));
         foreach (var stage in stages.Where(s => only is null || s.Name == only))
