@@ -9,7 +9,10 @@ namespace UnimoG.Cli.Recipe;
 /// </summary>
 internal static class EmojiBenchStage
 {
-    public static bool Complete(MiniRecipe r) => File.Exists(r.W("emojibench", "table.md"));
+    /// <summary>Complete when table.md is newer than the models' export.json.</summary>
+    public static bool Complete(MiniRecipe r) =>
+        File.Exists(r.W("emojibench", "table.md")) && File.Exists(r.W("models", ModelExport.ExportFile))
+        && File.GetLastWriteTimeUtc(r.W("emojibench", "table.md")) > File.GetLastWriteTimeUtc(r.W("models", ModelExport.ExportFile));
 
     public static StageOutcome Run(MiniRecipe r, MiniRecipeOptions o, StageContext c)
     {
@@ -20,7 +23,9 @@ internal static class EmojiBenchStage
         foreach (var (name, _, label) in MiniRecipe.Variants)
         {
             var json = Path.Combine(dir, name + ".json");
-            if (File.Exists(json)) { reports.Add(EmojiBenchReport.ReadJson(json)); resumed = true; continue; }
+            // a report of this export is kept (an interrupted stage continues with the next model); an older one is redone
+            if (File.Exists(json) && File.GetLastWriteTimeUtc(json) > File.GetLastWriteTimeUtc(r.W("models", ModelExport.ExportFile)))
+            { reports.Add(EmojiBenchReport.ReadJson(json)); resumed = true; continue; }
             var options = new EmojiBenchOptions
             {
                 ModelDir = r.ModelDir(name), EvaluatorsDir = r.Run("evaluators"), ArtDir = r.Art, Label = label,

@@ -16,10 +16,26 @@ internal static class ModelExport
 {
     public const string ExportFile = "export.json";
 
-    public static bool Complete(MiniRecipe r, MiniRecipeOptions o) =>
-        File.Exists(r.W("models", ExportFile)) && File.Exists(Path.Combine(o.Out, "model_index.json"))
-        && !File.Exists(Path.Combine(o.Out, ModelFolder.UntrainedMarker))
-        && MiniRecipe.Variants.All(v => File.Exists(Path.Combine(r.ModelDir(v.Name), "model_index.json")));
+    /// <summary>
+    /// Complete when the three folders and --out exist and export.json names the same trained U-Net weights (size and
+    /// time of each run's export) as the runs hold now: a retrained run makes the export stale.
+    /// </summary>
+    public static bool Complete(MiniRecipe r, MiniRecipeOptions o)
+    {
+        var path = r.W("models", ExportFile);
+        if (!File.Exists(path) || !File.Exists(Path.Combine(o.Out, "model_index.json")) || File.Exists(Path.Combine(o.Out, ModelFolder.UntrainedMarker))
+            || !MiniRecipe.Variants.All(v => File.Exists(Path.Combine(r.ModelDir(v.Name), "model_index.json"))))
+            return false;
+        var sources = JsonNode.Parse(File.ReadAllText(path))!["sources"];
+        return sources is not null && MiniRecipe.Variants.All(v => (string?)sources[v.Name] == Fingerprint(r, v.Run));
+    }
+
+    /// <summary>Size and last write time of a run's exported U-Net weights.</summary>
+    private static string Fingerprint(MiniRecipe r, string run)
+    {
+        var file = new FileInfo(Path.Combine(r.Run(run), "unet", "diffusion_pytorch_model.safetensors"));
+        return file.Exists ? $"{file.Length}@{file.LastWriteTimeUtc:O}" : "missing";
+    }
 
     public static StageOutcome Run(MiniRecipe r, MiniRecipeOptions o, StageContext c)
     {
@@ -36,7 +52,9 @@ internal static class ModelExport
         var bytes = FolderBytes(o.Out);
         if (bytes > UnimoG.Mini.MiniConfigs.BudgetBytes)
             throw new RecipeException($"{o.Out} is {bytes / 1e6:0.00} MB, over the {UnimoG.Mini.MiniConfigs.BudgetBytes / 1e6:0} MB budget");
-        File.WriteAllText(r.W("models", ExportFile), MiniRecipe.Json(new JsonObject { ["out"] = Path.GetFullPath(o.Out), ["out_bytes"] = bytes, ["bytes"] = sizes }));
+        var sources = new JsonObject();
+        foreach (var v in MiniRecipe.Variants) sources[v.Name] = Fingerprint(r, v.Run);
+        File.WriteAllText(r.W("models", ExportFile), MiniRecipe.Json(new JsonObject { ["out"] = Path.GetFullPath(o.Out), ["out_bytes"] = bytes, ["bytes"] = sizes, ["sources"] = sources }));
         c.Log($"the full model -> {o.Out} ({bytes / 1e6:0.00} MB of {UnimoG.Mini.MiniConfigs.BudgetBytes / 1e6:0} MB)");
         return StageOutcome.Ran;
     }

@@ -25,11 +25,15 @@ internal static class SampleGrids
         new("一只狗戴着礼帽", []),
     ];
 
-    public static bool Complete(MiniRecipe r) => File.Exists(r.W("grids", "grids.json"));
+    /// <summary>Complete when grids.json is newer than the models' export.json (a new export makes new grids).</summary>
+    public static bool Complete(MiniRecipe r) =>
+        File.Exists(r.W("grids", "grids.json")) && File.Exists(r.W("models", ModelExport.ExportFile))
+        && File.GetLastWriteTimeUtc(r.W("grids", "grids.json")) > File.GetLastWriteTimeUtc(r.W("models", ModelExport.ExportFile));
 
     public static StageOutcome Run(MiniRecipe r, MiniRecipeOptions o, StageContext c, string repo)
     {
         var dir = r.W("grids");
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);   // cells of an earlier export are stale
         Directory.CreateDirectory(dir);
         var prompts = Prompts(r, repo);
         var index = new JsonArray();
