@@ -29,20 +29,43 @@ public sealed class ModelFolderTests
     }
 
     [Fact]
-    public void TheCommittedDefaultModelIsInitMiniWithSeed0WhileUntrained()
+    public void TheInitMiniPlaceholderIsUntrainedAndReferencesTheTokenizer()
+    {
+        // `unimog models init-mini` stays for tests and fresh setups; checked in a temporary folder (the committed
+        // models/unimog-mini is the trained model once `unimog recipe mini` has shipped it).
+        var fresh = Directory.CreateTempSubdirectory("unimog-mini-seed0").FullName;
+        MiniModel.Create(fresh, seed: 0);
+        var placeholder = ModelFolder.Open(fresh);
+        Assert.True(placeholder.Untrained);
+        Assert.False(File.Exists(Path.Combine(fresh, "mllm", "tokenizer", "tokenizer.model")));
+        var committed = Path.Combine(RepoPaths.Root, "models", "unimog-mini");
+        if (ModelFolder.Open(committed).Untrained)
+            Assert.Equal(Hashes(fresh), Hashes(committed));   // before the trained model lands, the placeholder is exactly this
+    }
+
+    [Fact]
+    public void TheCommittedDefaultModelLoadsWithinTheBudget()
     {
         var committed = Path.Combine(RepoPaths.Root, "models", "unimog-mini");
         var folder = ModelFolder.Open(committed);
+        var bytes = Directory.EnumerateFiles(committed, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         if (folder.Untrained)
         {
-            // The placeholder must be exactly what the generator writes (the trained model, without the marker, replaces it).
-            var fresh = Directory.CreateTempSubdirectory("unimog-mini-seed0").FullName;
-            MiniModel.Create(fresh, seed: 0);
-            Assert.Equal(Hashes(fresh), Hashes(committed));
+            // The placeholder references LLaMA-2's tokenizer beside the checkout.
+            Assert.Equal(Path.GetFullPath(TestModel.Tokenizer), Path.GetFullPath(folder.LlamaTokenizerPath()));
+            return;
         }
-        // The tokenizer is referenced, not copied, and found beside the checkout.
-        Assert.False(File.Exists(Path.Combine(committed, "mllm", "tokenizer", "tokenizer.model")));
-        Assert.Equal(Path.GetFullPath(TestModel.Tokenizer), Path.GetFullPath(folder.LlamaTokenizerPath()));
+        // The trained mini model: our own tokenizer inside, F16 weights, NOTICE and licence, a model card, <= 30 MB.
+        Assert.True(bytes <= 30_000_000, $"models/unimog-mini is {bytes:N0} bytes, over the 30 MB budget");
+        Assert.Equal(Path.GetFullPath(Path.Combine(committed, "mllm", "tokenizer", "tokenizer.model")), Path.GetFullPath(folder.LlamaTokenizerPath()));
+        Assert.Equal((EncoderKind.Mllm, 4, 64, 64, 256), (folder.Encoder, folder.VaeScaleFactor, folder.DefaultWidth, folder.DefaultHeight, folder.CrossAttentionDim));
+        foreach (var file in new[] { "NOTICE", "LICENSE-Apache-2.0", "README.md", "preview.json", "unet/NOTICE" })
+            Assert.True(File.Exists(Path.Combine(committed, file)), $"models/unimog-mini/{file} is missing");
+        foreach (var weights in Directory.EnumerateFiles(committed, "*.safetensors", SearchOption.AllDirectories))
+        {
+            var header = UnimoG.Modeling.Checkpoints.SafetensorsFile.Open(weights);
+            Assert.All(header.Entries.Values, t => Assert.Equal("F16", t.DType));
+        }
     }
 
     [Fact]

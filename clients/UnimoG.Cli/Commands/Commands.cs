@@ -18,6 +18,7 @@ internal static class Commands
         GenerateCommand.Create(),
         ServeCommand.Create(),
         MiniCommand.Create(),
+        RecipeCommand.Create(),
         EvalCommand.Create(),
     ];
 }

@@ -76,7 +76,9 @@ internal static class MiniTrainMllmCommand
             Add(eval.CaptionAccuracy(heldOut.Scenes.Take(100).ToList(), "heldout"));
             Add(eval.NearestNeighbours(MllmEvaluation.CutOutPairs(seen, e => !e.HeldOut), "seen"));
             Add(eval.NearestNeighbours(MllmEvaluation.CutOutPairs(heldOut, e => e.HeldOut), "heldout"));
-            File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+            // A metric over an empty set (a tiny data set without held-out cut-outs, say) is NaN: written as "NaN", not a crash.
+            File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics,
+                new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             UnimoG.Mini.ModelNotice.WriteTo(outDir, "UNIMO-G mini: the multimodal LLM encoder's training run.");
             Console.WriteLine($"mllm -> {folder}: seen names {metrics["seen_sprite_name_en"]:P0} (en) / {metrics["seen_sprite_name_zh"]:P0} (zh), held-out {metrics["heldout_sprite_name_en"]:P0}; "
                               + $"visual-token nearest neighbour {metrics["seen_nn_top1"]:P0} seen, {metrics["heldout_nn_top1"]:P0} held-out");

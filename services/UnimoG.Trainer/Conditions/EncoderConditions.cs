@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace UnimoG.Trainer.Conditions;
 
 /// <summary>
-/// Conditions from the frozen MLLM in this process. Entity segments (RGBA PNG) are composited over white and
+/// Conditions from the frozen MLLM in this process. Entity segments (RGBA PNG) are squared (<see cref="Data.EntitySegments"/>), composited over white and
 /// preprocessed CLIP-style to the vision tower's size; the empty prompt is BOS alone.
 /// </summary>
 public sealed class MllmConditions(MllmEncoder encoder, int? layer = null, bool ownsEncoder = true) : IConditionSource
@@ -41,7 +41,9 @@ public sealed class MllmConditions(MllmEncoder encoder, int? layer = null, bool 
         var im = (PromptPiece.Image)piece;
         var bytes = im.Segment.Read();
         // keyed by the bytes' SHA-256, as the Encoder service keys uploaded images (the encoder's cache reuses it)
-        return new MllmImage(_processor.PixelValues([ImageDecoder.Decode(bytes)]), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        // squared on white first (EntitySegments): the encoder sees the whole entity, as in the reference images of generation
+        var squared = Data.EntitySegments.SquarePng(bytes);
+        return new MllmImage(_processor.PixelValues([ImageDecoder.Decode(squared)]), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(squared)));
     }
 
     public Conditioning Unconditional() => EmptyPrompt(Encoder, layer);

@@ -138,7 +138,7 @@ public sealed class EncoderServiceConditions : IConditionSource
             p.Parts.Add(piece switch
             {
                 PromptPiece.Text t => new PromptPart { Text = t.Value },
-                PromptPiece.Image im => new PromptPart { Image = new ImageInput { Data = UnsafeByteOperations.UnsafeWrap(im.Segment.Read()) } },
+                PromptPiece.Image im => new PromptPart { Image = new ImageInput { Data = UnsafeByteOperations.UnsafeWrap(Data.EntitySegments.SquarePng(im.Segment.Read())) } },
                 _ => throw new ArgumentOutOfRangeException(nameof(prompt)),
             });
         return p;

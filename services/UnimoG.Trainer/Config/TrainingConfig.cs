@@ -68,7 +68,7 @@ public sealed record DataSettings
 {
     public string Kind { get; init; } = "emojiworld";           // emojiworld | prepared
     public string Path { get; init; } = "";
-    /// <summary>EmojiWorld caption: <c>en</c> (caption_en), <c>zh</c> (caption_zh) or <c>txt</c> ({key}.txt).</summary>
+    /// <summary>EmojiWorld caption: <c>en</c> (caption_en), <c>zh</c> (caption_zh), <c>en+zh</c> (both, as two samples) or <c>txt</c> ({key}.txt).</summary>
     public string Caption { get; init; } = "en";
     /// <summary>Prepared (stage-2) data: share of samples trained on their plain caption.</summary>
     public double TextOnlyShare { get; init; } = 0.1;

@@ -138,7 +138,7 @@ internal static class TrainingConfigParser
             {
                 Kind = d.Choice("kind", "emojiworld", "emojiworld", "prepared"),
                 Path = PathOf(d, "path") ?? throw new TrainingConfigException($"phases[{i}].data.path", "is required"),
-                Caption = d.Choice("caption", "en", "en", "zh", "txt"),
+                Caption = d.Choice("caption", "en", "en", "zh", "en+zh", "txt"),
                 TextOnlyShare = d.Double("text_only_share", 0.1, 0, 1),
                 Limit = d.Int("limit", 0, 0),
             };

@@ -20,7 +20,19 @@ public static class Datasets
         var limit = data.Limit > 0 ? Math.Min(data.Limit, samples.Count) : samples.Count;
         var examples = new List<TrainingExample>(limit);
         foreach (var (key, members) in samples.Take(limit))
-            examples.Add(data.Kind == "prepared" ? Prepared(key, members) : EmojiWorld(key, members, data.Caption));
+        {
+            if (data.Kind == "prepared")
+                examples.Add(Prepared(key, members));
+            else if (data.Caption == "en+zh")
+            {
+                // Both captions of every scene: two samples sharing the image (and its cached latents), the Chinese
+                // one tagged so its condition has a key of its own; the shuffle mixes the languages.
+                examples.Add(EmojiWorld(key, members, "en"));
+                examples.Add(EmojiWorld(key, members, "zh") with { CaptionTag = "zh" });
+            }
+            else
+                examples.Add(EmojiWorld(key, members, data.Caption));
+        }
         return examples;
     }
 

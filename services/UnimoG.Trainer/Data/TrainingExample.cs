@@ -37,8 +37,18 @@ public sealed record TrainingExample(string Key, int Width, int Height, TarMembe
         return string.Concat(Multimodal.Select(p => p is PromptPiece.Text t ? t.Value : $"<img{++n}>"));
     }
 
-    /// <summary>Condition-cache key of this sample's prompt: the key, or key#caption for the plain caption of a multimodal sample.</summary>
-    public string ConditionKey(bool plain) => plain && Multimodal is not null ? Key + "#caption" : Key;
+    /// <summary>
+    /// The caption's language tag when one scene yields captions in several languages (EmojiWorld <c>caption: "en+zh"</c>
+    /// gives the Chinese one <c>zh</c>): it keeps their condition-cache keys apart while they share the scene's latents.
+    /// </summary>
+    public string? CaptionTag { get; init; }
+
+    /// <summary>
+    /// Condition-cache key of this sample's prompt: the key, key#caption for the plain caption of a multimodal sample,
+    /// or key#zh for a tagged caption.
+    /// </summary>
+    public string ConditionKey(bool plain) =>
+        plain && Multimodal is not null ? Key + "#caption" : CaptionTag is { } tag ? Key + "#" + tag : Key;
 }
 
 /// <summary>A COCO uncompressed RLE mask (column-major runs, first run of zeros) over a Height x Width image.</summary>
