@@ -43,15 +43,8 @@ public sealed class EncoderClient(Encoder.EncoderClient grpc, TensorLimits? limi
     }
 
     /// <summary>Uploads an image once (streamed in 1 MiB pieces); prompts may then name it by SHA-256.</summary>
-    public async Task<ImageRef> UploadImageAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)
-    {
-        using var call = Grpc.UploadImage(cancellationToken: cancellationToken);
-        return await Streams.Call(async () =>
-        {
-            await Upload.WriteAsync(call.RequestStream, image, cancellationToken).ConfigureAwait(false);
-            return await call.ResponseAsync.ConfigureAwait(false);
-        }).ConfigureAwait(false);
-    }
+    public Task<ImageRef> UploadImageAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default) =>
+        Upload.SendAsync(Grpc.UploadImage(cancellationToken: cancellationToken), image, cancellationToken);
 
     public Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default) =>
         Streams.Call(async () => await Grpc.DescribeAsync(new DescribeRequest(), cancellationToken: cancellationToken));
@@ -59,6 +52,17 @@ public sealed class EncoderClient(Encoder.EncoderClient grpc, TensorLimits? limi
 
 internal static class Upload
 {
+    /// <summary>Streams <paramref name="image"/> over an UploadImage call (encoder or gateway) and returns its reference.</summary>
+    public static async Task<ImageRef> SendAsync(AsyncClientStreamingCall<ImageUploadChunk, ImageRef> call, ReadOnlyMemory<byte> image, CancellationToken ct)
+    {
+        using (call)
+            return await Streams.Call(async () =>
+            {
+                await WriteAsync(call.RequestStream, image, ct).ConfigureAwait(false);
+                return await call.ResponseAsync.ConfigureAwait(false);
+            }).ConfigureAwait(false);
+    }
+
     public static async Task WriteAsync(IClientStreamWriter<ImageUploadChunk> writer, ReadOnlyMemory<byte> image, CancellationToken ct)
     {
         for (var offset = 0; offset < image.Length || offset == 0; offset += TensorLimits.DefaultChunkBytes)

@@ -74,15 +74,8 @@ public sealed class UnimoGClient(Gateway.GatewayClient grpc)
         return new GenerationResult(accepted, images.Values.ToList(), completed);
     }
 
-    public async Task<ImageRef> UploadImageAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)
-    {
-        using var call = Grpc.UploadImage(cancellationToken: cancellationToken);
-        return await Streams.Call(async () =>
-        {
-            await Upload.WriteAsync(call.RequestStream, image, cancellationToken).ConfigureAwait(false);
-            return await call.ResponseAsync.ConfigureAwait(false);
-        }).ConfigureAwait(false);
-    }
+    public Task<ImageRef> UploadImageAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default) =>
+        Upload.SendAsync(Grpc.UploadImage(cancellationToken: cancellationToken), image, cancellationToken);
 
     public Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default) =>
         Streams.Call(async () => await Grpc.DescribeAsync(new DescribeRequest(), cancellationToken: cancellationToken));

@@ -15,12 +15,10 @@ public static class DenoiserHost
         var options = UnimoGOptions.Bind<DenoiserOptions>(builder.Services, builder.Configuration, DenoiserOptions.Section);
         builder.Services.AddUnimoGFaults();
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(sp => new ModelSlot<DenoiseBatcher>("denoiser model",
-            () => new DenoiseBatcher(DenoiserModel.Load(ModelFolder.Open(model.Path), model), options,
+        ServingSetup.AddModelSlot(builder.Services, "denoiser model",
+            sp => new DenoiseBatcher(DenoiserModel.Load(ModelFolder.Open(model.Path), model), options,
                 sp.GetRequiredService<UnimoGMetrics>(), sp.GetRequiredService<ILogger<DenoiseBatcher>>()),
-            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<DenoiseBatcher>>>(),
-            e => e.Model.Folder.Untrained ? e.Model.Folder.UntrainedWarning : null));
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelSlot<DenoiseBatcher>>());
+            e => e.Model.Folder.Untrained ? e.Model.Folder.UntrainedWarning : null);
         return builder;
     }
 

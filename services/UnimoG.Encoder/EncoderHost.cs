@@ -14,11 +14,9 @@ public static class EncoderHost
         var model = Serving.ServingSetup.BindModelOptions(builder);
         var options = UnimoGOptions.Bind<EncoderOptions>(builder.Services, builder.Configuration, EncoderOptions.Section);
         builder.Services.AddUnimoGFaults();
-        builder.Services.AddSingleton(sp => new ModelSlot<EncoderEngine>("encoder model",
-            () => EncoderEngine.Load(ModelFolder.Open(model.Path), options, model, sp.GetRequiredService<UnimoGMetrics>()),
-            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<EncoderEngine>>>(),
-            e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null));
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelSlot<EncoderEngine>>());
+        ServingSetup.AddModelSlot(builder.Services, "encoder model",
+            sp => EncoderEngine.Load(ModelFolder.Open(model.Path), options, model, sp.GetRequiredService<UnimoGMetrics>()),
+            e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null);
         return builder;
     }
 

@@ -14,11 +14,9 @@ public static class VaeHost
         var model = ServingSetup.BindModelOptions(builder);
         var options = UnimoGOptions.Bind<VaeOptions>(builder.Services, builder.Configuration, VaeOptions.Section);
         builder.Services.AddUnimoGFaults();
-        builder.Services.AddSingleton(sp => new ModelSlot<VaeEngine>("vae model",
-            () => VaeEngine.Load(ModelFolder.Open(model.Path), options, model, sp.GetRequiredService<UnimoGMetrics>()),
-            sp.GetRequiredService<Readiness>(), sp.GetRequiredService<ILogger<ModelSlot<VaeEngine>>>(),
-            e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null));
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelSlot<VaeEngine>>());
+        ServingSetup.AddModelSlot(builder.Services, "vae model",
+            sp => VaeEngine.Load(ModelFolder.Open(model.Path), options, model, sp.GetRequiredService<UnimoGMetrics>()),
+            e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null);
         return builder;
     }
 
