@@ -170,6 +170,14 @@ public sealed class RecipeTests
         Assert.Contains("[unet-stage2] resumed", redo.Out);
         Assert.Equal(before, File.GetLastWriteTimeUtc(recipe.MarkerPath("unet-stage1")));
 
+        // A finished cache made from other data is encoded again, not adopted (it would lack the new samples' keys).
+        var sameData = CliRunner.Run([.. Tiny(work, output, until: "cache-stage2"), "--from", "cache-stage2"]);
+        Assert.True(sameData.ExitCode == 0, sameData.Error);
+        Assert.Contains("[cache-stage2] adopted", sameData.Out);
+        var newData = CliRunner.Run([.. Tiny(work, output, until: "cache-stage2"), "--stage2-samples", "40", "--from", "cache-stage2"]);
+        Assert.True(newData.ExitCode == 0, newData.Error);
+        Assert.Contains("[cache-stage2] ran", newData.Out);
+
         // A new work folder holding copies of the finished pre-training runs adopts them instead of training.
         var other = SyntheticWork("recipe-adopt-runs");
         foreach (var dir in new[] { "data", "runs/vae", "runs/mllm" })

@@ -41,10 +41,10 @@ public sealed class MiniRecipe(MiniRecipeOptions o, Action<string> log)
         new("mllm", "MLLM pre-training (mini train-mllm)", () => RunFinished("mllm", "mllm/encoder_config.json", "metrics.json"), _ => Verb("mllm", MiniVerbs.TrainMllm(this, o))),
         new("stage", "collect VAE, MLLM, tokenizer (mini stage)", () => File.Exists(Path.Combine(Staging, "stage.json")), _ => Verb(null, MiniVerbs.Stage(this))),
         new("prep", "data preparation in alpha-mask mode (entities from metadata, masks from the layers' alpha)", PrepComplete, RunPrep),
-        new("cache-latents", "VAE latents of every scene the U-Net stages read (encode-dataset)", () => CacheComplete("latents"), c => Encode(c, UNetConfigs.Stage1(this, o, forCache: true), latents: W("cache", "latents"))),
-        new("cache-stage1", "MLLM conditions of the English and Chinese captions (encode-dataset)", () => CacheComplete("conditions-stage1"), c => Encode(c, UNetConfigs.Stage1(this, o), conditions: W("cache", "conditions-stage1"))),
+        new("cache-latents", "VAE latents of every scene the U-Net stages read (encode-dataset)", () => CacheComplete("latents", CacheData(stage1: true, stage2: true)), c => Encode(c, UNetConfigs.Stage1(this, o, forCache: true), CacheData(stage1: true, stage2: true), latents: W("cache", "latents"))),
+        new("cache-stage1", "MLLM conditions of the English and Chinese captions (encode-dataset)", () => CacheComplete("conditions-stage1", CacheData(stage1: true, stage2: false)), c => Encode(c, UNetConfigs.Stage1(this, o), CacheData(stage1: true, stage2: false), conditions: W("cache", "conditions-stage1"))),
         new("unet-stage1", "U-Net stage 1: text-to-image on captions (EN + ZH); alone it is the w/o Tuning ablation", () => UNetFinished("unet-stage1"), c => UNetRuns.Train(c, [UNetConfigs.Stage1(this, o)], o)),
-        new("cache-stage2", "MLLM conditions of the multimodal samples and their captions (encode-dataset)", () => CacheComplete("conditions-stage2"), c => Encode(c, UNetConfigs.Stage2(this, o, o.Lambda, "unet-stage2"), conditions: W("cache", "conditions-stage2"))),
+        new("cache-stage2", "MLLM conditions of the multimodal samples and their captions (encode-dataset)", () => CacheComplete("conditions-stage2", CacheData(stage1: false, stage2: true)), c => Encode(c, UNetConfigs.Stage2(this, o, o.Lambda, "unet-stage2"), CacheData(stage1: false, stage2: true), conditions: W("cache", "conditions-stage2"))),
         new("unet-stage2", $"U-Net stage 2 (lambda {o.Lambda}) and the w/o VisualEnh ablation (lambda 0) from the same stage-1 weights, same data order and seed" + (o.ParallelStage2 ? ", concurrently, one thread each" : ""),
             () => UNetFinished("unet-stage2") && UNetFinished("unet-no-visual-enh"),
             c => UNetRuns.Train(c, [UNetConfigs.Stage2(this, o, o.Lambda, "unet-stage2"), UNetConfigs.Stage2(this, o, 0, "unet-no-visual-enh")], o, parallel: o.ParallelStage2)),
@@ -162,12 +162,24 @@ public sealed class MiniRecipe(MiniRecipeOptions o, Action<string> log)
 
     // ---- caches ----
 
-    private bool CacheComplete(string name) => File.Exists(W("cache", name, "manifest.json"));
+    // A cache is complete only for the data it was made from: a finished cache of 6,400 samples must not be adopted by
+    // a run that reads 19,200 (training would fail on the first missing key). Each cache records its inputs.
+    private const string CacheDataFile = "recipe-data.json";
 
-    private StageOutcome Encode(StageContext c, JsonObject config, string? conditions = null, string? latents = null)
+    private string CacheData(bool stage1, bool stage2) => new JsonObject
+    {
+        ["stage1_scenes"] = stage1 ? o.Stage1Scenes : null, ["stage2_samples"] = stage2 ? o.Stage2Samples : null,
+    }.ToJsonString();
+
+    private bool CacheComplete(string name, string data) =>
+        File.Exists(W("cache", name, "manifest.json")) && File.Exists(W("cache", name, CacheDataFile))
+        && File.ReadAllText(W("cache", name, CacheDataFile)) == data;
+
+    private StageOutcome Encode(StageContext c, JsonObject config, string data, string? conditions = null, string? latents = null)
     {
         var parsed = TrainingConfig.Parse(config.ToJsonString(), o.Work);
         var result = DatasetEncoding.Run(parsed, conditions, latents, o.EncodeBatch, CliLogging.Create("encode-dataset"), c.Cancel);
+        File.WriteAllText(Path.Combine(conditions ?? latents!, CacheDataFile), data);
         c.Log($"wrote {result.Prompts} condition entries, {result.Latents} latents");
         return StageOutcome.Ran;
     }

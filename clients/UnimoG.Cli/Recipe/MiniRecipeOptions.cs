@@ -1,9 +1,9 @@
 namespace UnimoG.Cli.Recipe;
 
 /// <summary>
-/// Settings of <c>unimog recipe mini</c>. The U-Net defaults are sized for a ~1.5 h U-Net budget on the shared 2-core
-/// machine (measured, docs/mini-model.md); <see cref="UNetStepsScale"/> multiplies every U-Net step count for longer
-/// runs within the recipe's 6 h budget.
+/// Settings of <c>unimog recipe mini</c>. The U-Net defaults are those of the shipped model: ~1.7 h of U-Net training on
+/// the 2-core machine (measured, docs/mini-model.md#times); <see cref="UNetStepsScale"/> multiplies every U-Net step
+/// count for longer runs within the recipe's 6 h budget.
 /// </summary>
 public sealed record MiniRecipeOptions
 {
@@ -32,8 +32,8 @@ public sealed record MiniRecipeOptions
 
     /// <summary>The U-Net (diffusers config JSON); null: <see cref="MiniRecipe.UNetJson"/>.</summary>
     public string? UNetConfigJson { get; init; }
-    public long Stage1Steps { get; init; } = 3000;
-    public long Stage2Steps { get; init; } = 800;
+    public long Stage1Steps { get; init; } = 7200;
+    public long Stage2Steps { get; init; } = 2400;
     public double UNetStepsScale { get; init; } = 1.0;
     public int Batch { get; init; } = 32;
     public double Stage1LearningRate { get; init; } = 5e-4;
@@ -61,8 +61,8 @@ public sealed record MiniRecipeOptions
     /// Scenes stage 1 reads (each gives an English and a Chinese sample) and prepared samples stage 2 reads: the caches
     /// encode these, so they are fixed rather than tied to the steps (a longer run makes more passes, or raise them).
     /// </summary>
-    public int Stage1ScenesSetting { get; init; } = 8000;
-    public int Stage2SamplesSetting { get; init; } = 6400;
+    public int Stage1ScenesSetting { get; init; } = 20000;
+    public int Stage2SamplesSetting { get; init; } = 19200;
     public int Stage1Scenes => Math.Min(TrainScenes, Stage1ScenesSetting);
     public int Stage2Samples => Math.Min(TrainScenes, Stage2SamplesSetting);
 }
