@@ -170,11 +170,14 @@ public sealed class RecipeTests
         Assert.Contains("[unet-stage2] resumed", redo.Out);
         Assert.Equal(before, File.GetLastWriteTimeUtc(recipe.MarkerPath("unet-stage1")));
 
-        // A finished cache made from other data is encoded again, not adopted (it would lack the new samples' keys).
-        var sameData = CliRunner.Run([.. Tiny(work, output, until: "cache-stage2"), "--from", "cache-stage2"]);
+        // A finished cache without its marker (a run stopped after --from removed the later markers) is adopted when
+        // it was made from the same data, and encoded again when not (it would lack the new samples' keys).
+        File.Delete(recipe.MarkerPath("cache-stage2"));
+        var sameData = CliRunner.Run(Tiny(work, output, until: "cache-stage2"));
         Assert.True(sameData.ExitCode == 0, sameData.Error);
-        Assert.Contains("[cache-stage2] adopted", sameData.Out);
-        var newData = CliRunner.Run([.. Tiny(work, output, until: "cache-stage2"), "--stage2-samples", "40", "--from", "cache-stage2"]);
+        Assert.Contains("[cache-stage2] output complete: adopted", sameData.Out);
+        File.Delete(recipe.MarkerPath("cache-stage2"));
+        var newData = CliRunner.Run([.. Tiny(work, output, until: "cache-stage2"), "--stage2-samples", "40"]);
         Assert.True(newData.ExitCode == 0, newData.Error);
         Assert.Contains("[cache-stage2] ran", newData.Out);
 

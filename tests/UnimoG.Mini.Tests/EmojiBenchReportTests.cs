@@ -85,6 +85,26 @@ public class EmojiBenchReportTests
     }
 
     [Fact]
+    public void Paired_differences_are_per_prompt_and_refuse_other_prompts()
+    {
+        // Model a beats b by 0.25 on prompt 0 and by 0.75 on prompt 1 (CLIP-T, means over each prompt's images).
+        // Mean difference 0.5; resampling the two prompts gives 0.25 (p = 1/4), 0.5 (1/2) or 0.75 (1/4): the 95 %
+        // interval is [0.25, 0.75]. Recognition is equal everywhere: 0 [0, 0]. No subject scores: "-".
+        EmojiBenchPromptResult P(int index, params double[] clipT) =>
+            new(EmojiBenchSubset.Seen, index, 0, "a <img1>", $"prompt {index}", ["1f436"], clipT.Select(c => new EmojiBenchImageScore(null, 0, null, null, c, 1)).ToList());
+        var a = Report("a", 0.5) with { Prompts = [P(0, 0.5, 0.5), P(1, 1.0, 0.5)] };
+        var b = Report("b", 0.5) with { Prompts = [P(0, 0.25, 0.25), P(1, 0.0, 0.0)] };
+        var lines = EmojiBenchTable.PairedDifferences([a, b]).Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Equal("| seen | a - b | - | - | 0.500 [0.250, 0.750] | 0.000 [0.000, 0.000] |", lines[4]);
+        Assert.Contains(EmojiBenchTable.Compare([a, b]).Split('\n'), l => l.StartsWith("| seen | a - b |", StringComparison.Ordinal));
+
+        var moved = Report("c", 0.5) with { Prompts = [P(0, 0.25), P(2, 0.25)] };
+        Assert.Contains("prompt 1 ('prompt 1'): not in 'c'", Assert.Throws<InvalidDataException>(() => EmojiBenchTable.PairedDifferences([a, moved])).Message);
+        var fewer = Report("d", 0.5) with { Prompts = [P(0, 0.25)] };
+        Assert.Contains("'a' has 2 prompt results, 'd' 1", Assert.Throws<InvalidDataException>(() => EmojiBenchTable.PairedDifferences([a, fewer])).Message);
+    }
+
+    [Fact]
     public void Reports_round_trip_through_json_and_bad_files_are_named()
     {
         using var temp = new TempFolder();

@@ -57,7 +57,7 @@ internal static class RecipeCommand
         var batch = new Option<int>("--batch") { Description = "U-Net batch size", DefaultValueFactory = _ => d.Batch, Hidden = true };
         var unetConfig = new Option<string?>("--unet-config") { Description = "a U-Net config.json instead of the mini one", Hidden = true };
         var benchSteps = new Option<int>("--bench-steps") { Description = "DDIM steps of EmojiBench", DefaultValueFactory = _ => d.BenchSteps };
-        var benchLimit = new Option<int?>("--bench-limit") { Description = "EmojiBench prompts per subset (default: the benchmark's)" };
+        var benchLimit = new Option<int?>("--bench-limit") { Description = "EmojiBench prompts per subset", DefaultValueFactory = _ => d.BenchLimit };
         var sampleSteps = new Option<int>("--sample-steps") { Description = "DDIM steps of the sample grids", DefaultValueFactory = _ => d.SampleSteps, Hidden = true };
         var command = new Command("mini", "The mini UNIMO-G, end to end on this machine (docs/mini-model.md).")
         {

@@ -49,9 +49,9 @@ public sealed record MiniRecipeOptions
     /// <summary>Sample-grid and EmojiBench sampling steps.</summary>
     public int SampleSteps { get; init; } = 30;
     public int EncodeBatch { get; init; } = 32;
-    /// <summary>EmojiBench: DDIM steps and prompts per subset (null: the benchmark's default).</summary>
+    /// <summary>EmojiBench: DDIM steps and prompts per subset (50: the shipped model's table; null: the benchmark's default 10).</summary>
     public int BenchSteps { get; init; } = 30;
-    public int? BenchLimit { get; init; }
+    public int? BenchLimit { get; init; } = 50;
     /// <summary>The repository (bundled example images for the sample grids).</summary>
     public string Repo { get; init; } = ".";
 

@@ -71,7 +71,53 @@ public static class EmojiBenchTable
             sb.AppendLine();
         }
         sb.AppendLine(Settings(first));
+        if (reports.Count > 1 && reports.All(r => r.Prompts.Count > 0)) sb.AppendLine().Append(PairedDifferences(reports));
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The first model minus each other one, prompt by prompt: the models saw the same prompts, so the per-prompt
+    /// differences cancel the prompts' own difficulty and their interval is much narrower than the two rows' intervals
+    /// suggest. Mean over prompts of (first's mean over its images - other's), percentile bootstrap over prompts.
+    /// </summary>
+    public static string PairedDifferences(IReadOnlyList<EmojiBenchReport> reports)
+    {
+        var first = reports[0];
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"**paired differences** ({first.Label} minus each other model on the same prompts; 95 % percentile bootstrap over prompts)");
+        sb.AppendLine();
+        sb.Append("| subset | difference ").AppendLine(Header);
+        sb.Append("|---|---").AppendLine(Rule);
+        foreach (var subset in first.Prompts.Select(p => p.Subset).Distinct().Order())
+            foreach (var other in reports.Skip(1))
+            {
+                var pairs = Pair(first, other, subset);
+                Interval? Diff(Func<EmojiBenchImageScore, double?> metric)
+                {
+                    var d = pairs.Select(p => MeanOf(p.A, metric) - MeanOf(p.B, metric)).Where(v => !double.IsNaN(v)).ToList();
+                    return d.Count == 0 ? null : Bootstrap.Mean(d, first.Resamples, seed: (ulong)subset + 1);
+                }
+                sb.Append(CultureInfo.InvariantCulture, $"| {SubsetName(subset)} | {first.Label} - {other.Label} ")
+                  .AppendLine($"| {Cell(Diff(i => i.Dino))} | {Cell(Diff(i => i.ClipI))} | {Cell(Diff(i => i.ClipT))} | {Cell(Diff(i => i.Recognition))} |");
+            }
+        return sb.ToString();
+    }
+
+    private static List<(EmojiBenchPromptResult A, EmojiBenchPromptResult B)> Pair(EmojiBenchReport a, EmojiBenchReport b, EmojiBenchSubset subset)
+    {
+        var theirs = b.Prompts.Where(p => p.Subset == subset).ToDictionary(p => p.Index);
+        var ours = a.Prompts.Where(p => p.Subset == subset).ToList();
+        if (theirs.Count != ours.Count)
+            throw new InvalidDataException($"subset {SubsetName(subset)}: '{a.Label}' has {ours.Count} prompt results, '{b.Label}' {theirs.Count}");
+        return ours.Select(p => theirs.TryGetValue(p.Index, out var q) && q.Text == p.Text
+            ? (p, q)
+            : throw new InvalidDataException($"subset {SubsetName(subset)}, prompt {p.Index} ('{p.Text}'): not in '{b.Label}'")).ToList();
+    }
+
+    private static double MeanOf(EmojiBenchPromptResult p, Func<EmojiBenchImageScore, double?> metric)
+    {
+        var values = p.Images.Select(metric).Where(v => v is not null).Select(v => v!.Value).ToList();
+        return values.Count == 0 ? double.NaN : values.Average();
     }
 
     private static string Settings(EmojiBenchReport r) => string.Create(CultureInfo.InvariantCulture,
