@@ -31,7 +31,7 @@ public sealed class CliTests(ClusterFixture fixture)
     {
         var dir = Directory.CreateTempSubdirectory("unimog-cli").FullName;
         var examples = Path.Combine(RepoPaths.Root, "models", "examples");
-        var (code, output, error) = Run("generate", "<img1> wearing <img2>", "--image", Path.Combine(examples, "dog.png"), "--image", Path.Combine(examples, "top-hat.png"),
+        var (code, output, error) = Run("generate", "<img1> wearing <img2> is eating pizza", "--image", Path.Combine(examples, "woman.png"), "--image", Path.Combine(examples, "baseball-cap.png"),
             "--steps", "4", "--seed", "42", "--out", Path.Combine(dir, "out.png"), "--previews", Path.Combine(dir, "previews"), "--preview-every", "2",
             "--model", Path.Combine(RepoPaths.Root, "models", "unimog-mini"));
         Assert.True(code == 0, error);
@@ -90,10 +90,11 @@ public sealed class CliTests(ClusterFixture fixture)
         Assert.Contains("is not empty", again.Error);
 
         var images = Directory.CreateTempSubdirectory("unimog-fit").FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Root, "models", "examples"), "*.png")) File.Copy(file, Path.Combine(images, Path.GetFileName(file)));
+        var examples = Directory.GetFiles(Path.Combine(RepoPaths.Root, "models", "examples"), "*.png");
+        foreach (var file in examples) File.Copy(file, Path.Combine(images, Path.GetFileName(file)));
         var fit = Run("models", "fit-preview", "--model", dir, "--images", images);
         Assert.True(fit.Code == 0, fit.Error);
-        Assert.Contains("over 2 images", fit.Output());
+        Assert.Contains($"over {examples.Length} images", fit.Output());
         Assert.Contains("from " + images, File.ReadAllText(Path.Combine(dir, "preview.json")));
     }
 }
