@@ -10,9 +10,7 @@ namespace UnimoG.Cli.Recipe;
 internal static class EmojiBenchStage
 {
     /// <summary>Complete when table.md is newer than the models' export.json.</summary>
-    public static bool Complete(MiniRecipe r) =>
-        File.Exists(r.W("emojibench", "table.md")) && File.Exists(r.W("models", ModelExport.ExportFile))
-        && File.GetLastWriteTimeUtc(r.W("emojibench", "table.md")) > File.GetLastWriteTimeUtc(r.W("models", ModelExport.ExportFile));
+    public static bool Complete(MiniRecipe r) => ModelExport.NewerThanExport(r, r.W("emojibench", "table.md"));
 
     public static StageOutcome Run(MiniRecipe r, MiniRecipeOptions o, StageContext c)
     {
@@ -24,7 +22,7 @@ internal static class EmojiBenchStage
         {
             var json = Path.Combine(dir, name + ".json");
             // a report of this export is kept (an interrupted stage continues with the next model); an older one is redone
-            if (File.Exists(json) && File.GetLastWriteTimeUtc(json) > File.GetLastWriteTimeUtc(r.W("models", ModelExport.ExportFile)))
+            if (ModelExport.NewerThanExport(r, json))
             { reports.Add(EmojiBenchReport.ReadJson(json)); resumed = true; continue; }
             var options = new EmojiBenchOptions
             {

@@ -30,6 +30,11 @@ internal static class ModelExport
         return sources is not null && MiniRecipe.Variants.All(v => (string?)sources[v.Name] == Fingerprint(r, v.Run));
     }
 
+    /// <summary>Whether <paramref name="output"/> (a later stage's) exists and was written after the current export.</summary>
+    public static bool NewerThanExport(MiniRecipe r, string output) =>
+        File.Exists(output) && File.Exists(r.W("models", ExportFile))
+        && File.GetLastWriteTimeUtc(output) > File.GetLastWriteTimeUtc(r.W("models", ExportFile));
+
     /// <summary>Size and last write time of a run's exported U-Net weights.</summary>
     private static string Fingerprint(MiniRecipe r, string run)
     {

@@ -26,9 +26,7 @@ internal static class SampleGrids
     ];
 
     /// <summary>Complete when grids.json is newer than the models' export.json (a new export makes new grids).</summary>
-    public static bool Complete(MiniRecipe r) =>
-        File.Exists(r.W("grids", "grids.json")) && File.Exists(r.W("models", ModelExport.ExportFile))
-        && File.GetLastWriteTimeUtc(r.W("grids", "grids.json")) > File.GetLastWriteTimeUtc(r.W("models", ModelExport.ExportFile));
+    public static bool Complete(MiniRecipe r) => ModelExport.NewerThanExport(r, r.W("grids", "grids.json"));
 
     public static StageOutcome Run(MiniRecipe r, MiniRecipeOptions o, StageContext c, string repo)
     {

@@ -46,8 +46,9 @@ public static partial class TrainingLogs
         var kept = new List<IReadOnlyDictionary<string, double>>();
         foreach (var e in entries)
         {
+            // kept steps increase, so the entries a resume replaces are at the end
             if (e.TryGetValue("step", out var step))
-                kept.RemoveAll(k => k.TryGetValue("step", out var s) && s >= step);
+                while (kept.Count > 0 && kept[^1].TryGetValue("step", out var s) && s >= step) kept.RemoveAt(kept.Count - 1);
             kept.Add(e);
         }
         return kept;

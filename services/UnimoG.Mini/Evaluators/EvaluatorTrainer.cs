@@ -183,6 +183,7 @@ public static class EvaluatorTrainer
         Optimizers.InitDefault(model, StepRandom.Torch(o.Seed, "classifier-init", 0));
         log($"classifier: {model.parameters().Sum(p => p.numel()):N0} parameters, {labels} labels, {loop.Steps} steps");
         using var optimizer = Optimizers.AdamW(model, o.LearningRate, o.WeightDecay);
+        using var positiveWeight = torch.full(labels, o.ClassifierPositiveWeight);   // made once, outside the steps' scopes
         var schedule = new LrSchedule(o.LearningRate, Math.Min(100, loop.Steps / 10 + 1), loop.Steps);
         Finish(TrainingLoop.Run(dir, model, optimizer, o.ToJson("classifier", loop.Steps), loop, step =>
         {
@@ -192,7 +193,6 @@ public static class EvaluatorTrainer
             var x = Images.ClipPixels(Augment.Apply(Unit(items), AugmentOptions.Mild, g), unitRange: true);
             var target = torch.zeros(items.Count, labels);
             for (var i = 0; i < items.Count; i++) foreach (var l in items[i].Labels) target[i, l] = 1f;
-            using var positiveWeight = torch.full(labels, o.ClassifierPositiveWeight);
             var loss = nn.functional.binary_cross_entropy_with_logits(model.forward(x), target, pos_weights: positiveWeight);
             optimizer.zero_grad();
             loss.backward();
