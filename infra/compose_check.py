@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks what `docker-compose config` does not: the Dockerfiles the compose file builds, GPU
+"""Checks what `docker-compose config` does not: the Dockerfile every service builds (and its SERVICE argument), GPU
 reservations, profiles, and the environment that discovery and logging need.
 
     docker-compose -f docker-compose.yml config | /usr/bin/python3 infra/compose_check.py REPO_ROOT
@@ -19,7 +19,8 @@ PROJECT = {"encoder": "Encoder", "denoiser": "Denoiser", "vae": "Vae", "gateway"
            "dataprep": "DataPrep", "trainer": "Trainer"}
 
 
-def check_dockerfile(path, project, errors):
+def check_dockerfile(path, errors):
+    """The one Dockerfile every service builds: the project comes from the SERVICE build argument."""
     text = path.read_text()
     stages = re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\w+))?", text, re.M | re.I)
     if len(stages) < 2 or not stages[0][0].startswith("mcr.microsoft.com/dotnet/sdk:") \
@@ -27,11 +28,15 @@ def check_dockerfile(path, project, errors):
         errors.append(f"{path}: expected an sdk build stage and an aspnet runtime stage, got {stages}")
     if not re.search(r"^ARG TORCH_BACKEND=cpu$", text, re.M) or "-p:TorchBackend=${TORCH_BACKEND}" not in text:
         errors.append(f"{path}: needs ARG TORCH_BACKEND=cpu passed to the build as -p:TorchBackend")
-    if f"services/UnimoG.{project}/UnimoG.{project}.csproj" not in text:
-        errors.append(f"{path}: does not publish services/UnimoG.{project}/UnimoG.{project}.csproj")
-    if not re.search(r'^ENTRYPOINT \["dotnet", "UnimoG\.' + project + r'\.dll"\]$', text, re.M):
-        errors.append(f"{path}: ENTRYPOINT must run UnimoG.{project}.dll")
-    users = re.findall(r"^USER\s+(\S+)", text.split(stages[-1][0])[-1] if stages else "", re.M)
+    if "services/UnimoG.${SERVICE}/UnimoG.${SERVICE}.csproj" not in text:
+        errors.append(f"{path}: does not publish services/UnimoG.${{SERVICE}}/UnimoG.${{SERVICE}}.csproj")
+    runtime = text.split(stages[-1][0])[-1] if stages else ""
+    if not re.search(r"^ARG SERVICE$", runtime, re.M) or not re.search(r"UNIMOG_SERVICE=\$\{SERVICE\}", runtime):
+        errors.append(f"{path}: the runtime stage must keep SERVICE as UNIMOG_SERVICE")
+    if not re.search(r'^ENTRYPOINT \["bash", "-c", "exec dotnet \\"UnimoG\.\$\{UNIMOG_SERVICE\}\.dll\\" \\"\$@\\"", "\w+"\]$',
+                     runtime, re.M):
+        errors.append(f"{path}: ENTRYPOINT must exec UnimoG.${{UNIMOG_SERVICE}}.dll")
+    users = re.findall(r"^USER\s+(\S+)", runtime, re.M)
     if not users or users[-1] in ("root", "0"):
         errors.append(f"{path}: the runtime stage must switch to a non-root USER")
     if "HEALTHCHECK" not in text:
@@ -43,6 +48,11 @@ def main(root):
     config = yaml.safe_load(sys.stdin)
     services = config.get("services", {})
     errors = []
+    expected = root / "services" / "Dockerfile"
+    if expected.is_file():
+        check_dockerfile(expected, errors)
+    else:
+        errors.append(f"{expected} does not exist")
     for name in ["consul", "seq", *PROJECT]:
         if name not in services:
             errors.append(f"docker-compose.yml: no service {name}")
@@ -50,13 +60,13 @@ def main(root):
         svc = services.get(name, {})
         build = svc.get("build", {})
         dockerfile = Path(build.get("context", ".")) / build.get("dockerfile", "Dockerfile")
-        expected = root / "services" / f"UnimoG.{project}" / "Dockerfile"
         if dockerfile.resolve() != expected.resolve():
             errors.append(f"{name}: builds {dockerfile}, expected {expected}")
-        elif not expected.is_file():
-            errors.append(f"{name}: {expected} does not exist")
-        else:
-            check_dockerfile(expected, project, errors)
+        service = (build.get("args") or {}).get("SERVICE")
+        if service != project:
+            errors.append(f"{name}: build argument SERVICE is {service}, expected {project}")
+        elif not (root / "services" / f"UnimoG.{project}" / f"UnimoG.{project}.csproj").is_file():
+            errors.append(f"{name}: services/UnimoG.{project}/UnimoG.{project}.csproj does not exist")
         devices = svc.get("deploy", {}).get("resources", {}).get("reservations", {}).get("devices", [])
         has_gpu = any(d.get("driver") == "nvidia" and "gpu" in d.get("capabilities", []) for d in devices)
         if has_gpu != (name in GPU):

@@ -93,11 +93,11 @@ public sealed class DeploymentFilesTests : IDisposable
     }
 
     [RequiresToolFact("python3-yaml")]
-    public async Task Compose_check_fails_on_a_missing_gpu_reservation_and_profile()
+    public async Task Compose_check_fails_on_a_missing_gpu_reservation_profile_or_project()
     {
         string Service(string name, string project, string extra = "") => $$"""
               {{name}}:
-                build: {context: "{{Root}}", dockerfile: services/UnimoG.{{project}}/Dockerfile}
+                build: {context: "{{Root}}", dockerfile: services/Dockerfile, args: {SERVICE: {{project}} } }
                 environment: {Consul__Address: "http://consul:8500", Seq__ServerUrl: "http://seq:5341"}
             {{extra}}
 
@@ -105,7 +105,8 @@ public sealed class DeploymentFilesTests : IDisposable
         const string gpu = "    deploy: {resources: {reservations: {devices: [{driver: nvidia, count: 1, capabilities: [gpu]}]}}}";
         var config = "services:\n  consul: {image: consul}\n  seq: {image: seq}\n"
                      + Service("encoder", "Encoder") // no GPU reservation
-                     + Service("denoiser", "Denoiser", gpu) + Service("vae", "Vae", gpu) + Service("gateway", "Gateway")
+                     + Service("denoiser", "Denoiser", gpu) + Service("vae", "Vae", gpu)
+                     + Service("gateway", "Gatway") // a misspelt project: its image would not build
                      + Service("dataprep", "DataPrep") // no profile
                      + Service("trainer", "Trainer", gpu + "\n    profiles: [trainer]");
         var (code, _, stderr) = await Run.Async(RequiresToolFactAttribute.Python,
@@ -114,14 +115,15 @@ public sealed class DeploymentFilesTests : IDisposable
         Assert.Contains("encoder: GPU reservation is False, expected True", stderr);
         Assert.Contains("dataprep: profiles [], expected [dataprep]", stderr);
         Assert.Contains("dataprep: environment has no DataPrep__Masks", stderr); // the service would refuse to start
+        Assert.Contains("gateway: build argument SERVICE is Gatway, expected Gateway", stderr);
         Assert.DoesNotContain("denoiser:", stderr);
     }
 
-    /// <summary>The Dockerfiles' HEALTHCHECK command, run with bash against a live service's metrics port.</summary>
+    /// <summary>The Dockerfile's HEALTHCHECK command, run with bash against a live service's metrics port.</summary>
     [RequiresToolFact("bash")]
     public async Task Dockerfile_healthcheck_follows_the_services_readiness()
     {
-        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Root, "services", "UnimoG.Gateway", "Dockerfile"));
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Root, "services", "Dockerfile"));
         var json = Regex.Match(dockerfile, @"HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])\s*$", RegexOptions.Multiline).Groups[1].Value;
         var command = JsonSerializer.Deserialize<string[]>(json)!;
         Assert.Equal("bash", command[0]);
@@ -131,6 +133,29 @@ public sealed class DeploymentFilesTests : IDisposable
         Assert.Equal(0, (await Run.Async(command[0], command[1..], env: env)).ExitCode);
         service.Get<Readiness>().Require("model");
         Assert.NotEqual(0, (await Run.Async(command[0], command[1..], env: env)).ExitCode);
+    }
+
+    /// <summary>
+    /// The one Dockerfile's ENTRYPOINT, run with bash and a stand-in <c>dotnet</c> on PATH that prints its arguments:
+    /// it must start the project SERVICE named, with the container's arguments passed through unsplit.
+    /// </summary>
+    [RequiresToolFact("bash")]
+    public async Task Dockerfile_entrypoint_runs_the_service_it_was_built_for()
+    {
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Root, "services", "Dockerfile"));
+        var command = JsonSerializer.Deserialize<string[]>(Regex.Match(dockerfile, @"^ENTRYPOINT (\[.*\])\s*$", RegexOptions.Multiline).Groups[1].Value)!;
+        var bin = Directory.CreateDirectory(Path.Combine(temp, "bin")).FullName;
+        var fake = Path.Combine(bin, "dotnet");
+        await File.WriteAllTextAsync(fake, "#!/bin/sh\nfor a in \"$@\"; do echo \"[$a]\"; done\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var env = new Dictionary<string, string>
+        {
+            ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
+            ["UNIMOG_SERVICE"] = "DataPrep",
+        };
+        var (code, stdout, _) = await Run.Async(command[0], [.. command[1..], "--urls", "http://a b"], env: env);
+        Assert.Equal(0, code);
+        Assert.Equal("[UnimoG.DataPrep.dll]\n[--urls]\n[http://a b]\n", stdout);
     }
 
     private string CopyChart()
