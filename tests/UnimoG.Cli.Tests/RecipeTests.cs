@@ -176,6 +176,10 @@ public sealed class RecipeTests
         var sameData = CliRunner.Run(Tiny(work, output, until: "cache-stage2"));
         Assert.True(sameData.ExitCode == 0, sameData.Error);
         Assert.Contains("[cache-stage2] output complete: adopted", sameData.Out);
+        var dataFile = Path.Combine(work, "cache", "conditions-stage2", "recipe-data.json");   // the same data, reformatted
+        File.WriteAllText(dataFile, JsonNode.Parse(File.ReadAllText(dataFile))!.ToJsonString(new() { WriteIndented = true }));
+        File.Delete(recipe.MarkerPath("cache-stage2"));
+        Assert.Contains("[cache-stage2] output complete: adopted", CliRunner.Run(Tiny(work, output, until: "cache-stage2")).Out);
         File.Delete(recipe.MarkerPath("cache-stage2"));
         var newData = CliRunner.Run([.. Tiny(work, output, until: "cache-stage2"), "--stage2-samples", "40"]);
         Assert.True(newData.ExitCode == 0, newData.Error);

@@ -171,9 +171,13 @@ public sealed class MiniRecipe(MiniRecipeOptions o, Action<string> log)
         ["stage1_scenes"] = stage1 ? o.Stage1Scenes : null, ["stage2_samples"] = stage2 ? o.Stage2Samples : null,
     }.ToJsonString();
 
-    private bool CacheComplete(string name, string data) =>
-        File.Exists(W("cache", name, "manifest.json")) && File.Exists(W("cache", name, CacheDataFile))
-        && File.ReadAllText(W("cache", name, CacheDataFile)) == data;
+    // Compared as JSON values, not text: a reformatted file still matches; an unreadable one means "re-encode".
+    private bool CacheComplete(string name, string data)
+    {
+        if (!File.Exists(W("cache", name, "manifest.json")) || !File.Exists(W("cache", name, CacheDataFile))) return false;
+        try { return JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(W("cache", name, CacheDataFile))), JsonNode.Parse(data)); }
+        catch (JsonException) { return false; }
+    }
 
     private StageOutcome Encode(StageContext c, JsonObject config, string data, string? conditions = null, string? latents = null)
     {
