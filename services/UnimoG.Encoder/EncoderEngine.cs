@@ -57,7 +57,13 @@ public sealed class EncoderEngine : IDisposable
         var cache = new EmbeddingCache(options.CacheBytes);
         if (folder.Encoder == EncoderKind.Mllm)
         {
-            var tokenizer = TextTokenizers.LoadLlama(folder.LlamaTokenizerPath(model.TokenizerPath));
+            var tokenizerPath = folder.LlamaTokenizerPath(model.TokenizerPath);
+            var tokenizer = TextTokenizers.LoadLlama(tokenizerPath);
+            // A tokenizer of another model (e.g. LLaMA-2's 32,000 pieces for a 2,048-piece LLM) fails here, not at the first request.
+            var vocab = MllmFolder.ReadArchitecture(folder.MllmFolderPath).Llm.VocabSize;
+            if (tokenizer.VocabularySize > vocab)
+                throw new ModelFolderException($"the tokenizer {tokenizerPath} has {tokenizer.VocabularySize} pieces, but the LLM of {folder.Id} has a vocabulary of {vocab}: "
+                                               + "it is another model's tokenizer" + (model.TokenizerPath is null ? "" : " (Model:TokenizerPath overrides the folder's own; unset it)"));
             var mllm = MllmFolder.Load(folder.MllmFolderPath, tokenizer.ForMllm(), cache);
             return new EncoderEngine(folder, options, mllm, new ClipImageProcessor(folder.MllmImageProcessor()), null, cache, metrics);
         }

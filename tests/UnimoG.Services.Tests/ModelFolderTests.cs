@@ -68,6 +68,18 @@ public sealed class ModelFolderTests
         }
     }
 
+    /// <summary>Deployment files once pointed Model:TokenizerPath at LLaMA-2's tokenizer for a 2,048-piece model.</summary>
+    [Fact]
+    public void AnotherModelsTokenizerIsRefusedAtLoad()
+    {
+        var committed = ModelFolder.Open(Path.Combine(RepoPaths.Root, "models", "unimog-mini"));
+        var options = new UnimoG.Encoder.EncoderOptions();
+        var e = Assert.Throws<ModelFolderException>(() => UnimoG.Encoder.EncoderEngine.Load(committed, options, new UnimoG.Serving.ModelOptions { TokenizerPath = TestModel.Tokenizer }));
+        Assert.Contains("has 32000 pieces, but the LLM of", e.Message);
+        Assert.Contains("has a vocabulary of 2048", e.Message);
+        Assert.Contains("Model:TokenizerPath overrides the folder's own; unset it", e.Message);
+    }
+
     [Fact]
     public void MissingPiecesAreNamed()
     {
