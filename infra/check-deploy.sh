@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validates the deployment files without Docker, Kubernetes or helm (none runs on the build machine):
 #   1. docker-compose.yml: `docker-compose config` (Debian's docker-compose 1.29) resolves and validates it,
-#      then infra/compose_check.py checks the Dockerfiles it builds, GPU reservations, profiles, environment.
+#      then infra/compose_check.py checks the one Dockerfile every service builds (services/Dockerfile), GPU
+#      reservations, profiles, environment.
 #   2. yamllint (infra/yamllint.yaml) on docker-compose.yml and the chart's Chart.yaml and values.yaml.
 #   3. infra/chart_check.py renders every chart template with values.yaml (and with the jobs enabled and
 #      autoscaling off) and checks the resulting Kubernetes objects against each other.
@@ -42,7 +43,7 @@ compose() {
   $python infra/compose_check.py "$root" <<<"$resolved"
 }
 
-step "docker-compose config + Dockerfiles" compose
+step "docker-compose config + Dockerfile" compose
 step "yamllint" yamllint -c infra/yamllint.yaml docker-compose.yml helm/unimog/Chart.yaml helm/unimog/values.yaml infra/yamllint.yaml
 step "chart renders (values.yaml)" $python infra/chart_check.py helm/unimog
 step "chart renders (jobs on, autoscaling off, cpu metric)" $python infra/chart_check.py helm/unimog \
