@@ -31,7 +31,7 @@ public sealed class CliTests(ClusterFixture fixture)
     {
         var dir = Directory.CreateTempSubdirectory("unimog-cli").FullName;
         var examples = Path.Combine(RepoPaths.Root, "models", "examples");
-        var (code, output, error) = Run("generate", "<img1> wearing <img2> is eating pizza", "--image", Path.Combine(examples, "woman.png"), "--image", Path.Combine(examples, "baseball-cap.png"),
+        var (code, output, error) = Run("generate", "<img1> wearing <img2> is eating pizza", "--image", Path.Combine(examples, "woman.png"), "--image", Path.Combine(examples, "top-hat.png"),
             "--steps", "4", "--seed", "42", "--out", Path.Combine(dir, "out.png"), "--previews", Path.Combine(dir, "previews"), "--preview-every", "2",
             "--model", Path.Combine(RepoPaths.Root, "models", "unimog-mini"));
         Assert.True(code == 0, error);

@@ -42,7 +42,7 @@ internal static class RecipeCommand
         var tokenizer = new Option<string>("--tokenizer") { Description = "the committed tokenizer.model to reuse", DefaultValueFactory = _ => "models/unimog-mini-staging/tokenizer/tokenizer.model" };
         var installer = new Option<string>("--art-installer") { Description = "the art installer run when emoji/ is missing", DefaultValueFactory = _ => "scripts/fetch-emoji-art.sh" };
         var threads = new Option<int>("--threads") { Description = "torch threads of the stages (stage 2 and its ablation split them)", DefaultValueFactory = _ => d.Threads };
-        var scale = new Option<double>("--unet-steps-scale") { Description = "multiplies the U-Net stages' steps; the defaults (the shipped model) take ~1.7 h of U-Net training here", DefaultValueFactory = _ => d.UNetStepsScale };
+        var scale = new Option<double>("--unet-steps-scale") { Description = "multiplies the U-Net stages' steps; the defaults (the shipped model) take ~2.8 h of U-Net training here", DefaultValueFactory = _ => d.UNetStepsScale };
         var steps1 = new Option<long>("--stage1-steps") { Description = "U-Net stage 1 steps (before the scale)", DefaultValueFactory = _ => d.Stage1Steps };
         var steps2 = new Option<long>("--stage2-steps") { Description = "U-Net stage 2 (and ablation) steps (before the scale)", DefaultValueFactory = _ => d.Stage2Steps };
         var scenes1 = new Option<int>("--stage1-scenes") { Description = "train scenes stage 1 reads (English and Chinese captions of each)", DefaultValueFactory = _ => d.Stage1ScenesSetting };

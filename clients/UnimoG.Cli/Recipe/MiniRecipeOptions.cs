@@ -1,7 +1,7 @@
 namespace UnimoG.Cli.Recipe;
 
 /// <summary>
-/// Settings of <c>unimog recipe mini</c>. The U-Net defaults are those of the shipped model: ~1.7 h of U-Net training on
+/// Settings of <c>unimog recipe mini</c>. The U-Net defaults are those of the shipped model: ~2.8 h of U-Net training on
 /// the 2-core machine (measured, docs/mini-model.md#times); <see cref="UNetStepsScale"/> multiplies every U-Net step
 /// count for longer runs within the recipe's 6 h budget.
 /// </summary>
@@ -32,8 +32,8 @@ public sealed record MiniRecipeOptions
 
     /// <summary>The U-Net (diffusers config JSON); null: <see cref="MiniRecipe.UNetJson"/>.</summary>
     public string? UNetConfigJson { get; init; }
-    public long Stage1Steps { get; init; } = 7200;
-    public long Stage2Steps { get; init; } = 2400;
+    public long Stage1Steps { get; init; } = 14400;
+    public long Stage2Steps { get; init; } = 1600;
     public double UNetStepsScale { get; init; } = 1.0;
     public int Batch { get; init; } = 32;
     public double Stage1LearningRate { get; init; } = 5e-4;
