@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Sampling;
@@ -31,8 +32,15 @@ public static class SamplingAdapters
         latents =>
         {
             using var scope = NewDisposeScope();
-            var z = latents / scalingFactor;
-            if (shiftFactor is { } shift) z = z + shift;
+            // Explicit Scalars held by `using`: an implicit one (latents / double) is unreachable once its handle is
+            // read, so a GC during the native call could finalize it mid-use ("Unknown scalar type", seen once in CI).
+            using var scale = scalingFactor.ToScalar();
+            var z = latents.div(scale);
+            if (shiftFactor is { } shift)
+            {
+                using var s = shift.ToScalar();
+                z = z.add(s);
+            }
             return decode(z).MoveToOuterDisposeScope();
         };
 }
