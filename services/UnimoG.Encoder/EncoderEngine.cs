@@ -60,11 +60,12 @@ public sealed class EncoderEngine : IDisposable
             var tokenizerPath = folder.LlamaTokenizerPath(model.TokenizerPath);
             var tokenizer = TextTokenizers.LoadLlama(tokenizerPath);
             // A tokenizer of another model (e.g. LLaMA-2's 32,000 pieces for a 2,048-piece LLM) fails here, not at the first request.
-            var vocab = MllmFolder.ReadArchitecture(folder.MllmFolderPath).Llm.VocabSize;
+            var arch = MllmFolder.ReadArchitecture(folder.MllmFolderPath);
+            var vocab = arch.Llm.VocabSize;
             if (tokenizer.VocabularySize > vocab)
                 throw new ModelFolderException($"the tokenizer {tokenizerPath} has {tokenizer.VocabularySize} pieces, but the LLM of {folder.Id} has a vocabulary of {vocab}: "
                                                + "it is another model's tokenizer" + (model.TokenizerPath is null ? "" : " (Model:TokenizerPath overrides the folder's own; unset it)"));
-            var mllm = MllmFolder.Load(folder.MllmFolderPath, tokenizer.ForMllm(), cache);
+            var mllm = MllmFolder.Load(folder.MllmFolderPath, tokenizer.ForMllm(), cache, arch);
             return new EncoderEngine(folder, options, mllm, new ClipImageProcessor(folder.MllmImageProcessor()), null, cache, metrics);
         }
         var clipTokenizer = TextTokenizers.LoadClip(folder.ClipTokenizerPath(model.TokenizerPath));

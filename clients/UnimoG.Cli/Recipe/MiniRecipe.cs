@@ -41,10 +41,10 @@ public sealed class MiniRecipe(MiniRecipeOptions o, Action<string> log)
         new("mllm", "MLLM pre-training (mini train-mllm)", () => RunFinished("mllm", "mllm/encoder_config.json", "metrics.json"), _ => Verb("mllm", MiniVerbs.TrainMllm(this, o))),
         new("stage", "collect VAE, MLLM, tokenizer (mini stage)", () => File.Exists(Path.Combine(Staging, "stage.json")), _ => Verb(null, MiniVerbs.Stage(this))),
         new("prep", "data preparation in alpha-mask mode (entities from metadata, masks from the layers' alpha)", PrepComplete, RunPrep),
-        new("cache-latents", "VAE latents of every scene the U-Net stages read (encode-dataset)", () => CacheComplete("latents", CacheData(stage1: true, stage2: true)), c => Encode(c, UNetConfigs.Stage1(this, o, forCache: true), CacheData(stage1: true, stage2: true), latents: W("cache", "latents"))),
-        new("cache-stage1", "MLLM conditions of the English and Chinese captions (encode-dataset)", () => CacheComplete("conditions-stage1", CacheData(stage1: true, stage2: false)), c => Encode(c, UNetConfigs.Stage1(this, o), CacheData(stage1: true, stage2: false), conditions: W("cache", "conditions-stage1"))),
+        new("cache-latents", "VAE latents of every scene the U-Net stages read (encode-dataset)", () => CacheComplete("latents", LatentData), c => Encode(c, UNetConfigs.Stage1(this, o, forCache: true), LatentData, latents: W("cache", "latents"))),
+        new("cache-stage1", "MLLM conditions of the English and Chinese captions (encode-dataset)", () => CacheComplete("conditions-stage1", Stage1Data), c => Encode(c, UNetConfigs.Stage1(this, o), Stage1Data, conditions: W("cache", "conditions-stage1"))),
         new("unet-stage1", "U-Net stage 1: text-to-image on captions (EN + ZH); alone it is the w/o Tuning ablation", () => UNetFinished("unet-stage1"), c => UNetRuns.Train(c, [UNetConfigs.Stage1(this, o)], o)),
-        new("cache-stage2", "MLLM conditions of the multimodal samples and their captions (encode-dataset)", () => CacheComplete("conditions-stage2", CacheData(stage1: false, stage2: true)), c => Encode(c, UNetConfigs.Stage2(this, o, o.Lambda, "unet-stage2"), CacheData(stage1: false, stage2: true), conditions: W("cache", "conditions-stage2"))),
+        new("cache-stage2", "MLLM conditions of the multimodal samples and their captions (encode-dataset)", () => CacheComplete("conditions-stage2", Stage2Data), c => Encode(c, UNetConfigs.Stage2(this, o, o.Lambda, "unet-stage2"), Stage2Data, conditions: W("cache", "conditions-stage2"))),
         new("unet-stage2", $"U-Net stage 2 (lambda {o.Lambda}) and the w/o VisualEnh ablation (lambda 0) from the same stage-1 weights, same data order and seed" + (o.ParallelStage2 ? ", concurrently, one thread each" : ""),
             () => UNetFinished("unet-stage2") && UNetFinished("unet-no-visual-enh"),
             c => UNetRuns.Train(c, [UNetConfigs.Stage2(this, o, o.Lambda, "unet-stage2"), UNetConfigs.Stage2(this, o, 0, "unet-no-visual-enh")], o, parallel: o.ParallelStage2)),
@@ -170,6 +170,11 @@ public sealed class MiniRecipe(MiniRecipeOptions o, Action<string> log)
     {
         ["stage1_scenes"] = stage1 ? o.Stage1Scenes : null, ["stage2_samples"] = stage2 ? o.Stage2Samples : null,
     }.ToJsonString();
+
+    // What each cache is made from: the latents serve both stages, each condition cache its own.
+    private string LatentData => CacheData(stage1: true, stage2: true);
+    private string Stage1Data => CacheData(stage1: true, stage2: false);
+    private string Stage2Data => CacheData(stage1: false, stage2: true);
 
     // Compared as JSON values, not text: a reformatted file still matches; an unreadable one means "re-encode".
     private bool CacheComplete(string name, string data)

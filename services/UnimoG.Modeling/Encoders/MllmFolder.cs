@@ -48,9 +48,10 @@ public static class MllmFolder
         return new MllmArchitecture(encoder, vision, qformer, llm);
     }
 
-    public static MllmEncoder Load(string folder, ILlmTokenizer tokenizer, EmbeddingCache? cache = null)
+    /// <param name="arch">The folder's architecture when the caller has read it already (<see cref="ReadArchitecture"/>).</param>
+    public static MllmEncoder Load(string folder, ILlmTokenizer tokenizer, EmbeddingCache? cache = null, MllmArchitecture? arch = null)
     {
-        var arch = ReadArchitecture(folder);
+        arch ??= ReadArchitecture(folder);
         var vision = ClipVisionModel.FromPretrained(Path.Combine(folder, "vision_model"));
         nn.Module adapter;
         var projector = TensorSource.ForComponent(Path.Combine(folder, "projector"));
