@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Validates the deployment files without Docker, Kubernetes or helm (none runs on the build machine):
 #   1. docker-compose.yml: `docker-compose config` (Debian's docker-compose 1.29) resolves and validates it,
-#      then infra/compose_check.py checks the one Dockerfile every service builds (services/Dockerfile), GPU
+#      then infra/compose_check.py checks the one Dockerfile every service builds (hosts/Dockerfile), GPU
 #      reservations, profiles, environment.
 #   2. yamllint (infra/yamllint.yaml) on docker-compose.yml and the chart's Chart.yaml and values.yaml.
 #   3. infra/chart_check.py renders every chart template with values.yaml (and with the jobs enabled and

@@ -28,8 +28,8 @@ def check_dockerfile(path, errors):
         errors.append(f"{path}: expected an sdk build stage and an aspnet runtime stage, got {stages}")
     if not re.search(r"^ARG TORCH_BACKEND=cpu$", text, re.M) or "-p:TorchBackend=${TORCH_BACKEND}" not in text:
         errors.append(f"{path}: needs ARG TORCH_BACKEND=cpu passed to the build as -p:TorchBackend")
-    if "services/UnimoG.${SERVICE}/UnimoG.${SERVICE}.csproj" not in text:
-        errors.append(f"{path}: does not publish services/UnimoG.${{SERVICE}}/UnimoG.${{SERVICE}}.csproj")
+    if "hosts/UnimoG.${SERVICE}/UnimoG.${SERVICE}.csproj" not in text:
+        errors.append(f"{path}: does not publish hosts/UnimoG.${{SERVICE}}/UnimoG.${{SERVICE}}.csproj")
     runtime = text.split(stages[-1][0])[-1] if stages else ""
     if not re.search(r"^ARG SERVICE$", runtime, re.M) or not re.search(r"UNIMOG_SERVICE=\$\{SERVICE\}", runtime):
         errors.append(f"{path}: the runtime stage must keep SERVICE as UNIMOG_SERVICE")
@@ -48,7 +48,7 @@ def main(root):
     config = yaml.safe_load(sys.stdin)
     services = config.get("services", {})
     errors = []
-    expected = root / "services" / "Dockerfile"
+    expected = root / "hosts" / "Dockerfile"
     if expected.is_file():
         check_dockerfile(expected, errors)
     else:
@@ -65,8 +65,8 @@ def main(root):
         service = (build.get("args") or {}).get("SERVICE")
         if service != project:
             errors.append(f"{name}: build argument SERVICE is {service}, expected {project}")
-        elif not (root / "services" / f"UnimoG.{project}" / f"UnimoG.{project}.csproj").is_file():
-            errors.append(f"{name}: services/UnimoG.{project}/UnimoG.{project}.csproj does not exist")
+        elif not (root / "hosts" / f"UnimoG.{project}" / f"UnimoG.{project}.csproj").is_file():
+            errors.append(f"{name}: hosts/UnimoG.{project}/UnimoG.{project}.csproj does not exist")
         devices = svc.get("deploy", {}).get("resources", {}).get("reservations", {}).get("devices", [])
         has_gpu = any(d.get("driver") == "nvidia" and "gpu" in d.get("capabilities", []) for d in devices)
         if has_gpu != (name in GPU):

@@ -5,7 +5,7 @@
 
 Needs Debian's python3-sentencepiece (0.1.97). Reads the English and Chinese captions and the entity names of
 every scene in the shard folder (made by `unimog emojiworld compose --split train`), refuses any scene of another
-split or with a held-out entity (by the record's flag and by services/UnimoG.EmojiWorld/catalog/entities.tsv), adds
+split or with a held-out entity (by the record's flag and by tools/UnimoG.EmojiWorld/catalog/entities.tsv), adds
 the MLLM's task cues, and writes DIR/tokenizer.model plus DIR/tokenizer-report.json.
 
 LLaMA's settings where they apply (identity normalisation, a dummy "▁" prefix, spaces kept, digits split, byte
@@ -28,7 +28,7 @@ import sentencepiece as spm
 HERE = os.path.dirname(os.path.abspath(__file__))
 CATALOG = os.path.join(HERE, "..", "services", "UnimoG.EmojiWorld", "catalog", "entities.tsv")
 MARKERS = ["<Img>", "</Img>"]
-# What the MLLM pre-training writes around names and captions (services/UnimoG.Mini/Mllm/MllmTasks.cs).
+# What the MLLM pre-training writes around names and captions (tools/UnimoG.Mini/Mllm/MllmTasks.cs).
 CUES = ["name:", "名字：", "caption:", "描述："]
 
 
@@ -71,7 +71,7 @@ def corpus(folder):
                     if e["held_out"] or e["hex"].upper() in held:
                         sys.exit(f"scene {r['key']} shows held-out entity {e['name_en']} ({e['hex']}): refusing")
                 scenes += 1
-                # Text segments exactly as the MLLM tokenises them, each on its own (services/UnimoG.Mini/Mllm/MllmTasks.cs):
+                # Text segments exactly as the MLLM tokenises them, each on its own (tools/UnimoG.Mini/Mllm/MllmTasks.cs):
                 # captions; "<Img>", image, the cue "</Img> name:" and the answer "dog"; captions whose entity names
                 # are replaced by images ("a <Img>", image, "</Img> wearing <Img>", image, "</Img> is eating pizza").
                 lines.append(r["caption_en"])

@@ -19,7 +19,7 @@ using V1 = UnimoG.Contracts.V1;
 namespace UnimoG.DataPrep.Tests;
 
 /// <summary>
-/// The DataPrep service hosted as services/UnimoG.DataPrep/Program.cs hosts it (the shared hosting defaults, Kestrel on
+/// The DataPrep service hosted as hosts/UnimoG.DataPrep/Program.cs hosts it (the shared hosting defaults, Kestrel on
 /// loopback, HTTP/2), called through a real gRPC channel with MultiBench's photos (read from ../shared, never copied).
 /// </summary>
 public sealed class HostedServiceTests

@@ -97,7 +97,7 @@ public sealed class DeploymentFilesTests : IDisposable
     {
         string Service(string name, string project, string extra = "") => $$"""
               {{name}}:
-                build: {context: "{{Root}}", dockerfile: services/Dockerfile, args: {SERVICE: {{project}} } }
+                build: {context: "{{Root}}", dockerfile: hosts/Dockerfile, args: {SERVICE: {{project}} } }
                 environment: {Consul__Address: "http://consul:8500", Seq__ServerUrl: "http://seq:5341"}
             {{extra}}
 
@@ -123,7 +123,7 @@ public sealed class DeploymentFilesTests : IDisposable
     [RequiresToolFact("bash")]
     public async Task Dockerfile_healthcheck_follows_the_services_readiness()
     {
-        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Root, "services", "Dockerfile"));
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Root, "hosts", "Dockerfile"));
         var json = Regex.Match(dockerfile, @"HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])\s*$", RegexOptions.Multiline).Groups[1].Value;
         var command = JsonSerializer.Deserialize<string[]>(json)!;
         Assert.Equal("bash", command[0]);
@@ -142,7 +142,7 @@ public sealed class DeploymentFilesTests : IDisposable
     [RequiresToolFact("bash")]
     public async Task Dockerfile_entrypoint_runs_the_service_it_was_built_for()
     {
-        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Root, "services", "Dockerfile"));
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Root, "hosts", "Dockerfile"));
         var command = JsonSerializer.Deserialize<string[]>(Regex.Match(dockerfile, @"^ENTRYPOINT (\[.*\])\s*$", RegexOptions.Multiline).Groups[1].Value)!;
         var bin = Directory.CreateDirectory(Path.Combine(temp, "bin")).FullName;
         var fake = Path.Combine(bin, "dotnet");

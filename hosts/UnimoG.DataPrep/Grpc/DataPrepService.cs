@@ -14,7 +14,7 @@ using V1 = UnimoG.Contracts.V1;
 namespace UnimoG.DataPrep.Grpc;
 
 /// <summary>
-/// The <c>DataPrep</c> gRPC service (protos/unimog/v1/dataprep.proto): a thin adapter that feeds each streamed
+/// The <c>DataPrep</c> gRPC service (contract/unimog/v1/dataprep.proto): a thin adapter that feeds each streamed
 /// sample to <see cref="PrepPipeline"/> and streams the prepared sample back, in order. A bad sample (undecodable
 /// image, missing caption, ...) answers with <c>error</c> set and the stream goes on; a sample over the API's byte
 /// limits ends the call with InvalidArgument naming the field (<c>samples[3].image: ...</c>); cancellation stops at
