@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using UnimoG.DataPrep.Hosting;
+using UnimoG.DataPrep;
 using UnimoG.Hosting;
 
 var b = WebApplication.CreateBuilder(args);

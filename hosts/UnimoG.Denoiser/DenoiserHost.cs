@@ -1,8 +1,11 @@
+using UnimoG.Hosting.Interceptors;
+using UnimoG.Engines.Inference;
 using UnimoG.Hosting;
 using UnimoG.Hosting.Options;
-using UnimoG.Hosting.Telemetry;
+using UnimoG.Data.Config;
+using UnimoG.Engines.Telemetry;
 using UnimoG.Modeling.Pipelines;
-using UnimoG.Serving;
+using UnimoG.Engines;
 
 namespace UnimoG.Denoiser;
 
@@ -11,7 +14,7 @@ public static class DenoiserHost
 {
     public static WebApplicationBuilder AddDenoiser(this WebApplicationBuilder builder)
     {
-        var model = ServingSetup.BindModelOptions(builder);
+        var model = ServingSetup.BindShared<ModelOptions>(builder, ModelOptions.Section);
         var options = UnimoGOptions.Bind<DenoiserOptions>(builder.Services, builder.Configuration, DenoiserOptions.Section);
         builder.Services.AddUnimoGFaults();
         builder.Services.AddSingleton(options);

@@ -1,3 +1,5 @@
+using UnimoG.Hosting;
+using UnimoG.Engines.Inference;
 using Grpc.Core;
 using UnimoG.Client;
 using UnimoG.Client.Tensors;
@@ -5,7 +7,7 @@ using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using UnimoG.Hosting.Shutdown;
 using UnimoG.Modeling;
-using UnimoG.Serving;
+using UnimoG.Engines;
 using static TorchSharp.torch;
 
 namespace UnimoG.Denoiser;

@@ -1,8 +1,11 @@
+using UnimoG.Hosting.Interceptors;
+using UnimoG.Engines.Inference;
 using UnimoG.Hosting;
 using UnimoG.Hosting.Options;
-using UnimoG.Hosting.Telemetry;
+using UnimoG.Data.Config;
+using UnimoG.Engines.Telemetry;
 using UnimoG.Modeling.Pipelines;
-using UnimoG.Serving;
+using UnimoG.Engines;
 
 namespace UnimoG.Encoder;
 
@@ -11,7 +14,7 @@ public static class EncoderHost
 {
     public static WebApplicationBuilder AddEncoder(this WebApplicationBuilder builder)
     {
-        var model = Serving.ServingSetup.BindModelOptions(builder);
+        var model = ServingSetup.BindShared<ModelOptions>(builder, ModelOptions.Section);
         var options = UnimoGOptions.Bind<EncoderOptions>(builder.Services, builder.Configuration, EncoderOptions.Section);
         builder.Services.AddUnimoGFaults();
         ServingSetup.AddModelSlot(builder.Services, "encoder model",

@@ -1,4 +1,5 @@
 using UnimoG.Encoder;
+using UnimoG.Engines.Inference;
 using UnimoG.Hosting;
 
 var b = WebApplication.CreateBuilder(args);

@@ -1,8 +1,11 @@
+using UnimoG.Hosting.Interceptors;
+using UnimoG.Engines.Gateway;
 using UnimoG.Client;
 using UnimoG.Hosting.Discovery;
 using UnimoG.Hosting.Options;
-using UnimoG.Hosting.Telemetry;
-using UnimoG.Serving;
+using UnimoG.Data.Config;
+using UnimoG.Engines.Telemetry;
+using UnimoG.Engines;
 using V1 = UnimoG.Contracts.V1;
 
 namespace UnimoG.Gateway;

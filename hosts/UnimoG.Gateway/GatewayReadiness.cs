@@ -1,3 +1,4 @@
+using UnimoG.Engines.Gateway;
 using UnimoG.Hosting;
 
 namespace UnimoG.Gateway;

@@ -1,3 +1,4 @@
+using UnimoG.Engines.Gateway;
 using Grpc.Core;
 using UnimoG.Contracts.V1;
 using UnimoG.Hosting.Logging;

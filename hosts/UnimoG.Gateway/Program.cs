@@ -1,4 +1,5 @@
 using UnimoG.Gateway;
+using UnimoG.Engines.Gateway;
 using UnimoG.Hosting;
 
 var b = WebApplication.CreateBuilder(args);

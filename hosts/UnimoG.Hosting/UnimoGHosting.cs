@@ -5,8 +5,9 @@ using Microsoft.Extensions.Hosting;
 using UnimoG.Hosting.Discovery;
 using UnimoG.Hosting.Logging;
 using UnimoG.Hosting.Options;
+using UnimoG.Data.Config;
 using UnimoG.Hosting.Shutdown;
-using UnimoG.Hosting.Telemetry;
+using UnimoG.Engines.Telemetry;
 
 namespace UnimoG.Hosting;
 

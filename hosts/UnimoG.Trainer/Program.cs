@@ -1,5 +1,5 @@
 using UnimoG.Hosting;
-using UnimoG.Trainer.Grpc;
+using UnimoG.Trainer;
 
 namespace UnimoG.Trainer;
 

@@ -1,5 +1,6 @@
 using UnimoG.Hosting;
 using UnimoG.Vae;
+using UnimoG.Engines.Inference;
 
 var b = WebApplication.CreateBuilder(args);
 b.AddUnimoGDefaults("vae");

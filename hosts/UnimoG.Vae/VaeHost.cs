@@ -1,8 +1,11 @@
+using UnimoG.Hosting.Interceptors;
+using UnimoG.Engines.Inference;
 using UnimoG.Hosting;
 using UnimoG.Hosting.Options;
-using UnimoG.Hosting.Telemetry;
+using UnimoG.Data.Config;
+using UnimoG.Engines.Telemetry;
 using UnimoG.Modeling.Pipelines;
-using UnimoG.Serving;
+using UnimoG.Engines;
 
 namespace UnimoG.Vae;
 
@@ -11,7 +14,7 @@ public static class VaeHost
 {
     public static WebApplicationBuilder AddVae(this WebApplicationBuilder builder)
     {
-        var model = ServingSetup.BindModelOptions(builder);
+        var model = ServingSetup.BindShared<ModelOptions>(builder, ModelOptions.Section);
         var options = UnimoGOptions.Bind<VaeOptions>(builder.Services, builder.Configuration, VaeOptions.Section);
         builder.Services.AddUnimoGFaults();
         ServingSetup.AddModelSlot(builder.Services, "vae model",

@@ -1,10 +1,12 @@
+using UnimoG.Hosting;
+using UnimoG.Engines.Inference;
 using Grpc.Core;
 using UnimoG.Client.Tensors;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using UnimoG.Hosting.Shutdown;
-using UnimoG.Hosting.Telemetry;
-using UnimoG.Serving;
+using UnimoG.Engines.Telemetry;
+using UnimoG.Engines;
 
 namespace UnimoG.Vae;
 

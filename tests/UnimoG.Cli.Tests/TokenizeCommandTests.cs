@@ -1,5 +1,5 @@
 using System.Text;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 using UnimoG.TestSupport;
 
 namespace UnimoG.Cli.Tests;

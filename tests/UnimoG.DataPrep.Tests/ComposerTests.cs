@@ -1,6 +1,6 @@
-using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Samples;
-using UnimoG.DataPrep.Segmentation;
+using UnimoG.Engines.DataPrep.Entities;
+using UnimoG.Engines.DataPrep.Samples;
+using UnimoG.Engines.DataPrep.Segmentation;
 using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using UnimoG.DataPrep.Entities;
+using UnimoG.Engines.DataPrep.Entities;
 
 namespace UnimoG.DataPrep.Tests;
 

@@ -1,5 +1,5 @@
-using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Grounding;
+using UnimoG.Engines.DataPrep.Entities;
+using UnimoG.Engines.DataPrep.Grounding;
 using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;

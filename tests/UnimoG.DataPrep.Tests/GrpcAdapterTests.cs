@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
-using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Grounding;
-using UnimoG.DataPrep.Grpc;
-using UnimoG.DataPrep.Pipeline;
-using UnimoG.DataPrep.Shards;
+using UnimoG.Engines.DataPrep.Entities;
+using UnimoG.Engines.DataPrep.Grounding;
+using UnimoG.DataPrep;
+using UnimoG.Engines.DataPrep.Pipeline;
+using UnimoG.Engines.DataPrep.Shards;
 using UnimoG.Imaging;
 using V1 = UnimoG.Contracts.V1;
 

@@ -1,3 +1,4 @@
+using UnimoG.Engines.DataPrep;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -10,8 +11,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using UnimoG.DataPrep.Hosting;
-using UnimoG.DataPrep.Shards;
+using UnimoG.DataPrep;
+using UnimoG.Engines.DataPrep.Shards;
 using UnimoG.Hosting;
 using UnimoG.Imaging;
 using V1 = UnimoG.Contracts.V1;

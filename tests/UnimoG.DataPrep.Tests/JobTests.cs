@@ -1,9 +1,9 @@
 using System.Text.Json;
-using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Grounding;
-using UnimoG.DataPrep.Pipeline;
-using UnimoG.DataPrep.Segmentation;
-using UnimoG.DataPrep.Shards;
+using UnimoG.Engines.DataPrep.Entities;
+using UnimoG.Engines.DataPrep.Grounding;
+using UnimoG.Engines.DataPrep.Pipeline;
+using UnimoG.Engines.DataPrep.Segmentation;
+using UnimoG.Engines.DataPrep.Shards;
 using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;
@@ -120,7 +120,7 @@ public sealed class JobTests : IDisposable
 
         var summary = await new PrepJob(SamPipeline()).RunAsync(tmp.Sub("in"), tmp.Sub("out"), workers: 1);
         Assert.Equal(2, summary.ShardsPrepared);
-        var index = JsonSerializer.Deserialize<ShardIndex>(File.ReadAllBytes(tmp.Sub("out/bad-000.index.json")), Shards.Json.Options)!;
+        var index = JsonSerializer.Deserialize<ShardIndex>(File.ReadAllBytes(tmp.Sub("out/bad-000.index.json")), UnimoG.Engines.DataPrep.Shards.Json.Options)!;
         Assert.Equal(["ok"], index.Keys);
         var reasons = index.Errors.GroupBy(e => e.Key!).ToDictionary(g => g.Key, g => g.First().Reason);
         Assert.Contains("truncated", reasons["truncated"]);
@@ -135,7 +135,7 @@ public sealed class JobTests : IDisposable
         Assert.Contains(index.Errors, e => e.Key == "garbage" && e.Reason.Contains("appears again"));
         ShardValidator.Validate(tmp.Sub("out/bad-000.tar"));
 
-        var cut = JsonSerializer.Deserialize<ShardIndex>(File.ReadAllBytes(tmp.Sub("out/cut-000.index.json")), Shards.Json.Options)!;
+        var cut = JsonSerializer.Deserialize<ShardIndex>(File.ReadAllBytes(tmp.Sub("out/cut-000.index.json")), UnimoG.Engines.DataPrep.Shards.Json.Options)!;
         Assert.Contains(cut.Errors, e => e.Key is null && e.Reason.Contains("malformed tar"));
         Assert.Contains("a", cut.Keys);
         ShardValidator.Validate(tmp.Sub("out/cut-000.tar"));
@@ -245,7 +245,7 @@ public sealed class JobTests : IDisposable
         Assert.Equal(hat.Rgba.Where((_, i) => i % 4 == 3).Select(a => a == 255),
             Mask.FromCocoRle(w, h, cathat.Entities[1].Mask.Counts).Data);
         Assert.Equal("<img1> wearing a <img2>", cathat.Prompt[2..]);
-        var index = JsonSerializer.Deserialize<ShardIndex>(File.ReadAllBytes(tmp.Sub("out/alpha-000.index.json")), Shards.Json.Options)!;
+        var index = JsonSerializer.Deserialize<ShardIndex>(File.ReadAllBytes(tmp.Sub("out/alpha-000.index.json")), UnimoG.Engines.DataPrep.Shards.Json.Options)!;
         Assert.Contains("no alpha channel", index.Errors.Single(e => e.Key == "noalpha").Reason);
     }
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
-using UnimoG.DataPrep.Onnx;
+using UnimoG.Engines.DataPrep.Onnx;
 
 namespace UnimoG.DataPrep.Tests;
 

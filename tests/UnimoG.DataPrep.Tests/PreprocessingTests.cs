@@ -1,5 +1,5 @@
-using UnimoG.DataPrep.Grounding;
-using UnimoG.DataPrep.Segmentation;
+using UnimoG.Engines.DataPrep.Grounding;
+using UnimoG.Engines.DataPrep.Segmentation;
 using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;

@@ -1,5 +1,5 @@
-using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Segmentation;
+using UnimoG.Engines.DataPrep.Entities;
+using UnimoG.Engines.DataPrep.Segmentation;
 using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using UnimoG.DataPrep.Segmentation;
-using UnimoG.DataPrep.Shards;
+using UnimoG.Engines.DataPrep.Segmentation;
+using UnimoG.Engines.DataPrep.Shards;
 using UnimoG.Imaging;
 
 namespace UnimoG.DataPrep.Tests;
@@ -11,7 +11,7 @@ internal static class ShardValidator
     public static List<SampleRecord> Validate(string shardPath, IReadOnlyDictionary<string, byte[]>? inputImages = null)
     {
         var members = TestData.ReadTar(shardPath);
-        var index = JsonSerializer.Deserialize<ShardIndex>(File.ReadAllBytes(Pipeline.PrepJob.IndexPath(shardPath)), Json.Options)!;
+        var index = JsonSerializer.Deserialize<ShardIndex>(File.ReadAllBytes(UnimoG.Engines.DataPrep.Pipeline.PrepJob.IndexPath(shardPath)), Json.Options)!;
         Assert.True(index.Complete);
         Assert.Equal(index.Keys.Count, index.Samples);
         var records = new List<SampleRecord>();

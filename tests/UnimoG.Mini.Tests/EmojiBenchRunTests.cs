@@ -5,7 +5,7 @@ using UnimoG.Mini.Bench;
 using UnimoG.Mini.Evaluators;
 using UnimoG.Mini.Tests.Support;
 using UnimoG.Modeling.Pipelines;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 using UnimoG.TestSupport;
 
 namespace UnimoG.Mini.Tests;

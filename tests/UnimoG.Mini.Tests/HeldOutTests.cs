@@ -3,7 +3,7 @@ using UnimoG.Mini.Data;
 using UnimoG.Mini.Mllm;
 using UnimoG.Mini.Tests.Support;
 using UnimoG.Mini.Vae;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 using UnimoG.TestSupport;
 
 namespace UnimoG.Mini.Tests;

@@ -1,7 +1,7 @@
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Mllm;
 using UnimoG.Mini.Tests.Support;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 using UnimoG.TestSupport;
 
 namespace UnimoG.Mini.Tests;

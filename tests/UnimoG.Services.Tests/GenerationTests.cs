@@ -4,7 +4,8 @@ using Grpc.Core;
 using UnimoG.Cli;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
-using UnimoG.InProcess;
+using UnimoG.Engines.InProcess;
+using UnimoG.Engines.Inference;
 using UnimoG.Services.Tests.Support;
 using static TorchSharp.torch;
 

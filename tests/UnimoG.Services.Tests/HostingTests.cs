@@ -1,3 +1,4 @@
+using UnimoG.Hosting;
 using V1 = UnimoG.Contracts.V1;
 using System.Security.Cryptography;
 using System.Text;
@@ -11,7 +12,9 @@ using UnimoG.Cli;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Denoiser;
-using UnimoG.Serving;
+using UnimoG.Engines.Inference;
+using UnimoG.Engines.InProcess;
+using UnimoG.Engines;
 using UnimoG.Services.Tests.Support;
 
 namespace UnimoG.Services.Tests;

@@ -1,3 +1,5 @@
+using UnimoG.Engines.Inference;
+using UnimoG.Data.Config;
 using System.Security.Cryptography;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Services.Tests.Support;
@@ -73,8 +75,8 @@ public sealed class ModelFolderTests
     public void AnotherModelsTokenizerIsRefusedAtLoad()
     {
         var committed = ModelFolder.Open(Path.Combine(RepoPaths.Root, "models", "unimog-mini"));
-        var options = new UnimoG.Encoder.EncoderOptions();
-        var e = Assert.Throws<ModelFolderException>(() => UnimoG.Encoder.EncoderEngine.Load(committed, options, new UnimoG.Serving.ModelOptions { TokenizerPath = TestModel.Tokenizer }));
+        var options = new UnimoG.Engines.Inference.EncoderOptions();
+        var e = Assert.Throws<ModelFolderException>(() => UnimoG.Engines.Inference.EncoderEngine.Load(committed, options, new UnimoG.Engines.Inference.ModelOptions { TokenizerPath = TestModel.Tokenizer }));
         Assert.Contains("has 32000 pieces, but the LLM of", e.Message);
         Assert.Contains("has a vocabulary of 2048", e.Message);
         Assert.Contains("Model:TokenizerPath overrides the folder's own; unset it", e.Message);

@@ -1,3 +1,4 @@
+using UnimoG.Data.Config;
 using System.Text.Json.Nodes;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Pipelines;

@@ -1,3 +1,4 @@
+using UnimoG.Engines.Inference;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,7 @@ public sealed class ShutdownTests
         private readonly SemaphoreSlim _entered = new(0);
         private int _held;
 
-        public StepGate(UnimoG.Denoiser.DenoiseBatcher batcher, int step)
+        public StepGate(UnimoG.Engines.Inference.DenoiseBatcher batcher, int step)
         {
             batcher.Stepped += (_, s, _) =>
             {

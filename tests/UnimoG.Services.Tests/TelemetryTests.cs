@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
-using UnimoG.Hosting.Telemetry;
+using UnimoG.Engines.Telemetry;
 using UnimoG.Services.Tests.Support;
 
 namespace UnimoG.Services.Tests;

@@ -1,11 +1,14 @@
+using UnimoG.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Encoder;
-using UnimoG.Modeling.Prompts;
-using UnimoG.Serving;
+using UnimoG.Engines.Inference;
+using UnimoG.Engines.InProcess;
+using UnimoG.Text.Prompts;
+using UnimoG.Engines;
 using UnimoG.Services.Tests.Support;
 using UnimoG.TestSupport;
-using UnimoG.Trainer.Conditions;
-using UnimoG.Trainer.Data;
+using UnimoG.Engines.Trainer.Conditions;
+using UnimoG.Engines.Trainer.Data;
 
 namespace UnimoG.Services.Tests;
 

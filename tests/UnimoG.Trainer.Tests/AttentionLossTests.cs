@@ -2,12 +2,12 @@ using TorchSharp;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
-using UnimoG.Trainer.Conditions;
-using UnimoG.Trainer.Config;
-using UnimoG.Trainer.Data;
-using UnimoG.Trainer.Losses;
+using UnimoG.Engines.Trainer.Conditions;
+using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Data;
+using UnimoG.Engines.Trainer.Losses;
 using UnimoG.Trainer.Tests.Support;
-using UnimoG.Trainer.Training;
+using UnimoG.Engines.Trainer.Training;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using UnimoG.Trainer.Checkpoints;
+using UnimoG.Engines.Trainer.Checkpoints;
 using UnimoG.Trainer.Tests.Support;
 
 namespace UnimoG.Trainer.Tests;

@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using UnimoG.TestSupport;
-using UnimoG.Trainer.Conditions;
-using UnimoG.Trainer.Config;
-using UnimoG.Trainer.Data;
+using UnimoG.Engines.Trainer.Conditions;
+using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Data;
 using UnimoG.Trainer.Tests.Support;
-using UnimoG.Trainer.Training;
+using UnimoG.Engines.Trainer.Training;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using UnimoG.Trainer.Config;
-using UnimoG.Trainer.Data;
+using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Data;
 using UnimoG.Trainer.Tests.Support;
 
 namespace UnimoG.Trainer.Tests;

@@ -2,9 +2,9 @@ using System.Text.Json.Nodes;
 using TorchSharp;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
-using UnimoG.Trainer.Config;
+using UnimoG.Engines.Trainer.Config;
 using UnimoG.Trainer.Tests.Support;
-using UnimoG.Trainer.Training;
+using UnimoG.Engines.Trainer.Training;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests;

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Cli;
 using UnimoG.Contracts.V1;
 using UnimoG.Hosting;
-using UnimoG.Trainer.Grpc;
+using UnimoG.Trainer;
 using UnimoG.Trainer.Tests.Support;
 
 namespace UnimoG.Trainer.Tests;
@@ -219,7 +219,7 @@ public class DataPrepCompatibilityTests
             "--replace-rate", "1", "--text-only-share", "0");
         Assert.True(code == 0, err);
 
-        var examples = UnimoG.Trainer.Data.Datasets.Load(new UnimoG.Trainer.Config.DataSettings { Kind = "prepared", Path = prepared });
+        var examples = UnimoG.Engines.Trainer.Data.Datasets.Load(new UnimoG.Engines.Trainer.Config.DataSettings { Kind = "prepared", Path = prepared });
         Assert.Equal(6, examples.Count);
         Assert.Equal("a <img1> and a <img2>", examples[0].Describe(false));
         var red = examples[0].Images[0].Mask.Decode();
@@ -233,14 +233,14 @@ public class DataPrepCompatibilityTests
         var attn = new List<double>();
         using (trainer)
         using (trainer.Progress.Subscribe(new ProgressObserver(p => { if (p.AttnLoss is { } a) attn.Add(a); })))
-            Assert.Equal(UnimoG.Trainer.Training.RunState.Completed, trainer.Run(resume: false).State);
+            Assert.Equal(UnimoG.Engines.Trainer.Training.RunState.Completed, trainer.Run(resume: false).State);
         Assert.Equal(2, attn.Count);
     }
 
-    private sealed class ProgressObserver(Action<UnimoG.Trainer.Training.TrainingProgress> next) : IObserver<UnimoG.Trainer.Training.TrainingProgress>
+    private sealed class ProgressObserver(Action<UnimoG.Engines.Trainer.Training.TrainingProgress> next) : IObserver<UnimoG.Engines.Trainer.Training.TrainingProgress>
     {
         public void OnCompleted() { }
         public void OnError(Exception error) { }
-        public void OnNext(UnimoG.Trainer.Training.TrainingProgress value) => next(value);
+        public void OnNext(UnimoG.Engines.Trainer.Training.TrainingProgress value) => next(value);
     }
 }

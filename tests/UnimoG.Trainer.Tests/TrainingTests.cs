@@ -4,9 +4,9 @@ using TorchSharp;
 using Xunit.Abstractions;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.TestSupport;
-using UnimoG.Trainer.Conditions;
+using UnimoG.Engines.Trainer.Conditions;
 using UnimoG.Trainer.Tests.Support;
-using UnimoG.Trainer.Training;
+using UnimoG.Engines.Trainer.Training;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests;
@@ -19,7 +19,7 @@ public class TrainingTests(ITestOutputHelper output)
 
     private static Dictionary<string, Tensor> Weights(string checkpointOrFolder, string component = "unet")
     {
-        var file = Path.Combine(checkpointOrFolder, component, Training.Trainer.WeightsFile);
+        var file = Path.Combine(checkpointOrFolder, component, UnimoG.Engines.Trainer.Training.Trainer.WeightsFile);
         var st = SafetensorsFile.Open(file);
         return st.Entries.Keys.ToDictionary(k => k, k => st.Read(k));
     }
@@ -77,7 +77,7 @@ public class TrainingTests(ITestOutputHelper output)
         var components = TrainingComponents.Load(config);
         components.Conditions.Dispose();   // train with our own instance of the same encoder, to inspect it afterwards
         var mine = new TrainingComponents(components.UNet, components.Vae, components.Scheduler, new MllmConditions(encoder, ownsEncoder: false));
-        using (var trainer = new Training.Trainer(config, mine, new ListLogger()))
+        using (var trainer = new UnimoG.Engines.Trainer.Training.Trainer(config, mine, new ListLogger()))
         {
             var result = trainer.Run(resume: false);
             Assert.Equal(3, result.Step);

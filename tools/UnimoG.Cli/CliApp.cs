@@ -47,7 +47,7 @@ public static class CliApp
         CheckpointMismatchException c => c.Message.ReplaceLineEndings(" "),
         UnimoG.Modeling.Configs.ConfigException c => c.Message,
         UnimoG.Client.UnimoGException u => $"{u.Status}: {u.Detail}",
-        UnimoG.Trainer.Config.TrainingConfigException t => t.Message,
+        UnimoG.Engines.Trainer.Config.TrainingConfigException t => t.Message,
         Microsoft.Extensions.Options.OptionsValidationException o => string.Join(" ", o.Failures),
         OperationCanceledException => "cancelled",
         _ => null,

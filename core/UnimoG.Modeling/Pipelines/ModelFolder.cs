@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using UnimoG.Data.Config;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Encoders;
 using UnimoG.Imaging;
@@ -18,9 +19,6 @@ public enum EncoderKind
     /// <summary>A CLIP text encoder <c>text_encoder/</c> + <c>tokenizer/</c> (Stable Diffusion style): text only.</summary>
     ClipText,
 }
-
-/// <summary>A model folder that is missing or incomplete; services answer FailedPrecondition with this message.</summary>
-public sealed class ModelFolderException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// A UNIMO-G model folder: a diffusers-style pipeline folder (docs/services.md).

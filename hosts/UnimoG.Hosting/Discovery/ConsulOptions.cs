@@ -1,4 +1,5 @@
 using UnimoG.Hosting.Options;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Discovery;
 

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UnimoG.Hosting.Logging;
 using UnimoG.Hosting.Options;
+using UnimoG.Data.Config;
 using UnimoG.Hosting.Security;
 
 namespace UnimoG.Hosting.Discovery;

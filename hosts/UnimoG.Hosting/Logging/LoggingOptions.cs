@@ -1,5 +1,6 @@
 using Serilog.Events;
 using UnimoG.Hosting.Options;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Logging;
 

@@ -7,6 +7,7 @@ using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Json;
 using UnimoG.Hosting.Options;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Logging;
 

@@ -1,3 +1,4 @@
+using UnimoG.Data.Config;
 using System.Net;
 
 namespace UnimoG.Hosting.Options;

@@ -1,15 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Options;
-
-/// <summary>An options class that checks itself and names the configuration key of every bad value.</summary>
-public interface IValidatedOptions
-{
-    /// <summary>One human sentence per problem, each naming its key (e.g. "Hosting:GrpcPort must be ...").</summary>
-    IEnumerable<string> Validate(string section);
-}
 
 /// <summary>Binds options from configuration and validates them when the host starts.</summary>
 public static class UnimoGOptions

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using UnimoG.Hosting.Interceptors;
 using UnimoG.Hosting.Options;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Security;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UnimoG.Hosting.Options;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Shutdown;
 

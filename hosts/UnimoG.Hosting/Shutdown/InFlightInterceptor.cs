@@ -2,7 +2,8 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using UnimoG.Hosting.Interceptors;
 using UnimoG.Hosting.Options;
-using UnimoG.Hosting.Telemetry;
+using UnimoG.Data.Config;
+using UnimoG.Engines.Telemetry;
 
 namespace UnimoG.Hosting.Shutdown;
 

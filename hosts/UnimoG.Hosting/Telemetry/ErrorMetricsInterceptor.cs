@@ -1,7 +1,7 @@
 using Grpc.Core;
 using UnimoG.Hosting.Interceptors;
 
-namespace UnimoG.Hosting.Telemetry;
+namespace UnimoG.Engines.Telemetry;
 
 /// <summary>Counts every call that ends with a non-OK status, by method and status (<c>unimog_rpc_errors_total</c>).</summary>
 internal sealed class ErrorMetricsInterceptor(UnimoGMetrics metrics) : ServerCallInterceptor

@@ -1,7 +1,8 @@
 using OpenTelemetry.Exporter;
 using UnimoG.Hosting.Options;
+using UnimoG.Data.Config;
 
-namespace UnimoG.Hosting.Telemetry;
+namespace UnimoG.Engines.Telemetry;
 
 /// <summary>Section <c>Otlp</c>: traces and metrics are also exported over OTLP when <see cref="Endpoint"/> is set.</summary>
 public sealed class OtlpOptions : IValidatedOptions

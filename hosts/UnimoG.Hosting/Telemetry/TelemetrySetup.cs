@@ -7,16 +7,10 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using UnimoG.Hosting.Options;
+using UnimoG.Data.Config;
+using UnimoG.Engines.Telemetry;
 
-namespace UnimoG.Hosting.Telemetry;
-
-/// <summary>Our own spans. <c>using var span = UnimoGTelemetry.Source.StartActivity("denoise step");</c></summary>
-public static class UnimoGTelemetry
-{
-    public const string SourceName = "UnimoG";
-
-    public static readonly ActivitySource Source = new(SourceName);
-}
+namespace UnimoG.Engines.Telemetry;
 
 internal static class TelemetrySetup
 {

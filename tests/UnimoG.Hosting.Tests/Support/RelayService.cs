@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using UnimoG.Hosting.Logging;
 using UnimoG.Hosting.Shutdown;
-using UnimoG.Hosting.Telemetry;
+using UnimoG.Engines.Telemetry;
 using UnimoG.Hosting.Tests.Protos;
 
 namespace UnimoG.Hosting.Tests.Support;

@@ -1,7 +1,8 @@
 using SkiaSharp;
 using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
-using UnimoG.Modeling.Prompts;
+using UnimoG.Text.Prompts;
+using UnimoG.Modeling.Encoders;
 using UnimoG.TestSupport;
 
 namespace UnimoG.Modeling.Tests.Prompts;

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 
 namespace UnimoG.Modeling.Tests.Text;
 

@@ -1,4 +1,4 @@
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 
 namespace UnimoG.Modeling.Tests.Text;
 

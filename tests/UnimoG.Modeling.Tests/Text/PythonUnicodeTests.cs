@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 using UnimoG.TestSupport;
 
 namespace UnimoG.Modeling.Tests.Text;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 using UnimoG.TestSupport;
 
 namespace UnimoG.Modeling.Tests.Text;

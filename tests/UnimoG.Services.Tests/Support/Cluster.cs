@@ -1,3 +1,4 @@
+using UnimoG.Hosting;
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Net.Client;
@@ -6,8 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Cli;
 using UnimoG.Client;
 using UnimoG.Denoiser;
+using UnimoG.Engines.Inference;
+using UnimoG.Engines.InProcess;
 using UnimoG.Encoder;
-using UnimoG.Serving;
+using UnimoG.Engines;
 using UnimoG.Vae;
 using V1 = UnimoG.Contracts.V1;
 

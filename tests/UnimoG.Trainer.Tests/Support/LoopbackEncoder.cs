@@ -14,7 +14,7 @@ using UnimoG.Modeling;
 using UnimoG.Modeling.Encoders;
 using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
-using UnimoG.Trainer.Conditions;
+using UnimoG.Engines.Trainer.Conditions;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests.Support;

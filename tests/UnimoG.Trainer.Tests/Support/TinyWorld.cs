@@ -7,12 +7,12 @@ using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Encoders;
 using UnimoG.Modeling.Images;
-using UnimoG.Modeling.Prompts;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Prompts;
+using UnimoG.Text.Tokenizers;
 using UnimoG.TestSupport;
-using UnimoG.Trainer.Config;
-using UnimoG.Trainer.Data;
-using UnimoG.Trainer.Training;
+using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Data;
+using UnimoG.Engines.Trainer.Training;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests.Support;
@@ -245,11 +245,11 @@ public sealed class TinyWorld
     public static TrainingConfig Parse(string json) => TrainingConfig.Parse(json, Path.GetTempPath());
 
     /// <summary>A trainer over files, with an in-memory log.</summary>
-    public static (Training.Trainer Trainer, ListLogger Log) Trainer(string json)
+    public static (UnimoG.Engines.Trainer.Training.Trainer Trainer, ListLogger Log) Trainer(string json)
     {
         var config = Parse(json);
         var log = new ListLogger();
-        return (new Training.Trainer(config, TrainingComponents.Load(config), log), log);
+        return (new UnimoG.Engines.Trainer.Training.Trainer(config, TrainingComponents.Load(config), log), log);
     }
 
     public static string TempDir(string name)

@@ -4,8 +4,10 @@ using Grpc.Net.Client;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Denoiser;
+using UnimoG.Engines.Inference;
+using UnimoG.Engines.InProcess;
 using UnimoG.Gateway;
-using UnimoG.InProcess;
+using UnimoG.Engines.Gateway;
 using static TorchSharp.torch;
 
 namespace UnimoG.Cli;
@@ -29,7 +31,7 @@ internal static class BenchServices
         command.SetAction(async (parse, ct) =>
         {
             var dir = ModelPaths.Resolve(parse.GetValue(model));
-            var options = new Serving.ModelOptions { Path = dir, Threads = parse.GetValue(threads), TokenizerPath = Environment.GetEnvironmentVariable("Model__TokenizerPath") };
+            var options = new UnimoG.Engines.Inference.ModelOptions { Path = dir, Threads = parse.GetValue(threads), TokenizerPath = Environment.GetEnvironmentVariable("Model__TokenizerPath") };
             Header("e2e", dir);
             using var local = OneProcess.Load(dir, options);
             var settings = new Dictionary<string, string?> { ["Log:MinimumLevel"] = "Error", ["Model:Threads"] = options.Threads.ToString(), ["Model:TokenizerPath"] = options.TokenizerPath };
@@ -61,7 +63,7 @@ internal static class BenchServices
         command.SetAction(async (parse, ct) =>
         {
             var dir = ModelPaths.Resolve(parse.GetValue(model));
-            var options = new Serving.ModelOptions { Path = dir, Threads = parse.GetValue(threads), TokenizerPath = Environment.GetEnvironmentVariable("Model__TokenizerPath") };
+            var options = new UnimoG.Engines.Inference.ModelOptions { Path = dir, Threads = parse.GetValue(threads), TokenizerPath = Environment.GetEnvironmentVariable("Model__TokenizerPath") };
             var n = parse.GetValue(count);
             Header("batching", dir);
             using var batched = OneProcess.Load(dir, options, denoiser: new DenoiserOptions { MaxBatchImages = n, MaxQueue = n });

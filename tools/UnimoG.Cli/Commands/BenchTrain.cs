@@ -8,10 +8,10 @@ using UnimoG.Modeling;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Images;
-using UnimoG.Trainer.Conditions;
-using UnimoG.Trainer.Config;
-using UnimoG.Trainer.Data;
-using UnimoG.Trainer.Training;
+using UnimoG.Engines.Trainer.Conditions;
+using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Data;
+using UnimoG.Engines.Trainer.Training;
 using static TorchSharp.torch;
 
 namespace UnimoG.Cli;
@@ -64,7 +64,7 @@ internal static class BenchTrain
             if (threads is { } t) json["threads"] = t;
             if (synthetic is { } n) Synthesize(json, parsed, n, tokens, vaeFactor, work);
             var config = TrainingConfig.Parse(json.ToJsonString(), baseDir);
-            using var trainer = new UnimoG.Trainer.Training.Trainer(config, TrainingComponents.Load(config), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            using var trainer = new UnimoG.Engines.Trainer.Training.Trainer(config, TrainingComponents.Load(config), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             var p = config.Phases[0];
             log.WriteLine($"bench train: {trainer.UNet.parameters().Sum(x => x.numel()):N0} U-Net parameters, batch {p.BatchSize ?? config.BatchSize} x accumulation {config.GradientAccumulationSteps}, " +
                 $"{p.Resolution} px, conditions {(synthetic is null ? config.Conditions.Source : $"synthetic cache ({tokens} tokens)")}, " +

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using UnimoG.Trainer.Config;
-using UnimoG.Trainer.Data;
+using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Data;
 
 namespace UnimoG.Cli;
 

@@ -7,7 +7,8 @@ using Grpc.Net.Client;
 using Spectre.Console;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
-using UnimoG.InProcess;
+using UnimoG.Engines.InProcess;
+using UnimoG.Engines.Inference;
 using UnimoG.Modeling.Pipelines;
 
 namespace UnimoG.Cli;
@@ -91,7 +92,7 @@ internal static class GenerateCommand
         if (!Directory.Exists(options.ModelPath))
             throw new UsageException($"model folder not found: {options.ModelPath} (give --model DIR, or make one: unimog models init-mini --out DIR)");
         Console.Out.WriteLine($"loading {options.ModelPath} (every service in this process)...");
-        using var local = OneProcess.Load(options.ModelPath, new Serving.ModelOptions { Path = options.ModelPath, Threads = options.Threads, TokenizerPath = options.Tokenizer });
+        using var local = OneProcess.Load(options.ModelPath, new UnimoG.Engines.Inference.ModelOptions { Path = options.ModelPath, Threads = options.Threads, TokenizerPath = options.Tokenizer });
         var events = Local(local, request, ct);
         return await ConsumeAsync(events, options, console, "in process", ct);
     }
@@ -105,7 +106,7 @@ internal static class GenerateCommand
         }
         catch (Exception x)
         {
-            throw Serving.Faults.ForClient(x);
+            throw UnimoG.Engines.Faults.ForClient(x);
         }
         await using (e)
         {
@@ -119,7 +120,7 @@ internal static class GenerateCommand
                 catch (Exception x)
                 {
                     // The same statuses the gateway would answer over the network.
-                    throw Serving.Faults.ForClient(x);
+                    throw UnimoG.Engines.Faults.ForClient(x);
                 }
                 if (!more) yield break;
                 yield return GenerationEvent.From(e.Current);

@@ -2,7 +2,7 @@ using System.CommandLine;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Evaluators;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 
 namespace UnimoG.Cli;
 

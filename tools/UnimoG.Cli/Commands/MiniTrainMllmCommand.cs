@@ -5,8 +5,8 @@ using UnimoG.Mini;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Mllm;
 using UnimoG.Modeling.Encoders;
-using UnimoG.Modeling.Prompts;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Prompts;
+using UnimoG.Text.Tokenizers;
 
 namespace UnimoG.Cli;
 

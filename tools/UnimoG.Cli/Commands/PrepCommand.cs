@@ -1,11 +1,11 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
-using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Grounding;
-using UnimoG.DataPrep.Onnx;
-using UnimoG.DataPrep.Pipeline;
-using UnimoG.DataPrep.Segmentation;
+using UnimoG.Engines.DataPrep.Entities;
+using UnimoG.Engines.DataPrep.Grounding;
+using UnimoG.Engines.DataPrep.Onnx;
+using UnimoG.Engines.DataPrep.Pipeline;
+using UnimoG.Engines.DataPrep.Segmentation;
 
 namespace UnimoG.Cli;
 
@@ -98,7 +98,7 @@ internal static class PrepCommand
                 throw new DirectoryNotFoundException($"--input folder not found: {inputDir}");
             if (Path.GetFullPath(inputDir).TrimEnd('/') == Path.GetFullPath(outputDir).TrimEnd('/'))
                 throw new UsageException("--output must be a different folder from --input");
-            var total = Directory.GetFiles(inputDir, "*.tar").Sum(UnimoG.DataPrep.Shards.WebDataset.CountSamples);
+            var total = Directory.GetFiles(inputDir, "*.tar").Sum(UnimoG.Engines.DataPrep.Shards.WebDataset.CountSamples);
 
             // A console per call: the static AnsiConsole would keep the Console.Out of its first use.
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 
 namespace UnimoG.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using UnimoG.Trainer.Config;
-using UnimoG.Trainer.Training;
+using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Training;
 
 namespace UnimoG.Cli;
 
@@ -37,7 +37,7 @@ internal static class TrainCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
         try
         {
-            using var trainer = new Trainer.Training.Trainer(config, TrainingComponents.Load(config), log);
+            using var trainer = new UnimoG.Engines.Trainer.Training.Trainer(config, TrainingComponents.Load(config), log);
             var result = trainer.Run(stop.Token, resume);
             output.WriteLine(result.State == RunState.Completed
                 ? $"completed {result.Step} steps; checkpoint {result.Checkpoint}; weights {result.ExportedUNet}"

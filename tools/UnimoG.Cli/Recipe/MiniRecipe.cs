@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using UnimoG.DataPrep.Entities;
-using UnimoG.DataPrep.Pipeline;
+using UnimoG.Engines.DataPrep.Entities;
+using UnimoG.Engines.DataPrep.Pipeline;
 using UnimoG.EmojiWorld;
-using UnimoG.Trainer.Config;
-using UnimoG.Trainer.Data;
+using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Data;
 
 namespace UnimoG.Cli.Recipe;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using UnimoG.Trainer.Config;
-using UnimoG.Trainer.Training;
+using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Training;
 
 namespace UnimoG.Cli.Recipe;
 
@@ -58,7 +58,7 @@ internal static class UNetRuns
         var wall = Stopwatch.StartNew();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         using (logFile)
-        using (var trainer = new Trainer.Training.Trainer(config, TrainingComponents.Load(config), CliLogging.Create("train", tee)))
+        using (var trainer = new UnimoG.Engines.Trainer.Training.Trainer(config, TrainingComponents.Load(config), CliLogging.Create("train", tee)))
         using (trainer.Progress.Subscribe(new Observer(p =>
                {
                    if (p.State != RunState.Running) return;

@@ -1,10 +1,13 @@
+using UnimoG.Hosting;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Denoiser;
+using UnimoG.Engines.Inference;
+using UnimoG.Engines.InProcess;
 using UnimoG.Encoder;
-using UnimoG.Serving;
+using UnimoG.Engines;
 using UnimoG.Vae;
 
 namespace UnimoG.Cli;

@@ -1,8 +1,9 @@
 using SkiaSharp;
 using UnimoG.EmojiWorld;
-using UnimoG.Gateway;
-using UnimoG.InProcess;
-using UnimoG.Serving;
+using UnimoG.Engines.Gateway;
+using UnimoG.Engines.InProcess;
+using UnimoG.Engines.Inference;
+using UnimoG.Engines;
 
 namespace UnimoG.Mini.Bench;
 

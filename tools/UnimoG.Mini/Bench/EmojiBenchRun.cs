@@ -2,11 +2,12 @@ using System.Diagnostics;
 using Google.Protobuf;
 using UnimoG.Contracts.V1;
 using UnimoG.EmojiWorld;
-using UnimoG.Gateway;
+using UnimoG.Engines.Gateway;
 using UnimoG.Imaging;
-using UnimoG.InProcess;
+using UnimoG.Engines.InProcess;
+using UnimoG.Engines.Inference;
 using UnimoG.Mini.Evaluators;
-using UnimoG.Serving;
+using UnimoG.Engines;
 
 namespace UnimoG.Mini.Bench;
 

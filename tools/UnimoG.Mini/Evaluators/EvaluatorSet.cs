@@ -5,7 +5,7 @@ using TorchSharp.Modules;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Modeling.Checkpoints;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Evaluators;

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Training;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Evaluators;

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
 using UnimoG.Modeling.Encoders;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Evaluators;

@@ -2,7 +2,7 @@ using TorchSharp;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Modeling.Encoders;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Mllm;

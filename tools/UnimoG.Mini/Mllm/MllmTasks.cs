@@ -1,6 +1,6 @@
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
-using UnimoG.Modeling.Text;
+using UnimoG.Text.Tokenizers;
 
 namespace UnimoG.Mini.Mllm;
 

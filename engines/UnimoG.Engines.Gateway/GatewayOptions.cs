@@ -1,0 +1,48 @@
+using UnimoG.Data.Config;
+using UnimoG.Imaging;
+
+
+namespace UnimoG.Engines.Gateway;
+
+/// <summary>Section <c>Generation</c>: defaults and limits of the public Generate call.</summary>
+public sealed class GatewayOptions : IValidatedOptions
+{
+    public const string Section = "Generation";
+
+    public int MaxWidth { get; set; } = 1024;
+    public int MaxHeight { get; set; } = 1024;
+    public int DefaultSteps { get; set; } = 50;
+    public int MaxSteps { get; set; } = 200;
+    public double DefaultGuidanceScale { get; set; } = 5.0;
+    public double MaxGuidanceScale { get; set; } = 30.0;
+    /// <summary>Most images per request (num_images).</summary>
+    public int MaxNumImages { get; set; } = 4;
+    /// <summary>Most images in one prompt (the model's own limit applies too).</summary>
+    public int MaxPromptImages { get; set; } = 8;
+    /// <summary>Longest prompt text (all text parts together), in UTF-16 characters.</summary>
+    public int MaxPromptChars { get; set; } = 2000;
+    public long MaxImageBytes { get; set; } = ImageLimits.Default.MaxBytes;
+    public int MaxImageSide { get; set; } = 4096;
+    public long MaxImagePixels { get; set; } = 16_777_216;
+    /// <summary>Byte budget of images uploaded to the gateway.</summary>
+    public long UploadBytes { get; set; } = 256L << 20;
+
+    public ImageLimits ImageLimits => new() { MaxBytes = MaxImageBytes, MaxSide = MaxImageSide, MaxPixels = MaxImagePixels };
+
+    public IEnumerable<string> Validate(string section)
+    {
+        if (MaxWidth < 8) yield return $"{section}:MaxWidth must be at least 8, got {MaxWidth}.";
+        if (MaxHeight < 8) yield return $"{section}:MaxHeight must be at least 8, got {MaxHeight}.";
+        if (MaxSteps < 1) yield return $"{section}:MaxSteps must be at least 1, got {MaxSteps}.";
+        if (DefaultSteps < 1 || DefaultSteps > MaxSteps) yield return $"{section}:DefaultSteps must be between 1 and MaxSteps ({MaxSteps}), got {DefaultSteps}.";
+        if (!(MaxGuidanceScale >= 0)) yield return $"{section}:MaxGuidanceScale must be >= 0, got {MaxGuidanceScale}.";
+        if (!(DefaultGuidanceScale >= 0 && DefaultGuidanceScale <= MaxGuidanceScale))
+            yield return $"{section}:DefaultGuidanceScale must be between 0 and MaxGuidanceScale ({MaxGuidanceScale}), got {DefaultGuidanceScale}.";
+        if (MaxNumImages < 1) yield return $"{section}:MaxNumImages must be at least 1, got {MaxNumImages}.";
+        if (MaxPromptImages < 0) yield return $"{section}:MaxPromptImages must not be negative, got {MaxPromptImages}.";
+        if (MaxPromptChars < 1) yield return $"{section}:MaxPromptChars must be at least 1, got {MaxPromptChars}.";
+        if (MaxImageBytes <= 0 || MaxImageSide <= 0 || MaxImagePixels <= 0)
+            yield return $"{section}:MaxImageBytes, MaxImageSide and MaxImagePixels must be positive.";
+        if (UploadBytes < 0) yield return $"{section}:UploadBytes must not be negative, got {UploadBytes}.";
+    }
+}

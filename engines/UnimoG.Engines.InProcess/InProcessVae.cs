@@ -1,0 +1,37 @@
+using UnimoG.Engines.Inference;
+using UnimoG.Client;
+using UnimoG.Contracts.V1;
+using UnimoG.Engines;
+using static TorchSharp.torch;
+
+namespace UnimoG.Engines.InProcess;
+
+/// <summary>The VAE without the network (one-process mode): the same <see cref="VaeEngine"/>, the same errors.</summary>
+public sealed class InProcessVae(Func<VaeEngine> engine) : IVaeClient
+{
+    public Task<IReadOnlyList<byte[]>> DecodeAsync(Tensor latent, CancellationToken cancellationToken = default, DateTime? deadline = null) =>
+        Task.Run(() =>
+        {
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return engine().Decode(latent);
+            }
+            catch (Exception e)
+            {
+                throw Faults.ForClient(e);
+            }
+        }, CancellationToken.None);
+
+    public Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return Task.FromResult(engine().Info);
+        }
+        catch (Exception e)
+        {
+            throw Faults.ForClient(e);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using UnimoG.Data.Config;
+using UnimoG.Modeling;
+using UnimoG.Modeling.Encoders;
+using UnimoG.Imaging;
+using UnimoG.Modeling.Images;
+using UnimoG.Modeling.Pipelines;
+using UnimoG.Text.Prompts;
+using UnimoG.Text.Tokenizers;
+using UnimoG.Engines.Telemetry;
+using UnimoG.Engines;
+using V1 = UnimoG.Contracts.V1;
+using static TorchSharp.torch;
+
+namespace UnimoG.Engines.Inference;
+
+/// <summary>One encoding: the condition [1, L, D] with its int64 key mask [1, L] and visual spans, and whether the cache answered.</summary>
+public sealed record EncodedCondition(Conditioning Condition, bool CacheHit) : IDisposable
+{
+    public void Dispose() => Condition.Dispose();
+}
+
+/// <summary>
+/// The model folder's frozen encoder behind the contract: a validated prompt (images inline or uploaded) goes
+/// through the MLLM (<c>mllm/</c>) or, for Stable-Diffusion-style folders, CLIP text (<c>text_encoder/</c>); results
+/// are cached by content. Encodings run one at a time (<see cref="SerialWork"/>: queue "encoder", step and span "encode").
+/// </summary>
+public sealed class EncoderEngine : IDisposable
+{
+    private readonly SerialWork _work;
+    private readonly MllmEncoder? _mllm;
+    private readonly ClipImageProcessor? _processor;
+    private readonly ClipTextConditioner? _clip;
+    private readonly EmbeddingCache _cache;
+
+    public ModelFolder Folder { get; }
+    public V1.ModelInfo Info { get; }
+    public PromptOptions PromptOptions { get; }
+    public ImageStore Images { get; }
+
+    private EncoderEngine(ModelFolder folder, EncoderOptions options, MllmEncoder? mllm, ClipImageProcessor? processor, ClipTextConditioner? clip, EmbeddingCache cache,
+        UnimoGMetrics? metrics)
+    {
+        _work = new SerialWork("encoder", metrics);
+        Folder = folder;
+        Info = ServedModel.Describe(folder);
+        _mllm = mllm;
+        _processor = processor;
+        _clip = clip;
+        _cache = cache;
+        Images = new ImageStore(options.UploadBytes);
+        PromptOptions = new PromptOptions { MaxImages = Math.Min(options.MaxPromptImages, folder.MaxPromptImages), ImageLimits = options.ImageLimits };
+    }
+
+    /// <param name="metrics">The host's instruments (queue depth, encode latency), or null outside a host.</param>
+    public static EncoderEngine Load(ModelFolder folder, EncoderOptions options, ModelOptions model, UnimoGMetrics? metrics = null)
+    {
+        if (model.Threads > 0) set_num_threads(model.Threads);
+        var cache = new EmbeddingCache(options.CacheBytes);
+        if (folder.Encoder == EncoderKind.Mllm)
+        {
+            var tokenizerPath = folder.LlamaTokenizerPath(model.TokenizerPath);
+            var tokenizer = TextTokenizers.LoadLlama(tokenizerPath);
+            // A tokenizer of another model (e.g. LLaMA-2's 32,000 pieces for a 2,048-piece LLM) fails here, not at the first request.
+            var arch = MllmFolder.ReadArchitecture(folder.MllmFolderPath);
+            var vocab = arch.Llm.VocabSize;
+            if (tokenizer.VocabularySize > vocab)
+                throw new ModelFolderException($"the tokenizer {tokenizerPath} has {tokenizer.VocabularySize} pieces, but the LLM of {folder.Id} has a vocabulary of {vocab}: "
+                                               + "it is another model's tokenizer" + (model.TokenizerPath is null ? "" : " (Model:TokenizerPath overrides the folder's own; unset it)"));
+            var mllm = MllmFolder.Load(folder.MllmFolderPath, tokenizer.ForMllm(), cache, arch);
+            return new EncoderEngine(folder, options, mllm, new ClipImageProcessor(folder.MllmImageProcessor()), null, cache, metrics);
+        }
+        var clipTokenizer = TextTokenizers.LoadClip(folder.ClipTokenizerPath(model.TokenizerPath));
+        var text = ClipTextModel.FromPretrained(folder.TextEncoderFolder);
+        return new EncoderEngine(folder, options, null, null, new ClipTextConditioner(text, s => clipTokenizer.Encode(s)), cache, metrics);
+    }
+
+    /// <summary>Validates and encodes a request (<c>prompt</c>, or <c>unconditional</c>); faults name the field.</summary>
+    public EncodedCondition Encode(V1.EncodeRequest request)
+    {
+        ModelInfos.CheckModel(request.Model, Folder.Id);
+        if (request.Unconditional)
+        {
+            if (request.Prompt is { } p && (p.Parts.Count > 0 || p.Text.Length > 0 || p.Images.Count > 0))
+                throw new InvalidFieldException("prompt", "must be empty when unconditional is set");
+            return EncodeUnconditional();
+        }
+        if (_clip is not null && request.Prompt is { } text && (text.Images.Count > 0 || text.Parts.Any(x => x.KindCase == V1.PromptPart.KindOneofCase.Image)))
+            throw new InvalidFieldException("prompt.images", $"model '{Folder.Id}' encodes text only (CLIP text encoder): remove the images");
+        var prompt = PromptConversion.ToMultimodal(request.Prompt, PromptOptions, Images);
+        return Encode(prompt);
+    }
+
+    public EncodedCondition Encode(MultimodalPrompt prompt) => _work.Run("encode", () =>
+        {
+            var hits = _cache.Hits;
+            if (_mllm is not null)
+            {
+                var parts = prompt.ToMllmParts(_processor!);
+                try
+                {
+                    var cond = _mllm.Encode(parts);
+                    return new EncodedCondition(cond, _cache.Hits > hits);
+                }
+                finally
+                {
+                    foreach (var image in parts.OfType<MllmImage>().Distinct()) image.PixelValues.Dispose();
+                }
+            }
+            return ClipEncode(string.Concat(prompt.Parts.OfType<PromptPart.Text>().Select(t => t.Value)), hits);
+        });
+
+    public EncodedCondition EncodeUnconditional() => _work.Run("encode", () =>
+        {
+            var hits = _cache.Hits;
+            return _mllm is not null ? new EncodedCondition(_mllm.EncodeUnconditional(), _cache.Hits > hits) : ClipEncode("", hits);
+        });
+
+    /// <summary>SD-style: 77 tokens, no padding mask (all ones), as the reference pipelines feed the U-Net.</summary>
+    private EncodedCondition ClipEncode(string text, long hits)
+    {
+        var key = EmbeddingCache.Key("clip-text", Folder.Id, text);
+        if (!_cache.TryGet(key, out var cached, out _))
+        {
+            using var encoded = _clip!.Encode([text]);
+            _cache.Put(key, [encoded.HiddenStates]);
+            cached = [encoded.HiddenStates.clone()];
+        }
+        var states = cached[0];
+        return new EncodedCondition(new Conditioning(states, ones(1, states.shape[1], dtype: ScalarType.Int64)), _cache.Hits > hits);
+    }
+
+    public void Dispose()
+    {
+        _mllm?.Dispose();
+        _clip?.Model.Dispose();
+        _cache.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+using UnimoG.Data.Config;
+using UnimoG.Imaging;
+using UnimoG.Modeling.Images;
+
+namespace UnimoG.Engines.Inference;
+
+/// <summary>Section <c>Encoder</c>: caches and limits of the encoder service.</summary>
+public sealed class EncoderOptions : IValidatedOptions
+{
+    public const string Section = "Encoder";
+
+    /// <summary>Byte budget of the condition cache (whole prompts and single images' visual tokens).</summary>
+    public long CacheBytes { get; set; } = 256L << 20;
+
+    /// <summary>Byte budget of uploaded images kept for reference by SHA-256.</summary>
+    public long UploadBytes { get; set; } = 256L << 20;
+
+    /// <summary>Most images in one prompt (the model's own max_images applies too).</summary>
+    public int MaxPromptImages { get; set; } = 8;
+
+    public long MaxImageBytes { get; set; } = ImageLimits.Default.MaxBytes;
+    public int MaxImageSide { get; set; } = ImageLimits.Default.MaxSide;
+    public long MaxImagePixels { get; set; } = ImageLimits.Default.MaxPixels;
+
+    public ImageLimits ImageLimits => new() { MaxBytes = MaxImageBytes, MaxSide = MaxImageSide, MaxPixels = MaxImagePixels };
+
+    public IEnumerable<string> Validate(string section)
+    {
+        if (CacheBytes < 0) yield return $"{section}:CacheBytes must not be negative, got {CacheBytes}.";
+        if (UploadBytes < 0) yield return $"{section}:UploadBytes must not be negative, got {UploadBytes}.";
+        if (MaxPromptImages < 0) yield return $"{section}:MaxPromptImages must not be negative, got {MaxPromptImages}.";
+        if (MaxImageBytes <= 0) yield return $"{section}:MaxImageBytes must be positive, got {MaxImageBytes}.";
+        if (MaxImageSide <= 0) yield return $"{section}:MaxImageSide must be positive, got {MaxImageSide}.";
+        if (MaxImagePixels <= 0) yield return $"{section}:MaxImagePixels must be positive, got {MaxImagePixels}.";
+    }
+}

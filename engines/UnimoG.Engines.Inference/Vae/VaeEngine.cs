@@ -1,0 +1,101 @@
+using UnimoG.Contracts.Tensors;
+using UnimoG.Contracts.V1;
+using UnimoG.Modeling.Diffusion;
+using UnimoG.Imaging;
+using UnimoG.Modeling.Images;
+using UnimoG.Modeling.Pipelines;
+using UnimoG.Engines.Telemetry;
+using UnimoG.Engines;
+using static TorchSharp.torch;
+
+namespace UnimoG.Engines.Inference;
+
+/// <summary>
+/// The model folder's VAE behind the contract. Latents are in the diffusion space (what the denoiser returns:
+/// VAE latents times scaling_factor), so decoding divides by scaling_factor (and adds shift_factor) first, as the
+/// diffusers pipelines do; encoding multiplies. One call at a time (<see cref="SerialWork"/>: queue "vae", steps and
+/// spans "vae decode" and "vae encode").
+/// </summary>
+public sealed class VaeEngine : IDisposable
+{
+    private readonly SerialWork _work;
+
+    public ModelFolder Folder { get; }
+    public ModelInfo Info { get; }
+    public AutoencoderKL Vae { get; }
+    public VaeOptions Options { get; }
+
+    public VaeEngine(ModelFolder folder, AutoencoderKL vae, VaeOptions options, UnimoGMetrics? metrics = null)
+    {
+        _work = new SerialWork("vae", metrics);
+        Folder = folder;
+        Info = ServedModel.Describe(folder);
+        Vae = vae;
+        Options = options;
+    }
+
+    /// <param name="metrics">The host's instruments (queue depth, decode latency), or null outside a host.</param>
+    public static VaeEngine Load(ModelFolder folder, VaeOptions options, ModelOptions model, UnimoGMetrics? metrics = null)
+    {
+        if (model.Threads > 0) set_num_threads(model.Threads);
+        return new VaeEngine(folder, AutoencoderKL.FromPretrained(folder.VaeFolder), options, metrics);
+    }
+
+    /// <summary>[N, C, h, w] FP32 latents -> one PNG per image. Faults name the tensor "latent".</summary>
+    public IReadOnlyList<byte[]> Decode(Tensor latent)
+    {
+        var c = Vae.Config.LatentChannels;
+        var f = Folder.VaeScaleFactor;
+        if (latent.dtype != ScalarType.Float32 || latent.dim() != 4 || latent.shape[1] != c)
+            throw new TensorStreamException("latent", $"expected FP32 [N, {c}, h, w], got {latent.dtype} [{string.Join(", ", latent.shape)}]");
+        if (latent.shape[0] < 1 || latent.shape[0] > Options.MaxImages)
+            throw new TensorStreamException("latent", $"{latent.shape[0]} images; between 1 and {Options.MaxImages} per call (Vae:MaxImages)");
+        if (latent.shape[2] < 1 || latent.shape[3] < 1 || latent.shape[2] * f > Options.MaxSide || latent.shape[3] * f > Options.MaxSide)
+            throw new TensorStreamException("latent", $"{latent.shape[2]}x{latent.shape[3]} decodes to more than {Options.MaxSide} pixels a side (Vae:MaxSide)");
+        return _work.Run("vae decode", () =>
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            if (!latent.isfinite().all().item<bool>())
+                throw new TensorStreamException("latent", "holds values that are not finite");
+            var z = latent / Vae.Config.ScalingFactor;
+            if (Vae.Config.ShiftFactor is { } shift) z = z + shift;
+            return Png.EncodeBatch(Vae.Decode(z));                                                       // [N, 3, H, W]
+        });
+    }
+
+    /// <summary>
+    /// An image file to its latent [1, C, h, w] in the diffusion space: the posterior mean, or a sample drawn with
+    /// <paramref name="seed"/>. Transparent pixels are composited over white. Sides must be multiples of the VAE factor.
+    /// </summary>
+    public (Tensor Latent, Tensor Mean, Tensor LogVar) Encode(byte[] image, ulong? seed)
+    {
+        UnimoG.Imaging.DecodedImage decoded;
+        try
+        {
+            decoded = ImageDecoder.Decode(image, new ImageLimits { MaxBytes = Options.MaxImageBytes, MaxSide = Options.MaxSide, MaxPixels = (long)Options.MaxSide * Options.MaxSide });
+        }
+        catch (ImageDecodeException e)
+        {
+            throw new InvalidFieldException("image", e.Message);
+        }
+        var f = Folder.VaeScaleFactor;
+        if (decoded.Width % f != 0 || decoded.Height % f != 0)
+            throw new InvalidFieldException("image", $"{decoded.Width}x{decoded.Height}: sides must be multiples of {f} (the VAE's factor)");
+        return _work.Run("vae encode", () =>
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var rgb = tensor(decoded.ToRgb(Rgb.White), [decoded.Height, decoded.Width, 3], ScalarType.Byte);
+            var x = rgb.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32) / 127.5 - 1;              // [1, 3, H, W] in [-1, 1]
+            using var posterior = Vae.Encode(x);
+            using var generator = seed is { } s ? new Generator(s) : null;
+            var z = generator is not null ? posterior.Sample(generator) : posterior.Mode();
+            if (Vae.Config.ShiftFactor is { } shift) z = z - shift;
+            var latent = (z * Vae.Config.ScalingFactor).contiguous();
+            return (latent.MoveToOuterDisposeScope(), posterior.Mean.clone().MoveToOuterDisposeScope(), posterior.LogVar.clone().MoveToOuterDisposeScope());
+        });
+    }
+
+    public void Dispose() => Vae.Dispose();
+}

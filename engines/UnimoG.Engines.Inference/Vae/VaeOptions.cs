@@ -1,0 +1,29 @@
+using UnimoG.Contracts.Tensors;
+using UnimoG.Data.Config;
+using UnimoG.Imaging;
+using UnimoG.Modeling.Images;
+
+namespace UnimoG.Engines.Inference;
+
+/// <summary>Section <c>Vae</c>: limits of the VAE service.</summary>
+public sealed class VaeOptions : IValidatedOptions
+{
+    public const string Section = "Vae";
+
+    /// <summary>Most images decoded in one call.</summary>
+    public int MaxImages { get; set; } = 16;
+
+    /// <summary>Longest image side in pixels (decoded output, or encoded input).</summary>
+    public int MaxSide { get; set; } = 2048;
+
+    public long MaxImageBytes { get; set; } = ImageLimits.Default.MaxBytes;
+
+    public TensorLimits TensorLimits => new() { MaxTensors = 1, MaxTensorBytes = 256L << 20, MaxTotalBytes = 256L << 20 };
+
+    public IEnumerable<string> Validate(string section)
+    {
+        if (MaxImages < 1) yield return $"{section}:MaxImages must be at least 1, got {MaxImages}.";
+        if (MaxSide < 8) yield return $"{section}:MaxSide must be at least 8, got {MaxSide}.";
+        if (MaxImageBytes <= 0) yield return $"{section}:MaxImageBytes must be positive, got {MaxImageBytes}.";
+    }
+}

@@ -1,0 +1,188 @@
+using TorchSharp;
+using UnimoG.Modeling;
+using UnimoG.Engines.Trainer.Conditions;
+using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Data;
+using UnimoG.Engines.Trainer.Losses;
+using static TorchSharp.torch;
+
+namespace UnimoG.Engines.Trainer.Training;
+
+public sealed partial class Trainer
+{
+    /// <summary>A phase's samples, buckets and (for stage 2) attention-loss layers, built once.</summary>
+    private sealed record PhaseData(IReadOnlyList<TrainingExample> Examples, AspectBuckets Buckets, int[] BucketOf, int BatchSize,
+        IReadOnlyList<string> AttentionLayers)
+    {
+        public int CachedEpoch = -1;
+        public IReadOnlyList<int[]> EpochBatches = [];
+    }
+
+    private double _inputSeconds;
+
+    /// <summary>Where the last optimizer step's time went (benchmarks, diagnostics).</summary>
+    public StepTimings LastTimings { get; private set; } = new(0, 0, 0);
+
+    /// <summary>Sees each batch's samples, plain-caption choices and condition-dropout choices (tests, diagnostics).</summary>
+    internal Action<IReadOnlyList<TrainingExample>, IReadOnlyList<bool>, IReadOnlyList<bool>>? BatchObserver { get; set; }
+
+    /// <summary>Latent sizes must survive the U-Net's downsampling: pixels are a multiple of vae factor * 2^(levels-1).</summary>
+    private int PixelMultiple => _latents.ScaleFactor * (1 << (_c.UNet.Config.Levels - 1));
+
+    private PhaseData Data(int phase)
+    {
+        if (_phaseData.TryGetValue(phase, out var d)) return d;
+        var p = _config.Phases[phase];
+        var examples = Datasets.Load(p.Data);
+        var batch = p.BatchSize ?? _config.BatchSize;
+        var buckets = new AspectBuckets(_config.Buckets, p.Resolution, PixelMultiple);
+        var bucketOf = examples.Select(e => buckets.For(e.Width, e.Height).Index).ToArray();
+        if (!bucketOf.GroupBy(b => b).Any(g => g.Count() >= batch))
+            throw new TrainingConfigException($"phases[{phase}].batch_size", $"no aspect-ratio bucket of {p.Data.Path} holds {batch} samples ({examples.Count} samples in all)");
+        IReadOnlyList<string> layers = [];
+        if (_config.AttentionLoss is { Lambda: > 0 } attn)
+            layers = AttentionMaskLoss.Layers(_c.UNet, attn, p.Resolution / _latents.ScaleFactor);
+        _log.LogPhase(phase, p.Name, examples.Count, p.Data.Path, string.Join(", ", buckets.All.Select(b => $"{b.Width}x{b.Height}")), layers.Count);
+        return _phaseData[phase] = new PhaseData(examples, buckets, bucketOf, batch, layers);
+    }
+
+    /// <summary>The next batch of the current phase, advancing (epoch, batch).</summary>
+    private (PhaseData Data, int[] Indices, Bucket Bucket) NextBatch()
+    {
+        var data = Data(Phase);
+        while (true)
+        {
+            if (data.CachedEpoch != Epoch)
+            {
+                data.EpochBatches = EpochPlan.Batches(data.BucketOf, data.BatchSize, _config.Seed, Phase, Epoch);
+                data.CachedEpoch = Epoch;
+            }
+            if (BatchInEpoch < data.EpochBatches.Count) break;
+            Epoch++;
+            BatchInEpoch = 0;
+        }
+        var indices = data.EpochBatches[BatchInEpoch++];
+        return (data, indices, data.Buckets.All[data.BucketOf[indices[0]]]);
+    }
+
+    /// <summary>One optimizer step over gradient_accumulation_steps batches.</summary>
+    private StepMetrics TrainStep()
+    {
+        var (phase, start) = LearningRate.PhaseOf(Step, _config.Phases);
+        if (phase != Phase)
+        {
+            Phase = phase;
+            Epoch = 0;
+            BatchInEpoch = 0;
+        }
+        var lr = _lr.At(Step);
+        foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
+        var accum = _config.GradientAccumulationSteps;
+        double loss = 0, mse = 0, attnSum = 0;
+        var attnCount = 0;
+        var samples = 0;
+        double gradNorm, computeEnd;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        _inputSeconds = 0;
+        using (var stepScope = NewDisposeScope())
+        {
+            _optimizer.zero_grad();
+            for (var micro = 0; micro < accum; micro++)
+            {
+                using var scope = NewDisposeScope();
+                if (_config.OverfitOneBatch)
+                {
+                    // the same first batch and the same random draws at every step
+                    _generator.manual_seed(_config.Seed);
+                    (Epoch, BatchInEpoch) = (0, 0);
+                }
+                var (data, indices, bucket) = NextBatch();
+                var examples = indices.Select(i => data.Examples[i]).ToList();
+                var (l, m, a) = Forward(data, examples, bucket, accum);
+                loss += l / accum;
+                mse += m / accum;
+                if (a is { } av) { attnSum += av; attnCount++; }
+                samples += examples.Count;
+            }
+            computeEnd = clock.Elapsed.TotalSeconds;
+            gradNorm = _config.Optimizer.MaxGradNorm > 0
+                ? nn.utils.clip_grad_norm_(_parameters, _config.Optimizer.MaxGradNorm)
+                : double.NaN;
+            _optimizer.step();
+        }
+        _ema?.Update();
+        LastTimings = new StepTimings(_inputSeconds, computeEnd - _inputSeconds, clock.Elapsed.TotalSeconds - computeEnd);
+        Step++;
+        return new StepMetrics(loss, mse, attnCount > 0 ? attnSum / attnCount : null, lr, samples, gradNorm);
+    }
+
+    /// <summary>Forward and backward of one batch; returns (loss, mse, attn) as plain numbers.</summary>
+    private (double Loss, double Mse, double? Attn) Forward(PhaseData data, List<TrainingExample> examples, Bucket bucket, int accum)
+    {
+        var b = examples.Count;
+        var inputClock = System.Diagnostics.Stopwatch.StartNew();
+        var latents = _latents.Sample(examples, bucket, _generator);                                  // [B, C, h, w]
+        var share = _config.Phases[Phase].Data.TextOnlyShare;
+        var plainDraw = rand([b], device: _device, generator: _generator).cpu().data<float>().ToArray();
+        var plain = examples.Select((e, i) => e.Multimodal is null || plainDraw[i] < share).ToList();
+        var dropDraw = rand([b], device: _device, generator: _generator).cpu().data<float>().ToArray();
+        var drop = dropDraw.Select(x => x < _config.ConditionDropout).ToList();
+        BatchObserver?.Invoke(examples, plain, drop);
+        var noise = randn(latents.shape, device: _device, generator: _generator);
+        var timesteps = randint(0, _scheduler.Config.num_train_timesteps, [b], device: _device, generator: _generator);   // int64
+
+        using var encoded = _c.Conditions.Encode(examples.Select((e, i) => ConditionRequest.For(e, plain[i])).ToList());
+        using var onDevice = new Conditioning(encoded.HiddenStates.to(_device), encoded.AttentionMask?.to(_device), encoded.Spans);
+        using var cond = ConditionBatch.WithDropout(onDevice, _uncond, drop);
+        _inputSeconds += inputClock.Elapsed.TotalSeconds;
+        var noisy = _scheduler.AddNoise(latents, noise, timesteps);
+        var target = _scheduler.Config.prediction_type == "v_prediction" ? _scheduler.GetVelocity(latents, noise, timesteps) : noise;
+
+        var attnSettings = _config.AttentionLoss;
+        var entities = attnSettings is { Lambda: > 0 } ? Entities(examples, plain, drop, cond, bucket) : [];
+        // lambda = 0 (or no entity in the batch) never attaches the capture: exactly the plain-MSE computation.
+        using var capture = entities.Count > 0 ? _c.UNet.CaptureCrossAttention(data.AttentionLayers, keepGradients: true) : null;
+        var pred = _c.UNet.forward(noisy, timesteps, cond);
+        var mse = nn.functional.mse_loss(pred.to_type(ScalarType.Float32), target.to_type(ScalarType.Float32));
+        var total = mse;
+        Tensor? attn = null;
+        if (capture is not null)
+        {
+            attn = AttentionMaskLoss.Compute([.. data.AttentionLayers.Select(n => capture[n])], entities, attnSettings!);
+            total = mse + attnSettings!.Lambda * attn;
+        }
+        (accum == 1 ? total : total / accum).backward();
+        return (total.item<float>(), mse.item<float>(), attn?.item<float>());
+    }
+
+    /// <summary>The entity targets of a batch: rows that kept their multimodal prompt, one per visual span, with its mask.</summary>
+    private static List<EntityTarget> Entities(List<TrainingExample> examples, List<bool> plain, List<bool> drop, Conditioning cond, Bucket bucket)
+    {
+        var list = new List<EntityTarget>();
+        for (var row = 0; row < examples.Count; row++)
+        {
+            if (plain[row] || drop[row] || cond.Spans.Count <= row) continue;
+            var images = examples[row].Images;
+            foreach (var span in cond.Spans[row])
+            {
+                if (span.ImageIndex >= images.Count || span.Length == 0) continue;
+                var e = examples[row];
+                list.Add(new EntityTarget(row, span, ImageTransform.Mask(images[span.ImageIndex].Mask.Decode(), e.Width, e.Height, bucket).to(cond.HiddenStates.device)));
+            }
+        }
+        return list;
+    }
+}
+
+internal static partial class TrainerLog
+{
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,
+        Message = "Phase {Phase} '{Name}': {Count} samples from {Path}; buckets {Buckets}; {Layers} attention-loss layers")]
+    public static partial void LogPhase(this Microsoft.Extensions.Logging.ILogger logger, int phase, string name, int count, string path, string buckets, int layers);
+}
+
+/// <summary>
+/// Seconds of one optimizer step: inputs (latents, conditions, random draws), compute (forward, losses, backward)
+/// and update (clipping, AdamW, EMA).
+/// </summary>
+public sealed record StepTimings(double Inputs, double Compute, double Update);

@@ -1,0 +1,88 @@
+using UnimoG.Modeling.Configs;
+using UnimoG.Modeling.Diffusion;
+using UnimoG.Modeling.Encoders;
+using UnimoG.Text.Prompts;
+using UnimoG.Modeling.Schedulers;
+using UnimoG.Text.Tokenizers;
+using UnimoG.Engines.Trainer.Conditions;
+using UnimoG.Engines.Trainer.Config;
+
+namespace UnimoG.Engines.Trainer.Training;
+
+/// <summary>
+/// The models of a run: the U-Net (trained), the frozen VAE (null when latents are cached and no samples are drawn),
+/// the scheduler configuration, and the condition source. The trainer takes ownership and disposes them.
+/// </summary>
+public sealed class TrainingComponents(UNet2DConditionModel unet, AutoencoderKL? vae, DdimSchedulerConfig scheduler, IConditionSource conditions) : IDisposable
+{
+    public UNet2DConditionModel UNet { get; } = unet;
+    public AutoencoderKL? Vae { get; } = vae;
+    public DdimSchedulerConfig Scheduler { get; } = scheduler;
+    public IConditionSource Conditions { get; } = conditions;
+
+    /// <summary>Builds everything a configuration names from files (and the Encoder service's address).</summary>
+    public static TrainingComponents Load(TrainingConfig config)
+    {
+        var m = config.Model;
+        UNet2DConditionModel? unet = null;
+        AutoencoderKL? vae = null;
+        IConditionSource? conditions = null;
+        try
+        {
+            if (m.UNet is not null) unet = UNet2DConditionModel.FromPretrained(m.UNet);
+            else
+            {
+                unet = new UNet2DConditionModel(UNet2DConditionConfig.FromJson(m.UNetConfigJson!, m.UNetConfigSource ?? "model.unet_config"));
+                WeightInit.Reset(unet, config.Seed);
+            }
+            if (m.Vae is not null) vae = AutoencoderKL.FromPretrained(m.Vae);
+            var scheduler = m.Scheduler is not null ? DdimSchedulerConfig.Load(m.Scheduler)
+                : m.SchedulerJson is not null ? DdimSchedulerConfig.Parse(m.SchedulerJson, "model.scheduler")
+                : new DdimSchedulerConfig();
+            if (m.PredictionType is { } pt) scheduler = scheduler with { prediction_type = pt };
+            if (scheduler.prediction_type is not ("epsilon" or "v_prediction"))
+                throw new TrainingConfigException("model.prediction_type", $"training supports epsilon and v_prediction, the scheduler says '{scheduler.prediction_type}'");
+            conditions = LoadConditions(config.Conditions);
+            var width = unet.Config.CrossAttentionDim.At(0);
+            if (conditions.Width != width)
+                throw new TrainingConfigException("conditions", $"{conditions.Description} gives hidden states of width {conditions.Width}, the U-Net's cross_attention_dim is {width}");
+            return new TrainingComponents(unet, vae, scheduler, conditions);
+        }
+        catch
+        {
+            unet?.Dispose();
+            vae?.Dispose();
+            conditions?.Dispose();
+            throw;
+        }
+    }
+
+    public static IConditionSource LoadConditions(ConditionSettings c)
+    {
+        switch (c.Source)
+        {
+            case "cache":
+                return new CachedConditions(c.Cache!);
+            case "service":
+                return new EncoderServiceConditions(c.Address!, c.Model, c.RequestBatch);
+        }
+        if (c.EncoderKind == "clip")
+        {
+            var model = ClipTextModel.FromPretrained(c.Encoder!);
+            var tokenizerPath = c.Tokenizer ?? Path.Combine(Path.GetDirectoryName(c.Encoder!.TrimEnd('/'))!, "tokenizer");
+            var tokenizer = TextTokenizers.LoadClip(tokenizerPath);
+            return new ClipConditions(new ClipTextConditioner(model, text => tokenizer.Encode(text)));
+        }
+        var tok = c.Tokenizer ?? Path.Combine(c.Encoder!, "tokenizer", "tokenizer.model");
+        if (!File.Exists(tok)) throw new TrainingConfigException("conditions.tokenizer", $"the MLLM's LLaMA tokenizer was not found at {tok}");
+        var encoder = MllmFolder.Load(c.Encoder!, LlamaSentencePieceTokenizer.FromFile(tok).ForMllm());
+        return new MllmConditions(encoder, c.ConditionLayer);
+    }
+
+    public void Dispose()
+    {
+        UNet.Dispose();
+        Vae?.Dispose();
+        Conditions.Dispose();
+    }
+}

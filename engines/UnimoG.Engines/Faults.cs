@@ -1,0 +1,43 @@
+using Grpc.Core;
+using UnimoG.Client;
+using UnimoG.Contracts.Tensors;
+using UnimoG.Data.Config;
+using UnimoG.Text.Prompts;
+
+namespace UnimoG.Engines;
+
+/// <summary>Bad input naming its field: InvalidArgument "field: message".</summary>
+public sealed class InvalidFieldException(string field, string message) : Exception($"{field}: {message}")
+{
+    public string Field { get; } = field;
+}
+
+/// <summary>A bounded queue is full: ResourceExhausted.</summary>
+public sealed class QueueFullException(string message) : Exception(message);
+
+/// <summary>
+/// One mapping from what the model code throws to gRPC statuses, shared by the gRPC services and the
+/// in-process adapters (so one-process mode fails exactly as the network does).
+/// </summary>
+public static class Faults
+{
+    public static RpcException? ToRpc(Exception e, bool deadlinePassed = false) => e switch
+    {
+        RpcException r => r,
+        UnimoGException u => u.ToRpcException(),
+        InvalidFieldException f => Rpc(StatusCode.InvalidArgument, f.Message),
+        PromptException p => Rpc(StatusCode.InvalidArgument, p.Message),
+        TensorStreamException t => Rpc(StatusCode.InvalidArgument, t.Message),
+        QueueFullException q => Rpc(StatusCode.ResourceExhausted, q.Message),
+        ModelFolderException m => Rpc(StatusCode.FailedPrecondition, m.Message),
+        OperationCanceledException => deadlinePassed
+            ? Rpc(StatusCode.DeadlineExceeded, "the call's deadline passed")
+            : Rpc(StatusCode.Cancelled, "the call was cancelled"),
+        _ => null,
+    };
+
+    /// <summary>The same error as a client sees it over the network (in-process adapters throw this).</summary>
+    public static Exception ForClient(Exception e) => ToRpc(e) is { } rpc ? UnimoGException.From(rpc) : e;
+
+    private static RpcException Rpc(StatusCode status, string message) => new(new Status(status, message));
+}
