@@ -20,7 +20,7 @@ public sealed class TrainerClientTests(ClusterFixture fixture)
     public void EncodeManyGivesTheEnginesConditionsIncludingTheUnconditionalOne()
     {
         var engine = fixture.Cluster.Encoder.Services.GetRequiredService<ModelSlot<EncoderEngine>>().Value;
-        using var remote = new EncoderServiceConditions(fixture.Cluster.EncoderAddress, requestBatch: 2);
+        using var remote = EncoderServiceConditions.ForAddress(fixture.Cluster.EncoderAddress, requestBatch: 2);
         Assert.Equal(64, remote.Width);
         string[] captions = ["a dog wearing a top hat", "一只戴着礼帽的狗", "a cat"];
         using var got = remote.Encode(captions.Select((c, i) => new ConditionRequest($"k{i}", [new PromptPiece.Text(c)])).ToList());

@@ -139,7 +139,7 @@ public sealed class EncoderEngine : IDisposable
     /// <summary>A one-row condition as the contract carries it (mask as INT64, spans of row 0).</summary>
     private WireConditioning ToWire(Conditioning c, bool cacheHit)
     {
-        var spans = c.Spans.Count == 0 ? [] : c.Spans[0].Select(s => new V1.VisualSpan { ImageIndex = s.ImageIndex, Start = s.Start, End = s.End }).ToList();
+        var spans = c.Spans.Count == 0 ? [] : c.Spans[0].Select(VisualSpans.ToWire).ToList();
         var hidden = c.HiddenStates.ToWire(TensorNames.HiddenStates);
         try
         {
