@@ -1,5 +1,6 @@
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Bench;
+using UnimoG.Data.Random;
 
 namespace UnimoG.Mini.Tests;
 
@@ -8,7 +9,7 @@ public class BootstrapTests
     /// <summary>Standard normal draws (Box-Muller on SplitMix64): a known distribution.</summary>
     private static double[] Normal(int n, ulong seed, double mean, double sd)
     {
-        var rng = new Prng(seed);
+        var rng = new SplitMix64(seed);
         return Enumerable.Range(0, n).Select(_ =>
         {
             var u1 = 1 - rng.NextDouble();

@@ -41,7 +41,7 @@ internal static class EvalPlotCommand
                 var points = runs[i].Entries.Where(e => e.ContainsKey(m) && e.ContainsKey(x)).Select(e => (e[x], e[m])).ToList();
                 if (points.Count == 0) continue;
                 var name = names?[i] ?? runs[i].Name;
-                series.Add(new PlotSeries(metrics.Length == 1 && runs.Count > 1 ? name : runs.Count == 1 ? m : $"{name}: {m}", Smooth(points, smooth)));
+                series.Add(new PlotSeries(metrics.Length == 1 && runs.Count > 1 ? name : runs.Count == 1 ? m : $"{name}: {m}", LinePlot.MovingMean(points, smooth)));
             }
         if (series.Count == 0)
             throw new UsageException($"--metric: none of {string.Join(", ", metrics)} is logged against '{x}' in {string.Join(", ", paths)} (logged: {string.Join(", ", runs.SelectMany(r => r.Metrics).Distinct())})");
@@ -53,20 +53,5 @@ internal static class EvalPlotCommand
         File.WriteAllBytes(output, png);
         Console.Out.WriteLine($"wrote {output} ({series.Count} series, {series.Sum(s => s.Points.Count)} points)");
         return 0;
-    }
-
-    /// <summary>Trailing moving average over <paramref name="k"/> points (the first points average what there is).</summary>
-    internal static IReadOnlyList<(double X, double Y)> Smooth(IReadOnlyList<(double X, double Y)> points, int k)
-    {
-        if (k <= 1) return points;
-        var result = new List<(double, double)>(points.Count);
-        double sum = 0;
-        for (var i = 0; i < points.Count; i++)
-        {
-            sum += points[i].Y;
-            if (i >= k) sum -= points[i - k].Y;
-            result.Add((points[i].X, sum / Math.Min(i + 1, k)));
-        }
-        return result;
     }
 }

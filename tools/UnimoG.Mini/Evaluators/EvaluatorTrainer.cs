@@ -6,6 +6,7 @@ using UnimoG.Mini.Data;
 using UnimoG.Mini.Training;
 using UnimoG.Text.Tokenizers;
 using static TorchSharp.torch;
+using UnimoG.Data.Random;
 
 namespace UnimoG.Mini.Evaluators;
 
@@ -58,8 +59,8 @@ public sealed class EvaluatorData
         Sprites = Entities.Select((e, i) => new EvaluatorItem(EntityImages.OnWhite(art.Sprite(e.Hex).Rgba), [i], e.PhraseEn)).ToList();
     }
 
-    public List<EvaluatorItem> Sample(Prng rng, int count, double spriteShare) =>
-        Enumerable.Range(0, count).Select(_ => rng.Chance(spriteShare) ? Sprites[rng.Next(Sprites.Count)] : TrainScenes[rng.Next(TrainScenes.Count)]).ToList();
+    public List<EvaluatorItem> Sample(SplitMix64 rng, int count, double spriteShare) =>
+        Enumerable.Range(0, count).Select(_ => rng.Chance(spriteShare) ? Sprites[rng.NextInt(Sprites.Count)] : TrainScenes[rng.NextInt(TrainScenes.Count)]).ToList();
 
     /// <summary>Validation scenes showing one entity (for retrieval against sprites and names).</summary>
     public IEnumerable<EvaluatorItem> SingleEntityValidation => ValidationScenes.Where(s => s.Labels.Length == 1);

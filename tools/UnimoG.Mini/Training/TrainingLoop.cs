@@ -4,6 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using UnimoG.EmojiWorld;
 using static TorchSharp.torch;
+using UnimoG.Data.Random;
 
 namespace UnimoG.Mini.Training;
 
@@ -20,7 +21,7 @@ public sealed record LoopOptions
 public static class StepRandom
 {
     /// <summary>A SplitMix64 generator for data choices (indices, augmentation parameters).</summary>
-    public static Prng Data(long seed, string stream, long step) => new(Hash(seed, stream, step));
+    public static SplitMix64 Data(long seed, string stream, long step) => new(Hash(seed, stream, step));
 
     /// <summary>A torch generator for tensor noise (VAE posterior samples, augmentation noise).</summary>
     public static Generator Torch(long seed, string stream, long step) => new(Hash(seed, stream + "/torch", step));
@@ -29,7 +30,7 @@ public static class StepRandom
     {
         var h = 1469598103934665603UL; // FNV-1a over the stream name, then mixed with seed and step
         foreach (var ch in stream) h = unchecked((h ^ ch) * 1099511628211UL);
-        return new Prng(new Prng(h ^ unchecked((ulong)seed)).NextUInt64() ^ unchecked((ulong)step * 0x9E3779B97F4A7C15UL)).NextUInt64();
+        return new SplitMix64(new SplitMix64(h ^ unchecked((ulong)seed)).NextUInt64() ^ unchecked((ulong)step * 0x9E3779B97F4A7C15UL)).NextUInt64();
     }
 }
 
@@ -55,7 +56,7 @@ public static class TrainingLoop
         Func<long, IReadOnlyDictionary<string, double>> step, Action<string> log, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(outDir);
-        var state = Checkpoint.TryLoad(outDir, model, optimizer, options) ?? new TrainingState { Options = options };
+        var state = Checkpoint.TryLoad(outDir, model, optimizer, options, log) ?? new TrainingState { Options = options };
         if (state.Step > 0) log($"resumed at step {state.Step} ({state.Seconds:0} s trained so far)");
         model.train();
         var sums = new Dictionary<string, double>();

@@ -7,6 +7,7 @@ using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using static TorchSharp.torch;
+using UnimoG.Data.Random;
 
 namespace UnimoG.Mini.Vae;
 
@@ -94,7 +95,7 @@ public static class VaeTrainer
     internal static (Tensor Images, Generator Noise) Batch(SceneSet set, VaeTrainOptions o, long step)
     {
         var rng = StepRandom.Data(o.Seed, "vae", step);
-        var picks = Enumerable.Range(0, o.Batch).Select(_ => set[rng.Next(set.Count)]).ToList();
+        var picks = Enumerable.Range(0, o.Batch).Select(_ => set[rng.NextInt(set.Count)]).ToList();
         var flips = picks.Select(_ => rng.Chance(0.5)).ToArray();
         var x = Images.ToSigned(Images.ToUint8(picks.Select(p => p.Rgb).ToList()));
         var flipped = x.flip(3);
@@ -107,7 +108,7 @@ public static class VaeTrainer
             var crops = new Tensor[o.Batch];
             for (var i = 0; i < o.Batch; i++)
             {
-                var (cy, cx) = (rng.Next((Images.N - o.CropSize) / 4 + 1) * 4, rng.Next((Images.N - o.CropSize) / 4 + 1) * 4);
+                var (cy, cx) = (rng.NextInt((Images.N - o.CropSize) / 4 + 1) * 4, rng.NextInt((Images.N - o.CropSize) / 4 + 1) * 4);
                 crops[i] = x[i, .., cy..(cy + o.CropSize), cx..(cx + o.CropSize)];
             }
             x = torch.stack(crops);
