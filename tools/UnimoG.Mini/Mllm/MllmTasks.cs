@@ -103,7 +103,7 @@ public sealed class MllmTasks
     public MllmSample NameOfSprite(Entity e, string lang, SplitMix64 rng)
     {
         var sprite = _art.Sprite(e.Hex);
-        var rgb = EntityImages.OnWhite(sprite.Rgba);
+        var rgb = sprite.RgbOnWhite();
         if (rng.Chance(0.5))
         {
             var m = rng.NextInt(7);

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
-using UnimoG.EmojiWorld;
-using static TorchSharp.torch;
 using UnimoG.Data.Random;
+using UnimoG.Modeling.Training;
+using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Training;
 
@@ -31,17 +31,6 @@ public static class StepRandom
         var h = 1469598103934665603UL; // FNV-1a over the stream name, then mixed with seed and step
         foreach (var ch in stream) h = unchecked((h ^ ch) * 1099511628211UL);
         return new SplitMix64(new SplitMix64(h ^ unchecked((ulong)seed)).NextUInt64() ^ unchecked((ulong)step * 0x9E3779B97F4A7C15UL)).NextUInt64();
-    }
-}
-
-/// <summary>Learning rate: linear warm-up, then cosine decay to <c>MinRatio</c> of the peak.</summary>
-public sealed record LrSchedule(double Peak, long WarmupSteps, long TotalSteps, double MinRatio = 0.1)
-{
-    public double At(long step)
-    {
-        if (step < WarmupSteps) return Peak * (step + 1) / WarmupSteps;
-        var progress = Math.Min(1.0, (double)(step - WarmupSteps) / Math.Max(1, TotalSteps - WarmupSteps));
-        return Peak * (MinRatio + (1 - MinRatio) * 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
 }
 
@@ -110,6 +99,13 @@ public static class TrainingLoop
         model.eval();
         return state;
     }
+
+    /// <summary>
+    /// The mini trainers' schedule: linear warm-up over a tenth of the run (at most <paramref name="maxWarmup"/> steps),
+    /// then a cosine to a tenth of the peak.
+    /// </summary>
+    public static LearningRateSchedule Schedule(long steps, long maxWarmup) =>
+        new(LearningRateSchedule.Cosine, Math.Min(maxWarmup, steps / 10 + 1), steps, MinLrRatio: 0.1);
 
     /// <summary>Sets every parameter group's learning rate.</summary>
     public static void SetLearningRate(OptimizerHelper optimizer, double lr)
