@@ -1,6 +1,6 @@
+using UnimoG.Data.Random;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Bench;
-using UnimoG.Data.Random;
 
 namespace UnimoG.Mini.Tests;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using UnimoG.Imaging;
 using UnimoG.Data.Random;
+using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld;
 

@@ -1,9 +1,9 @@
-using UnimoG.Data.Random;
 using System.Formats.Tar;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
+using UnimoG.Data.Random;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Encoders;

@@ -8,7 +8,7 @@ internal static class EvalPlotCommand
 {
     public static Command Create()
     {
-        var logs = new Option<string[]>("--log") { Description = "a training log: train-log.json, checkpoint/state.json, JSON lines, or a text log with 'step N/M name value' lines (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var logs = new Option<string[]>("--log") { Description = "a training log: train-log.json, a checkpoint's state.json, JSON lines, or a text log with 'step N/M name value' lines (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
         var metrics = new Option<string[]>("--metric") { Description = "metric(s) to draw (repeatable; default loss, else every metric of the first log)", AllowMultipleArgumentsPerToken = true };
         var x = new Option<string>("--x") { Description = "x axis: step, seconds (wall) or cpu_seconds", DefaultValueFactory = _ => "step" };
         x.AcceptOnlyFromAmong("step", "seconds", "cpu_seconds");

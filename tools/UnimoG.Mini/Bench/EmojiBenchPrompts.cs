@@ -1,5 +1,5 @@
-using UnimoG.EmojiWorld;
 using UnimoG.Data.Random;
+using UnimoG.EmojiWorld;
 
 namespace UnimoG.Mini.Bench;
 

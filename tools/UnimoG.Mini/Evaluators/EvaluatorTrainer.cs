@@ -1,12 +1,12 @@
 using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
+using UnimoG.Data.Random;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Training;
 using UnimoG.Text.Tokenizers;
 using static TorchSharp.torch;
-using UnimoG.Data.Random;
 
 namespace UnimoG.Mini.Evaluators;
 

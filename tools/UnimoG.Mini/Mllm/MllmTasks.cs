@@ -1,7 +1,7 @@
+using UnimoG.Data.Random;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Text.Tokenizers;
-using UnimoG.Data.Random;
 
 namespace UnimoG.Mini.Mllm;
 

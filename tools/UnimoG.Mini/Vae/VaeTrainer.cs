@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using UnimoG.Data.Previews;
 using TorchSharp;
+using UnimoG.Data.Previews;
+using UnimoG.Data.Random;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Training;
 using UnimoG.Modeling.Checkpoints;
@@ -10,7 +11,6 @@ using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
 using static TorchSharp.torch;
-using UnimoG.Data.Random;
 
 namespace UnimoG.Mini.Vae;
 
