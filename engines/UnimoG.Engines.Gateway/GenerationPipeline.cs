@@ -6,7 +6,7 @@ using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Engines.Telemetry;
 using UnimoG.Engines;
-using static TorchSharp.torch;
+using UnimoG.Contracts.Tensors;
 
 namespace UnimoG.Engines.Gateway;
 
@@ -32,7 +32,7 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
     {
         var total = Stopwatch.StartNew();
         var model = await ModelAsync(ct).ConfigureAwait(false);
-        var plan = GenerationPlan.Resolve(request, model, options);
+        var plan = GenerationPlan.Resolve(request, model, options, requestId);
         var promptOptions = GenerationPlan.ForPrompts(model, options);
         GenerationPlan.CheckPrompt(request.Prompt, "prompt", model, options);
         var prompt = PromptConversion.ToMultimodal(request.Prompt, promptOptions, uploads, "prompt");
@@ -60,8 +60,8 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
         // 1. conditions: the prompt, and for guidance the negative prompt or the empty one
         // (Stage spans never span a yield: an iterator resumes in its consumer's context, which would end them early.)
         var stage = Stopwatch.StartNew();
-        EncodedPrompt cond;
-        EncodedPrompt? uncond = null;
+        WireConditioning cond;
+        WireConditioning? uncond = null;
         using (UnimoGTelemetry.Source.StartActivity("encode stage"))
         {
             cond = await encoder.EncodeAsync(new EncodeRequest { Prompt = Inline(request.Prompt, "prompt"), Model = request.Model }, ct, deadline).ConfigureAwait(false);
@@ -84,13 +84,8 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
 
         // 2. denoising, with progress and previews as they come
         stage.Restart();
-        var denoise = new DenoiseOptions
-        {
-            Model = request.Model, Width = plan.Width, Height = plan.Height, Steps = plan.Steps, GuidanceScale = (float)plan.GuidanceScale,
-            Seed = plan.Seed, NumImages = plan.NumImages, Eta = (float)plan.Eta, PreviewInterval = plan.PreviewInterval,
-            PreviewKind = plan.PreviewKind, RequestId = requestId,
-        };
-        Tensor? latent = null;
+        var denoise = plan.ToOptions(request.Model);
+        WireTensor? latent = null;
         var finished = false;
         double queueMs = 0;
         try
@@ -145,7 +140,7 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
         };
     }
 
-    private async Task<IReadOnlyList<byte[]>> DecodeAndFree(Tensor latent, CancellationToken ct, DateTime? deadline)
+    private async Task<IReadOnlyList<byte[]>> DecodeAndFree(WireTensor latent, CancellationToken ct, DateTime? deadline)
     {
         using (latent)
             return await vae.DecodeAsync(latent, ct, deadline).ConfigureAwait(false);
