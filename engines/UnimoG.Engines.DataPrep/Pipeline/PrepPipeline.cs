@@ -10,56 +10,6 @@ using UnimoG.Imaging;
 
 namespace UnimoG.Engines.DataPrep.Pipeline;
 
-/// <summary>Where entity masks come from.</summary>
-public enum MaskMode
-{
-    /// <summary>SAM with the entity's box as prompt.</summary>
-    Sam,
-    /// <summary>The alpha channel of the entity's layer image or of the scene image.</summary>
-    Alpha,
-    /// <summary>The box itself (no segmentation model): a coarse mask.</summary>
-    Box,
-}
-
-public sealed record PrepOptions
-{
-    /// <summary>Probability that an entity of a multimodal sample is replaced by its image (the paper gives no number).</summary>
-    public double ReplaceRate { get; init; } = 0.5;
-
-    /// <summary>Share of samples kept as plain captions (paper, appendix A: 10 %).</summary>
-    public double TextOnlyShare { get; init; } = 0.1;
-
-    public long Seed { get; init; }
-    public MaskMode Masks { get; init; } = MaskMode.Sam;
-    public long MaxPixels { get; init; } = 64L * 1024 * 1024;
-
-    /// <summary>Decoding limits: only the pixel count is bounded (no side or file-size limit for training data).</summary>
-    internal ImageLimits ImageLimits => new() { MaxPixels = MaxPixels, MaxSide = int.MaxValue, MaxBytes = long.MaxValue };
-    public int MaxCaptionChars { get; init; } = 2000;
-
-    /// <summary>Entities beyond this many (in caption order) are dropped.</summary>
-    public int MaxEntities { get; init; } = 8;
-
-    public void Validate()
-    {
-        if (ReplaceRate is < 0 or > 1 || double.IsNaN(ReplaceRate))
-            throw new ArgumentException($"replace rate must be in [0, 1], not {ReplaceRate}");
-        if (TextOnlyShare is < 0 or > 1 || double.IsNaN(TextOnlyShare))
-            throw new ArgumentException($"text-only share must be in [0, 1], not {TextOnlyShare}");
-        if (MaxEntities < 1)
-            throw new ArgumentException($"max entities must be at least 1, not {MaxEntities}");
-    }
-}
-
-/// <summary>A sample in: its key and members by extension (<c>jpg|jpeg|png|webp</c>, <c>txt</c>, optional <c>json</c>, <c>layer{i}.png</c>).</summary>
-public sealed record RawSample(string Key, IReadOnlyDictionary<string, byte[]> Members);
-
-/// <summary>A prepared sample: tar members in write order (image, json, segments) and its counts; or an error.</summary>
-public sealed record PrepResult(string Key, IReadOnlyList<(string Name, byte[] Data)> Members, SampleRecord? Record, string? Error)
-{
-    public bool Ok => Error is null;
-}
-
 /// <summary>
 /// The data construction of the paper (section 2.2, Figure 3, appendix A) for one sample at a time: entities,
 /// a box per entity (metadata, alpha layer, or Grounding DINO), a mask per box (SAM, alpha, or the box), segments
@@ -140,8 +90,8 @@ public sealed class PrepPipeline
             throw new InvalidDataException($"more than one image member: {string.Join(", ", images.Select(e => $"{key}.{e}"))}");
         if (!sample.Members.TryGetValue("txt", out var captionBytes))
             throw new InvalidDataException($"no caption member ({key}.txt)");
-        var caption = ReadCaption(captionBytes);
-        var metadata = sample.Members.TryGetValue("json", out var metaBytes) ? ReadMetadata(metaBytes) : (JsonElement?)null;
+        var caption = SampleMembers.ReadCaption(captionBytes, _options);
+        var metadata = sample.Members.TryGetValue("json", out var metaBytes) ? SampleMembers.ReadMetadata(metaBytes) : (JsonElement?)null;
         var imageBytes = sample.Members[images[0]];
         DecodedImage image;
         try
@@ -161,7 +111,7 @@ public sealed class PrepPipeline
             dropped.Add(new DroppedEntityRecord(extra.Phrase, extra.Start, extra.End, $"more than {_options.MaxEntities} entities"));
         mentions = mentions.Take(_options.MaxEntities).ToList();
 
-        var layers = LoadLayers(sample, key, mentions.Count, image);
+        var layers = SampleMembers.LoadLayers(sample, key, mentions.Count, image, _options);
         var boxes = FindBoxes(image, mentions, layers, dropped, ct);
         var grounded = FindMasks(image, boxes, layers, dropped, ct);
 
@@ -207,66 +157,6 @@ public sealed class PrepPipeline
     }
 
     private static float Round(float v) => MathF.Round(v, 2);
-
-    private string ReadCaption(byte[] bytes)
-    {
-        string caption;
-        try
-        {
-            caption = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes).TrimStart('\uFEFF').Trim();
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new InvalidDataException("caption (.txt) is not valid UTF-8");
-        }
-        if (caption.Length == 0)
-            throw new InvalidDataException("caption (.txt) is empty");
-        if (caption.Length > _options.MaxCaptionChars)
-            throw new InvalidDataException($"caption has {caption.Length} characters, more than {_options.MaxCaptionChars}");
-        if (caption.Any(c => char.IsControl(c) && c is not ('\n' or '\t' or '\r')))
-            throw new InvalidDataException("caption (.txt) contains control characters (binary data?)");
-        return caption;
-    }
-
-    private static JsonElement ReadMetadata(byte[] bytes)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(bytes);
-            return doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"metadata (.json) is not valid JSON: {e.Message}");
-        }
-    }
-
-    /// <summary>Alpha layers <c>{key}.layer{i}.png</c> (alpha mode only), index-aligned with the entities.</summary>
-    private DecodedImage?[] LoadLayers(RawSample sample, string key, int count, DecodedImage scene)
-    {
-        var layers = new DecodedImage?[count];
-        if (_options.Masks != MaskMode.Alpha)
-            return layers;
-        for (var i = 0; i < count; i++)
-        {
-            if (!sample.Members.TryGetValue($"layer{i}.png", out var bytes))
-                continue;
-            DecodedImage layer;
-            try
-            {
-                layer = ImageDecoder.Decode(bytes, _options.ImageLimits);
-            }
-            catch (ImageDecodeException e)
-            {
-                throw new InvalidDataException($"{key}.layer{i}.png: {e.Message}", e);
-            }
-            if (layer.Width != scene.Width || layer.Height != scene.Height || !layer.HasAlpha)
-                throw new InvalidDataException(
-                    $"{key}.layer{i}.png must be an RGBA image of the scene's size {scene.Width}x{scene.Height}, it is {layer.Width}x{layer.Height}{(layer.HasAlpha ? "" : " without alpha")}");
-            layers[i] = layer;
-        }
-        return layers;
-    }
 
     /// <summary>A box per entity: metadata, else its alpha layer, else Grounding DINO, else (alpha mode, one entity) the scene's alpha.</summary>
     private List<(int Index, EntityMention Mention, BoxXyxy Box, float? Score, string Source)> FindBoxes(DecodedImage image,
