@@ -8,6 +8,7 @@ using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Losses;
 using UnimoG.Trainer.Tests.Support;
 using UnimoG.Engines.Trainer.Training;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests;
@@ -33,7 +34,7 @@ public class AttentionLossTests
                 entities.Add(new EntityTarget(row, span, ImageTransform.Mask(examples[row].Images[span.ImageIndex].Mask.Decode(), 16, 16, bucket)));
         Assert.Equal(4, entities.Count);
 
-        using var unet = new UNet2DConditionModel(UNet2DConditionConfig.FromJson(TinyWorld.UNetConfigJson, "tiny"));
+        using var unet = new UNet2DConditionModel(ConfigJson.Parse<UNet2DConditionConfig>(TinyWorld.UNetConfigJson, "tiny"));
         WeightInit.Reset(unet, 3);
         unet.train();
         var g = new Generator(1);
@@ -116,7 +117,7 @@ public class AttentionLossTests
         using var nearest = AttentionMaskLoss.Resize(mask, 2, 2, "nearest");
         Assert.Equal([1f, 0f, 0f, 0f], nearest.data<float>().ToArray());
 
-        using var unet = new UNet2DConditionModel(UNet2DConditionConfig.FromJson(TinyWorld.UNetConfigJson, "tiny"), META);
+        using var unet = new UNet2DConditionModel(ConfigJson.Parse<UNet2DConditionConfig>(TinyWorld.UNetConfigJson, "tiny"), META);
         // latent 8: down_blocks.0 and up_blocks.1 at 8x8, down_blocks.1, mid, up_blocks.0 at 4x4
         var small = AttentionMaskLoss.Layers(unet, new AttentionLossSettings { Lambda = 1, MaxResolution = 4 }, 8);
         Assert.All(small, n => Assert.True(n.StartsWith("down_blocks.1") || n.StartsWith("mid_block") || n.StartsWith("up_blocks.0"), n));
