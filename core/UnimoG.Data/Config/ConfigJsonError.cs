@@ -36,8 +36,15 @@ internal static partial class ConfigJsonError
                 return where.Error($"unknown key (known: {string.Join(", ", info.Properties.Where(p => !p.IsExtensionData).Select(p => p.Name))})");
             type = property.PropertyType;
         }
+        if (Missing(type, value, options) is { Count: > 0 } missing) return where.Error($"missing required key {string.Join(", ", missing)}");
         return where.Error($"expected {Describe(type, value)}, got {Show(value)}");
     }
+
+    /// <summary>The <c>required</c> keys an object lacks (System.Text.Json fails at the object for them).</summary>
+    private static List<string> Missing(Type type, JsonElement? value, JsonSerializerOptions options) =>
+        value is { ValueKind: JsonValueKind.Object } o && options.GetTypeInfo(Unwrap(type)) is { Kind: JsonTypeInfoKind.Object } info
+            ? info.Properties.Where(p => p.IsRequired && !o.TryGetProperty(p.Name, out _)).Select(p => p.Name).ToList()
+            : [];
 
     /// <summary>The path, with the inner paths of nested reads (OneOrList, InlineOrFile) appended.</summary>
     private static string FullPath(JsonException e) =>
