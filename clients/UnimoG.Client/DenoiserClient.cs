@@ -1,25 +1,22 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Grpc.Core;
-using UnimoG.Client.Tensors;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
-using static TorchSharp.torch;
 
 namespace UnimoG.Client;
 
-/// <summary>The denoiser over gRPC: conditions streamed copy-free from the tensors' memory, updates read as they come.</summary>
+/// <summary>The denoiser over gRPC: conditions streamed copy-free from their memory, updates read as they come.</summary>
 public sealed class DenoiserClient(Denoiser.DenoiserClient grpc, TensorLimits? limits = null) : IDenoiserClient
 {
     public Denoiser.DenoiserClient Grpc { get; } = grpc;
 
-    public async IAsyncEnumerable<DenoiseUpdate> DenoiseAsync(DenoiseOptions options, EncodedPrompt cond, EncodedPrompt? uncond,
+    public async IAsyncEnumerable<DenoiseUpdate> DenoiseAsync(DenoiseOptions options, WireConditioning cond, WireConditioning? uncond,
         [EnumeratorCancellation] CancellationToken cancellationToken = default, DateTime? deadline = null)
     {
         using var call = Grpc.Denoise(deadline: deadline, cancellationToken: cancellationToken);
         await SendAsync(call.RequestStream, options, cond, uncond, cancellationToken).ConfigureAwait(false);
-        using var assembler = TorchTensorStreams.Assembler(limits);
-        Tensor? latent = null;
+        using var assembler = new TensorAssembler(limits ?? new TensorLimits());
+        WireTensor? latent = null;
         try
         {
             await foreach (var e in Streams.ReadAll(call.ResponseStream, cancellationToken).ConfigureAwait(false))
@@ -35,15 +32,10 @@ public sealed class DenoiserClient(Denoiser.DenoiserClient grpc, TensorLimits? l
                     case DenoiseEvent.EventOneofCase.Chunk:
                         Accept(assembler, e.Chunk);
                         if (!e.Chunk.Last) break;
-                        if (assembler.Tensors.ContainsKey("latent"))
-                        {
-                            latent = Take(assembler, "latent");
-                        }
-                        else if (assembler.Tensors.Keys.FirstOrDefault(k => k.StartsWith("preview.", StringComparison.Ordinal)) is { } name)
-                        {
-                            var step = int.Parse(name["preview.".Length..], CultureInfo.InvariantCulture);
-                            yield return new DenoiseUpdate.LatentPreview(step, Take(assembler, name));
-                        }
+                        if (assembler.Tensors.ContainsKey(TensorNames.Latent))
+                            latent = Take(assembler, TensorNames.Latent);
+                        else if (assembler.Tensors.Keys.Select(k => (Name: k, Step: TensorNames.PreviewStep(k))).FirstOrDefault(p => p.Step is not null) is { Step: { } step } preview)
+                            yield return new DenoiseUpdate.LatentPreview(step, Take(assembler, preview.Name));
                         break;
                     case DenoiseEvent.EventOneofCase.Completed:
                         var final = latent ?? throw new UnimoGException(StatusCode.Internal, "the denoiser completed without sending the latent");
@@ -60,13 +52,13 @@ public sealed class DenoiserClient(Denoiser.DenoiserClient grpc, TensorLimits? l
     }
 
     /// <summary>Options, then the condition chunks; a refused stream is reported by the response, so write errors are left to it.</summary>
-    private static async Task SendAsync(IClientStreamWriter<DenoiseRequest> writer, DenoiseOptions options, EncodedPrompt cond, EncodedPrompt? uncond, CancellationToken ct)
+    private static async Task SendAsync(IClientStreamWriter<DenoiseRequest> writer, DenoiseOptions options, WireConditioning cond, WireConditioning? uncond, CancellationToken ct)
     {
         try
         {
             await writer.WriteAsync(new DenoiseRequest { Options = options }, ct).ConfigureAwait(false);
             foreach (var (name, tensor) in Conditions(cond, uncond))
-                foreach (var chunk in TorchTensorStreams.Chunks(name, tensor))
+                foreach (var chunk in tensor.Chunks(name))
                     await writer.WriteAsync(new DenoiseRequest { Chunk = chunk }, ct).ConfigureAwait(false);
             await writer.CompleteAsync().ConfigureAwait(false);
         }
@@ -76,13 +68,14 @@ public sealed class DenoiserClient(Denoiser.DenoiserClient grpc, TensorLimits? l
         }
     }
 
-    public static IEnumerable<(string Name, Tensor Tensor)> Conditions(EncodedPrompt cond, EncodedPrompt? uncond)
+    /// <summary>The Denoise stream's tensors under their contract names (<see cref="TensorNames"/>).</summary>
+    public static IEnumerable<(string Name, WireTensor Tensor)> Conditions(WireConditioning cond, WireConditioning? uncond)
     {
-        yield return ("cond.hidden_states", cond.HiddenStates);
-        yield return ("cond.attention_mask", cond.AttentionMask);
+        yield return (TensorNames.CondHiddenStates, cond.HiddenStates);
+        yield return (TensorNames.CondAttentionMask, cond.AttentionMask);
         if (uncond is null) yield break;
-        yield return ("uncond.hidden_states", uncond.HiddenStates);
-        yield return ("uncond.attention_mask", uncond.AttentionMask);
+        yield return (TensorNames.UncondHiddenStates, uncond.HiddenStates);
+        yield return (TensorNames.UncondAttentionMask, uncond.AttentionMask);
     }
 
     private static void Accept(TensorAssembler assembler, TensorChunk chunk)
@@ -97,8 +90,16 @@ public sealed class DenoiserClient(Denoiser.DenoiserClient grpc, TensorLimits? l
         }
     }
 
-    private static Tensor Take(TensorAssembler assembler, string name) =>
-        assembler.TakeTensor(name, h => h.DataType == TensorDataType.FP32 && h.Shape.Length == 4 ? null : $"expected FP32 [N, C, h, w], got {h}");
+    private static WireTensor Take(TensorAssembler assembler, string name)
+    {
+        var tensor = WireTensor.Take(assembler, name);
+        if (tensor.Shape.Count != 4 || !tensor.DataType.IsFloat())
+        {
+            tensor.Dispose();
+            throw new UnimoGException(StatusCode.Internal, $"the denoiser sent {tensor.Header}: expected a float [N, C, h, w]");
+        }
+        return tensor;
+    }
 
     public Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default) =>
         Streams.Call(async () => await Grpc.DescribeAsync(new DescribeRequest(), cancellationToken: cancellationToken));

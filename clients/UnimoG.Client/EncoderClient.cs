@@ -1,5 +1,5 @@
+using System.Runtime.CompilerServices;
 using Grpc.Core;
-using UnimoG.Client.Tensors;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 
@@ -10,35 +10,70 @@ public sealed class EncoderClient(Encoder.EncoderClient grpc, TensorLimits? limi
 {
     public Encoder.EncoderClient Grpc { get; } = grpc;
 
-    public async Task<EncodedPrompt> EncodeAsync(EncodeRequest request, CancellationToken cancellationToken = default, DateTime? deadline = null)
+    public async Task<WireConditioning> EncodeAsync(EncodeRequest request, CancellationToken cancellationToken = default, DateTime? deadline = null)
     {
         using var call = Grpc.Encode(request, deadline: deadline, cancellationToken: cancellationToken);
-        using var assembler = TorchTensorStreams.Assembler(limits);
-        EncodeSummary? summary = null;
+        var reader = new ConditionReader(limits);
         try
         {
-            await foreach (var response in Streams.ReadAll(call.ResponseStream, cancellationToken))
-            {
-                if (response.ItemCase == EncodeResponse.ItemOneofCase.Chunk) assembler.Accept(response.Chunk);
-                else if (response.ItemCase == EncodeResponse.ItemOneofCase.Summary) summary = response.Summary;
-            }
-            assembler.Complete();
-            if (summary is null) throw new UnimoGException(StatusCode.Internal, "the encoder's stream ended without a summary");
-            var hidden = assembler.TakeTensor("hidden_states", h => h.DataType == TensorDataType.FP32 && h.Shape.Length == 3 ? null : $"expected FP32 [1, L, D], got {h}");
-            try
-            {
-                var mask = assembler.TakeTensor("attention_mask", h => h.Shape.Length == 2 ? null : $"expected [1, L], got {h}");
-                return new EncodedPrompt(hidden, mask, summary.Spans, summary.Model, summary.CacheHit);
-            }
-            catch
-            {
-                hidden.Dispose();
-                throw;
-            }
+            await foreach (var response in Streams.ReadAll(call.ResponseStream, cancellationToken).ConfigureAwait(false))
+                if (reader.Accept(response) is { } done) return done;
+            throw new UnimoGException(StatusCode.Internal, "the encoder's stream ended without a summary");
         }
-        catch (TensorStreamException e)
+        finally
         {
-            throw new UnimoGException(StatusCode.Internal, $"the encoder sent a broken tensor stream: {e.Message}", e);
+            reader.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Many prompts over one <c>EncodeMany</c> call (training, dataset caching): requests are streamed while answers
+    /// come back; the conditions are returned in request order. Keys are set by this method.
+    /// </summary>
+    public async IAsyncEnumerable<WireConditioning> EncodeManyAsync(IReadOnlyList<EncodeRequest> requests,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default, DateTime? deadline = null)
+    {
+        using var call = Grpc.EncodeMany(deadline: deadline, cancellationToken: cancellationToken);
+        var send = SendAllAsync(call.RequestStream, requests, cancellationToken);
+        var reader = new ConditionReader(limits);
+        try
+        {
+            var next = 0;
+            await foreach (var response in Streams.ReadAll(call.ResponseStream, cancellationToken).ConfigureAwait(false))
+            {
+                if (response.Key != Key(next))
+                    throw new UnimoGException(StatusCode.Internal, $"the encoder answered '{response.Key}' where '{Key(next)}' was due");
+                if (reader.Accept(response) is not { } done) continue;
+                next++;
+                yield return done;
+            }
+            await send.ConfigureAwait(false);
+            if (next != requests.Count)
+                throw new UnimoGException(StatusCode.Internal, $"the encoder answered {next} of {requests.Count} prompts");
+        }
+        finally
+        {
+            reader.Dispose();
+        }
+    }
+
+    private static string Key(int i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task SendAllAsync(IClientStreamWriter<EncodeRequest> writer, IReadOnlyList<EncodeRequest> requests, CancellationToken ct)
+    {
+        try
+        {
+            for (var i = 0; i < requests.Count; i++)
+            {
+                var r = requests[i].Clone();
+                r.Key = Key(i);
+                await writer.WriteAsync(r, ct).ConfigureAwait(false);
+            }
+            await writer.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException && !ct.IsCancellationRequested)
+        {
+            // The server ended the call early; its status comes with the response stream.
         }
     }
 
@@ -48,29 +83,43 @@ public sealed class EncoderClient(Encoder.EncoderClient grpc, TensorLimits? limi
 
     public Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default) =>
         Streams.Call(async () => await Grpc.DescribeAsync(new DescribeRequest(), cancellationToken: cancellationToken));
-}
 
-internal static class Upload
-{
-    /// <summary>Streams <paramref name="image"/> over an UploadImage call (encoder or gateway) and returns its reference.</summary>
-    public static async Task<ImageRef> SendAsync(AsyncClientStreamingCall<ImageUploadChunk, ImageRef> call, ReadOnlyMemory<byte> image, CancellationToken ct)
+    /// <summary>One encoding's chunks and summary, in stream order, to a <see cref="WireConditioning"/>.</summary>
+    private sealed class ConditionReader(TensorLimits? limits) : IDisposable
     {
-        using (call)
-            return await Streams.Call(async () =>
-            {
-                await WriteAsync(call.RequestStream, image, ct).ConfigureAwait(false);
-                return await call.ResponseAsync.ConfigureAwait(false);
-            }).ConfigureAwait(false);
-    }
+        private TensorAssembler _assembler = new(limits ?? new TensorLimits());
 
-    public static async Task WriteAsync(IClientStreamWriter<ImageUploadChunk> writer, ReadOnlyMemory<byte> image, CancellationToken ct)
-    {
-        for (var offset = 0; offset < image.Length || offset == 0; offset += TensorLimits.DefaultChunkBytes)
+        public WireConditioning? Accept(EncodeResponse response)
         {
-            var n = Math.Min(TensorLimits.DefaultChunkBytes, image.Length - offset);
-            await writer.WriteAsync(new ImageUploadChunk { Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(image.Slice(offset, n)) }, ct).ConfigureAwait(false);
-            if (image.Length == 0) break;
+            try
+            {
+                if (response.ItemCase == EncodeResponse.ItemOneofCase.Chunk)
+                {
+                    _assembler.Accept(response.Chunk);
+                    return null;
+                }
+                if (response.ItemCase != EncodeResponse.ItemOneofCase.Summary) return null;
+                _assembler.Complete();
+                var hidden = Take(TensorNames.HiddenStates, h => h.Shape.Length == 3 && h.DataType.IsFloat() ? null : $"expected a float [1, L, D], got {h}");
+                var mask = Take(TensorNames.AttentionMask, h => h.Shape.Length == 2 ? null : $"expected [1, L], got {h}");
+                var summary = response.Summary;
+                _assembler.Dispose();
+                _assembler = new TensorAssembler(limits ?? new TensorLimits());
+                return new WireConditioning(hidden, mask, summary.Spans, summary.Model, summary.CacheHit);
+            }
+            catch (TensorStreamException e)
+            {
+                throw new UnimoGException(StatusCode.Internal, $"the encoder sent a broken tensor stream: {e.Message}", e);
+            }
         }
-        await writer.CompleteAsync().ConfigureAwait(false);
+
+        private WireTensor Take(string name, Func<TensorHeader, string?> check)
+        {
+            var tensor = WireTensor.Take(_assembler, name);
+            if (check(tensor.Header) is { } problem) throw new TensorStreamException(name, problem);
+            return tensor;
+        }
+
+        public void Dispose() => _assembler.Dispose();
     }
 }

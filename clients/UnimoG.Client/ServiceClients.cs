@@ -1,16 +1,17 @@
+using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
-using static TorchSharp.torch;
 
 namespace UnimoG.Client;
 
-/// <summary>A prompt's condition tensors as the encoder returns them. Owns the tensors.</summary>
-public sealed class EncodedPrompt(Tensor hiddenStates, Tensor attentionMask, IReadOnlyList<VisualSpan> spans, string model, bool cacheHit) : IDisposable
+/// <summary>
+/// A prompt's condition as it travels between the services: the hidden states [1, L, D] and the key mask [1, L]
+/// (1 = token) as <see cref="WireTensor"/>s, and where each prompt image's visual tokens sit. On the model side the same
+/// bag is <c>UnimoG.Modeling.Conditioning</c> (torch tensors). Owns the tensors.
+/// </summary>
+public sealed class WireConditioning(WireTensor hiddenStates, WireTensor attentionMask, IReadOnlyList<VisualSpan> spans, string model, bool cacheHit) : IDisposable
 {
-    /// <summary>[1, L, D] float32.</summary>
-    public Tensor HiddenStates { get; } = hiddenStates;
-    /// <summary>[1, L] int64, 1 = token.</summary>
-    public Tensor AttentionMask { get; } = attentionMask;
-    /// <summary>Where each prompt image's visual tokens sit in L.</summary>
+    public WireTensor HiddenStates { get; } = hiddenStates;
+    public WireTensor AttentionMask { get; } = attentionMask;
     public IReadOnlyList<VisualSpan> Spans { get; } = spans;
     public string Model { get; } = model;
     public bool CacheHit { get; } = cacheHit;
@@ -34,17 +35,27 @@ public abstract record DenoiseUpdate
     public sealed record LinearPreview(int StepNumber, IReadOnlyList<byte[]> Pngs) : DenoiseUpdate;
 
     /// <summary>The predicted clean latent after step <paramref name="StepNumber"/> [N, C, h, w] (diffusion space). The receiver owns it.</summary>
-    public sealed record LatentPreview(int StepNumber, Tensor Latent) : DenoiseUpdate;
+    public sealed record LatentPreview(int StepNumber, WireTensor Latent) : DenoiseUpdate;
 
     /// <summary>The final latent [N, C, h, w] (diffusion space) and the call's timings. The receiver owns the tensor.</summary>
-    public sealed record Final(Tensor Latent, DenoiseCompleted Completed) : DenoiseUpdate;
+    public sealed record Final(WireTensor Latent, DenoiseCompleted Completed) : DenoiseUpdate;
+
+    /// <summary>Frees the tensor an update carries (an update that will never be read).</summary>
+    public static void Release(DenoiseUpdate update)
+    {
+        switch (update)
+        {
+            case LatentPreview p: p.Latent.Dispose(); break;
+            case Final f: f.Latent.Dispose(); break;
+        }
+    }
 }
 
 /// <summary>The encoder service, over gRPC (<see cref="EncoderClient"/>) or in process.</summary>
 public interface IEncoderClient
 {
     /// <summary>One prompt's condition; <c>request.Unconditional</c> asks for the empty prompt of guidance.</summary>
-    Task<EncodedPrompt> EncodeAsync(EncodeRequest request, CancellationToken cancellationToken = default, DateTime? deadline = null);
+    Task<WireConditioning> EncodeAsync(EncodeRequest request, CancellationToken cancellationToken = default, DateTime? deadline = null);
 
     Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default);
 }
@@ -56,7 +67,7 @@ public interface IDenoiserClient
     /// Denoises one request. Cancelling (or the deadline) stops it at the next step. The conditions are read
     /// before the first update arrives; the caller keeps owning them.
     /// </summary>
-    IAsyncEnumerable<DenoiseUpdate> DenoiseAsync(DenoiseOptions options, EncodedPrompt cond, EncodedPrompt? uncond,
+    IAsyncEnumerable<DenoiseUpdate> DenoiseAsync(DenoiseOptions options, WireConditioning cond, WireConditioning? uncond,
         CancellationToken cancellationToken = default, DateTime? deadline = null);
 
     Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default);
@@ -65,8 +76,8 @@ public interface IDenoiserClient
 /// <summary>The VAE service, over gRPC (<see cref="VaeClient"/>) or in process.</summary>
 public interface IVaeClient
 {
-    /// <summary>Latents [N, C, h, w] (diffusion space) to one PNG per image.</summary>
-    Task<IReadOnlyList<byte[]>> DecodeAsync(Tensor latent, CancellationToken cancellationToken = default, DateTime? deadline = null);
+    /// <summary>Latents [N, C, h, w] (diffusion space) to one PNG per image. The caller keeps owning the latent.</summary>
+    Task<IReadOnlyList<byte[]>> DecodeAsync(WireTensor latent, CancellationToken cancellationToken = default, DateTime? deadline = null);
 
     Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default);
 }

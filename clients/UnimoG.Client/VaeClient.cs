@@ -1,8 +1,6 @@
 using Grpc.Core;
-using UnimoG.Client.Tensors;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
-using static TorchSharp.torch;
 
 namespace UnimoG.Client;
 
@@ -11,12 +9,12 @@ public sealed class VaeClient(Vae.VaeClient grpc, TensorLimits? limits = null) :
 {
     public Vae.VaeClient Grpc { get; } = grpc;
 
-    public async Task<IReadOnlyList<byte[]>> DecodeAsync(Tensor latent, CancellationToken cancellationToken = default, DateTime? deadline = null)
+    public async Task<IReadOnlyList<byte[]>> DecodeAsync(WireTensor latent, CancellationToken cancellationToken = default, DateTime? deadline = null)
     {
         using var call = Grpc.Decode(deadline: deadline, cancellationToken: cancellationToken);
         try
         {
-            foreach (var chunk in TorchTensorStreams.Chunks("latent", latent))
+            foreach (var chunk in latent.Chunks(TensorNames.Latent))
                 await call.RequestStream.WriteAsync(new DecodeRequest { Chunk = chunk }, cancellationToken).ConfigureAwait(false);
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
@@ -30,16 +28,26 @@ public sealed class VaeClient(Vae.VaeClient grpc, TensorLimits? limits = null) :
         return images;
     }
 
-    /// <summary>An image to its latent [1, C, h, w] (diffusion space: times scaling_factor); the posterior mean unless <paramref name="seed"/> is given.</summary>
-    public async Task<Tensor> EncodeAsync(ReadOnlyMemory<byte> image, ulong? seed = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// An image to its latent [1, C, h, w] (diffusion space: times scaling_factor); the posterior mean unless
+    /// <paramref name="seed"/> is given. The caller owns the tensor.
+    /// </summary>
+    public async Task<WireTensor> EncodeAsync(ReadOnlyMemory<byte> image, ulong? seed = null, CancellationToken cancellationToken = default)
     {
         var request = new EncodeImageRequest { Image = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(image), Sample = seed is not null, Seed = seed ?? 0 };
         using var call = Grpc.Encode(request, cancellationToken: cancellationToken);
-        using var assembler = TorchTensorStreams.Assembler(limits);
-        await foreach (var chunk in Streams.ReadAll(call.ResponseStream, cancellationToken).ConfigureAwait(false))
-            assembler.Accept(chunk);
-        assembler.Complete();
-        return assembler.TakeTensor("latent");
+        using var assembler = new TensorAssembler(limits ?? new TensorLimits());
+        try
+        {
+            await foreach (var chunk in Streams.ReadAll(call.ResponseStream, cancellationToken).ConfigureAwait(false))
+                assembler.Accept(chunk);
+            assembler.Complete();
+            return WireTensor.Take(assembler, TensorNames.Latent);
+        }
+        catch (TensorStreamException e)
+        {
+            throw new UnimoGException(StatusCode.Internal, $"the VAE sent a broken tensor stream: {e.Message}", e);
+        }
     }
 
     public Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default) =>

@@ -1,12 +1,7 @@
+using UnimoG.Text.Prompts;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling;
-
-/// <summary>Where one prompt image's visual tokens sit in the condition sequence: [Start, End).</summary>
-public readonly record struct VisualSpan(int ImageIndex, int Start, int End)
-{
-    public int Length => End - Start;
-}
 
 /// <summary>
 /// What the U-Net cross-attends to, as one named bag (k-diffusion style): the encoder's hidden states

@@ -1,7 +1,6 @@
 using UnimoG.Data.Config;
 using UnimoG.Imaging;
 
-
 namespace UnimoG.Engines.Gateway;
 
 /// <summary>Section <c>Generation</c>: defaults and limits of the public Generate call.</summary>
@@ -26,6 +25,10 @@ public sealed class GatewayOptions : IValidatedOptions
     public long MaxImagePixels { get; set; } = 16_777_216;
     /// <summary>Byte budget of images uploaded to the gateway.</summary>
     public long UploadBytes { get; set; } = 256L << 20;
+
+    /// <summary>The numeric limits every service checks (<see cref="GenerationSpec.Check"/>).</summary>
+    public GenerationLimits Limits => new(new(MaxWidth, $"{Section}:MaxWidth"), new(MaxHeight, $"{Section}:MaxHeight"), new(MaxSteps, $"{Section}:MaxSteps"),
+        new(MaxGuidanceScale, $"{Section}:MaxGuidanceScale"), new(MaxNumImages, $"{Section}:MaxNumImages"));
 
     public ImageLimits ImageLimits => new() { MaxBytes = MaxImageBytes, MaxSide = MaxImageSide, MaxPixels = MaxImagePixels };
 

@@ -6,7 +6,7 @@ using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Engines.Telemetry;
 using UnimoG.Engines;
-using static TorchSharp.torch;
+using UnimoG.Contracts.Tensors;
 
 namespace UnimoG.Engines.Gateway;
 
@@ -32,21 +32,7 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
     {
         var total = Stopwatch.StartNew();
         var model = await ModelAsync(ct).ConfigureAwait(false);
-        var plan = GenerationPlan.Resolve(request, model, options);
-        var promptOptions = GenerationPlan.ForPrompts(model, options);
-        GenerationPlan.CheckPrompt(request.Prompt, "prompt", model, options);
-        var prompt = PromptConversion.ToMultimodal(request.Prompt, promptOptions, uploads, "prompt");
-        var hasNegative = !GenerationPlan.IsEmpty(request.NegativePrompt);
-        if (hasNegative)
-        {
-            GenerationPlan.CheckPrompt(request.NegativePrompt, "negative_prompt", model, options);
-            PromptConversion.ToMultimodal(request.NegativePrompt, promptOptions, uploads, "negative_prompt");
-        }
-        log.LogInformation("generate {RequestId}: \"{Prompt}\" with {Images} image(s), seed {Seed}, {Width}x{Height}, {Steps} steps, guidance {Guidance}, {Count} image(s)",
-            requestId, prompt.ToString(), prompt.Images.Count, plan.Seed, plan.Width, plan.Height, plan.Steps, plan.GuidanceScale, plan.NumImages);
-        if (model.Untrained)
-            log.LogWarning("model '{Model}' is UNTRAINED (random weights): request {RequestId} will produce noise", model.Model, requestId);
-
+        var plan = Validate(request, model, requestId);
         yield return new GenerateEvent
         {
             Accepted = new GenerateAccepted
@@ -58,41 +44,88 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
         };
 
         // 1. conditions: the prompt, and for guidance the negative prompt or the empty one
-        // (Stage spans never span a yield: an iterator resumes in its consumer's context, which would end them early.)
         var stage = Stopwatch.StartNew();
-        EncodedPrompt cond;
-        EncodedPrompt? uncond = null;
-        using (UnimoGTelemetry.Source.StartActivity("encode stage"))
-        {
-            cond = await encoder.EncodeAsync(new EncodeRequest { Prompt = Inline(request.Prompt, "prompt"), Model = request.Model }, ct, deadline).ConfigureAwait(false);
-            try
-            {
-                if (plan.Guided)
-                    uncond = await encoder.EncodeAsync(hasNegative
-                        ? new EncodeRequest { Prompt = Inline(request.NegativePrompt, "negative_prompt"), Model = request.Model }
-                        : new EncodeRequest { Unconditional = true, Model = request.Model }, ct, deadline).ConfigureAwait(false);
-            }
-            catch
-            {
-                cond.Dispose();
-                throw;
-            }
-        }
+        var (cond, uncond) = await EncodeAsync(request, plan, ct, deadline).ConfigureAwait(false);
         using var condOwner = cond;
         using var uncondOwner = uncond;
         var encodeMs = stage.Elapsed.TotalMilliseconds;
 
         // 2. denoising, with progress and previews as they come
         stage.Restart();
-        var denoise = new DenoiseOptions
+        var denoised = new Denoised();
+        await foreach (var e in DenoiseAsync(plan.ToOptions(request.Model), cond, uncond, denoised, total, ct, deadline).ConfigureAwait(false))
+            yield return e;
+        var denoiseMs = stage.Elapsed.TotalMilliseconds;
+
+        // 3. decoding (the decoder frees the latent)
+        stage.Restart();
+        IReadOnlyList<byte[]> pngs;
+        using (UnimoGTelemetry.Source.StartActivity("decode stage"))
+            pngs = await DecodeAndFree(denoised.Latent!, ct, deadline).ConfigureAwait(false);
+        var decodeMs = stage.Elapsed.TotalMilliseconds;
+        metrics?.ImagesServed.Add(pngs.Count);
+        for (var i = 0; i < pngs.Count; i++)
+            yield return new GenerateEvent { Image = new GeneratedImage { Index = i, Png = UnsafeByteOperations.UnsafeWrap(pngs[i]), Seed = plan.Seed, Width = plan.Width, Height = plan.Height } };
+        log.LogInformation("generated {RequestId}: encode {EncodeMs:0} ms, denoise {DenoiseMs:0} ms (queue {QueueMs:0}), decode {DecodeMs:0} ms",
+            requestId, encodeMs, denoiseMs, denoised.QueueMs, decodeMs);
+        yield return new GenerateEvent
         {
-            Model = request.Model, Width = plan.Width, Height = plan.Height, Steps = plan.Steps, GuidanceScale = (float)plan.GuidanceScale,
-            Seed = plan.Seed, NumImages = plan.NumImages, Eta = (float)plan.Eta, PreviewInterval = plan.PreviewInterval,
-            PreviewKind = plan.PreviewKind, RequestId = requestId,
+            Completed = new GenerateCompleted { EncodeMs = encodeMs, DenoiseMs = denoiseMs, DecodeMs = decodeMs, QueueMs = denoised.QueueMs, TotalMs = total.Elapsed.TotalMilliseconds },
         };
-        Tensor? latent = null;
+    }
+
+    /// <summary>Every check before work starts: the options (<see cref="GenerationPlan"/>), both prompts with their images.</summary>
+    private GenerationSpec Validate(GenerateRequest request, ModelInfo model, string requestId)
+    {
+        var plan = GenerationPlan.Resolve(request, model, options, requestId);
+        var promptOptions = GenerationPlan.ForPrompts(model, options);
+        GenerationPlan.CheckPrompt(request.Prompt, "prompt", model, options);
+        var prompt = PromptConversion.ToMultimodal(request.Prompt, promptOptions, uploads, "prompt");
+        if (!GenerationPlan.IsEmpty(request.NegativePrompt))
+        {
+            GenerationPlan.CheckPrompt(request.NegativePrompt, "negative_prompt", model, options);
+            PromptConversion.ToMultimodal(request.NegativePrompt, promptOptions, uploads, "negative_prompt");
+        }
+        log.LogInformation("generate {RequestId}: \"{Prompt}\" with {Images} image(s), seed {Seed}, {Width}x{Height}, {Steps} steps, guidance {Guidance}, {Count} image(s)",
+            requestId, prompt.ToString(), prompt.Images.Count, plan.Seed, plan.Width, plan.Height, plan.Steps, plan.GuidanceScale, plan.NumImages);
+        if (model.Untrained)
+            log.LogWarning("model '{Model}' is UNTRAINED (random weights): request {RequestId} will produce noise", model.Model, requestId);
+        return plan;
+    }
+
+    /// <summary>The prompt's condition and, when guided, the negative prompt's or the empty prompt's.</summary>
+    private async Task<(WireConditioning Cond, WireConditioning? Uncond)> EncodeAsync(GenerateRequest request, GenerationSpec plan, CancellationToken ct, DateTime? deadline)
+    {
+        // Stage spans never span a yield: an iterator resumes in its consumer's context, which would end them early.
+        using var span = UnimoGTelemetry.Source.StartActivity("encode stage");
+        var cond = await encoder.EncodeAsync(new EncodeRequest { Prompt = Inline(request.Prompt, "prompt"), Model = request.Model }, ct, deadline).ConfigureAwait(false);
+        try
+        {
+            if (!plan.Guided) return (cond, null);
+            var uncond = await encoder.EncodeAsync(!GenerationPlan.IsEmpty(request.NegativePrompt)
+                ? new EncodeRequest { Prompt = Inline(request.NegativePrompt, "negative_prompt"), Model = request.Model }
+                : new EncodeRequest { Unconditional = true, Model = request.Model }, ct, deadline).ConfigureAwait(false);
+            return (cond, uncond);
+        }
+        catch
+        {
+            cond.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>What the denoising stage leaves for the next: the final latent (owned by the receiver) and the queue time.</summary>
+    private sealed class Denoised
+    {
+        public WireTensor? Latent { get; set; }
+        public double QueueMs { get; set; }
+    }
+
+    /// <summary>The denoiser's updates as generation events (latent previews decoded by the VAE); the final latent into <paramref name="result"/>.</summary>
+    private async IAsyncEnumerable<GenerateEvent> DenoiseAsync(DenoiseOptions denoise, WireConditioning cond, WireConditioning? uncond, Denoised result,
+        Stopwatch total, [EnumeratorCancellation] CancellationToken ct, DateTime? deadline)
+    {
         var finished = false;
-        double queueMs = 0;
         try
         {
             await foreach (var update in denoiser.DenoiseAsync(denoise, cond, uncond, ct, deadline).ConfigureAwait(false))
@@ -112,40 +145,27 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
                             yield return Preview(l.StepNumber, i, decoded[i], PreviewKind.Latent);
                         break;
                     case DenoiseUpdate.Final f:
-                        latent?.Dispose();
-                        latent = f.Latent;
-                        queueMs = f.Completed.QueueMs;
+                        result.Latent?.Dispose();
+                        result.Latent = f.Latent;
+                        result.QueueMs = f.Completed.QueueMs;
                         break;
                 }
             }
-            if (latent is null) throw new UnimoGException(Grpc.Core.StatusCode.Internal, "the denoiser ended without a final latent");
+            if (result.Latent is null) throw new UnimoGException(Grpc.Core.StatusCode.Internal, "the denoiser ended without a final latent");
             finished = true;
         }
         finally
         {
             // On the normal path the latent goes on to the decoder (which frees it); on any other, free it here.
-            if (!finished) latent?.Dispose();
+            if (!finished)
+            {
+                result.Latent?.Dispose();
+                result.Latent = null;
+            }
         }
-        var denoiseMs = stage.Elapsed.TotalMilliseconds;
-
-        // 3. decoding
-        stage.Restart();
-        IReadOnlyList<byte[]> pngs;
-        using (UnimoGTelemetry.Source.StartActivity("decode stage"))
-            pngs = await DecodeAndFree(latent!, ct, deadline).ConfigureAwait(false);
-        var decodeMs = stage.Elapsed.TotalMilliseconds;
-        metrics?.ImagesServed.Add(pngs.Count);
-        for (var i = 0; i < pngs.Count; i++)
-            yield return new GenerateEvent { Image = new GeneratedImage { Index = i, Png = UnsafeByteOperations.UnsafeWrap(pngs[i]), Seed = plan.Seed, Width = plan.Width, Height = plan.Height } };
-        log.LogInformation("generated {RequestId}: encode {EncodeMs:0} ms, denoise {DenoiseMs:0} ms (queue {QueueMs:0}), decode {DecodeMs:0} ms",
-            requestId, encodeMs, denoiseMs, queueMs, decodeMs);
-        yield return new GenerateEvent
-        {
-            Completed = new GenerateCompleted { EncodeMs = encodeMs, DenoiseMs = denoiseMs, DecodeMs = decodeMs, QueueMs = queueMs, TotalMs = total.Elapsed.TotalMilliseconds },
-        };
     }
 
-    private async Task<IReadOnlyList<byte[]>> DecodeAndFree(Tensor latent, CancellationToken ct, DateTime? deadline)
+    private async Task<IReadOnlyList<byte[]>> DecodeAndFree(WireTensor latent, CancellationToken ct, DateTime? deadline)
     {
         using (latent)
             return await vae.DecodeAsync(latent, ct, deadline).ConfigureAwait(false);

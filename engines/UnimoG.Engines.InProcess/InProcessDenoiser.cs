@@ -1,20 +1,21 @@
-using UnimoG.Engines.Inference;
 using System.Runtime.CompilerServices;
 using Grpc.Core;
 using UnimoG.Client;
+using UnimoG.Client.Torch;
+using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
+using UnimoG.Engines.Inference;
 using UnimoG.Modeling;
-using UnimoG.Engines;
 
 namespace UnimoG.Engines.InProcess;
 
 /// <summary>
 /// The denoiser without the network (one-process mode): the same <see cref="DenoiseBatcher"/> the gRPC service
-/// feeds, with the caller's condition tensors copied in instead of streamed, and the same errors.
+/// feeds, the same checks, with the caller's condition tensors copied in instead of streamed, and the same errors.
 /// </summary>
-public sealed class InProcessDenoiser(Func<DenoiseBatcher> batcher, DenoiserOptions options) : IDenoiserClient
+public sealed class InProcessDenoiser(Func<DenoiseBatcher> batcher) : IDenoiserClient
 {
-    public async IAsyncEnumerable<DenoiseUpdate> DenoiseAsync(DenoiseOptions request, EncodedPrompt cond, EncodedPrompt? uncond,
+    public async IAsyncEnumerable<DenoiseUpdate> DenoiseAsync(DenoiseOptions request, WireConditioning cond, WireConditioning? uncond,
         [EnumeratorCancellation] CancellationToken cancellationToken = default, DateTime? deadline = null)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -40,15 +41,15 @@ public sealed class InProcessDenoiser(Func<DenoiseBatcher> batcher, DenoiserOpti
         }
     }
 
-    private DenoiseTicket Submit(DenoiseOptions request, EncodedPrompt cond, EncodedPrompt? uncond, CancellationToken ct)
+    private DenoiseTicket Submit(DenoiseOptions request, WireConditioning cond, WireConditioning? uncond, CancellationToken ct)
     {
         Conditioning? c = null, u = null;
         try
         {
             var b = batcher();
-            var spec = DenoiseSpec.From(request, b.Model, options);
-            c = Copy("cond", cond, b);
-            if (uncond is not null) u = Copy("uncond", uncond, b);
+            var spec = GenerationSpec.Check(request, b.Model.Info, b.Options.Limits);
+            c = ToTorch("cond", cond, b);
+            if (uncond is not null) u = ToTorch("uncond", uncond, b);
             var (cc, uu) = (c, u);
             c = u = null; // the batcher owns them now
             return b.Submit(spec, cc, uu, ct);
@@ -61,13 +62,14 @@ public sealed class InProcessDenoiser(Func<DenoiseBatcher> batcher, DenoiserOpti
         }
     }
 
-    /// <summary>The batcher owns what it is given: copies of the caller's hidden states (masks are copied by the check).</summary>
-    private Conditioning Copy(string prefix, EncodedPrompt prompt, DenoiseBatcher b)
+    /// <summary>The batcher owns what it is given: new tensors with the caller's values, checked as the service checks them.</summary>
+    private static Conditioning ToTorch(string prefix, WireConditioning prompt, DenoiseBatcher b)
     {
-        var hidden = prompt.HiddenStates.clone();
+        var hidden = prompt.HiddenStates.ToTorch();
         try
         {
-            return DenoiseSpec.Condition(prefix, hidden, prompt.AttentionMask, b.Model, options);
+            using var mask = prompt.AttentionMask.ToTorch();
+            return ConditionCheck.Check(prefix, hidden, mask, b.Model, b.Options);
         }
         catch
         {

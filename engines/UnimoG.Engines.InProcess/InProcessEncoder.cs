@@ -11,17 +11,13 @@ namespace UnimoG.Engines.InProcess;
 /// </summary>
 public sealed class InProcessEncoder(Func<EncoderEngine> engine) : IEncoderClient
 {
-    public Task<EncodedPrompt> EncodeAsync(EncodeRequest request, CancellationToken cancellationToken = default, DateTime? deadline = null) =>
+    public Task<WireConditioning> EncodeAsync(EncodeRequest request, CancellationToken cancellationToken = default, DateTime? deadline = null) =>
         Task.Run(() =>
         {
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var e = engine();
-                using var encoded = e.Encode(request);
-                var c = encoded.Condition;
-                var spans = c.Spans.Count == 0 ? [] : c.Spans[0].Select(s => new VisualSpan { ImageIndex = s.ImageIndex, Start = s.Start, End = s.End }).ToList();
-                return new EncodedPrompt(c.HiddenStates.clone(), c.AttentionMask!.clone(), spans, e.Folder.Id, encoded.CacheHit);
+                return engine().Encode(request);
             }
             catch (Exception x)
             {

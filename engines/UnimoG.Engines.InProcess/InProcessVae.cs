@@ -2,20 +2,22 @@ using UnimoG.Engines.Inference;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Engines;
-using static TorchSharp.torch;
+using UnimoG.Client.Torch;
+using UnimoG.Contracts.Tensors;
 
 namespace UnimoG.Engines.InProcess;
 
 /// <summary>The VAE without the network (one-process mode): the same <see cref="VaeEngine"/>, the same errors.</summary>
 public sealed class InProcessVae(Func<VaeEngine> engine) : IVaeClient
 {
-    public Task<IReadOnlyList<byte[]>> DecodeAsync(Tensor latent, CancellationToken cancellationToken = default, DateTime? deadline = null) =>
+    public Task<IReadOnlyList<byte[]>> DecodeAsync(WireTensor latent, CancellationToken cancellationToken = default, DateTime? deadline = null) =>
         Task.Run(() =>
         {
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                return engine().Decode(latent);
+                using var z = latent.ToTorch();
+                return engine().Decode(z);
             }
             catch (Exception e)
             {

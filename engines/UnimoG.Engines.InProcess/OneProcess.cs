@@ -45,7 +45,7 @@ public sealed class OneProcess : IDisposable
             batcher = new DenoiseBatcher(DenoiserModel.Load(folder, model), denoiser, log: logs.CreateLogger<DenoiseBatcher>());
             var vae = VaeEngine.Load(folder, new VaeOptions(), model);
             var (e, b) = (encoder, batcher);
-            var pipeline = new GenerationPipeline(new InProcessEncoder(() => e), new InProcessDenoiser(() => b, denoiser), new InProcessVae(() => vae),
+            var pipeline = new GenerationPipeline(new InProcessEncoder(() => e), new InProcessDenoiser(() => b), new InProcessVae(() => vae),
                 gateway, new ImageStore(gateway.UploadBytes), logs.CreateLogger<GenerationPipeline>());
             return new OneProcess(folder, encoder, batcher, vae, pipeline);
         }

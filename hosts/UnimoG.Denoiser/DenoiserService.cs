@@ -2,7 +2,7 @@ using UnimoG.Hosting;
 using UnimoG.Engines.Inference;
 using Grpc.Core;
 using UnimoG.Client;
-using UnimoG.Client.Tensors;
+using UnimoG.Client.Torch;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using UnimoG.Hosting.Shutdown;
@@ -21,7 +21,7 @@ public sealed class DenoiserService(ModelSlot<DenoiseBatcher> batcher, DenoiserO
         var b = batcher.Value;
         if (!await requestStream.MoveNext(ct) || requestStream.Current.ItemCase != DenoiseRequest.ItemOneofCase.Options)
             throw new InvalidFieldException("options", "the first message of the stream must carry the options");
-        var spec = DenoiseSpec.From(requestStream.Current.Options, b.Model, options);
+        var spec = GenerationSpec.Check(requestStream.Current.Options, b.Model.Info, options.Limits);
 
         Conditioning cond;
         Conditioning? uncond;
@@ -44,10 +44,10 @@ public sealed class DenoiserService(ModelSlot<DenoiseBatcher> batcher, DenoiserO
     /// <summary>"cond.*" (required) and "uncond.*" (optional) from the stream; anything else is refused by name.</summary>
     internal (Conditioning Cond, Conditioning? Uncond) Conditions(TensorAssembler assembler, DenoiserModel model)
     {
-        string[] known = ["cond.hidden_states", "cond.attention_mask", "uncond.hidden_states", "uncond.attention_mask"];
+        string[] known = [TensorNames.CondHiddenStates, TensorNames.CondAttentionMask, TensorNames.UncondHiddenStates, TensorNames.UncondAttentionMask];
         if (assembler.Tensors.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
             throw new TensorStreamException(unknown, $"is not an input of Denoise (expected {string.Join(", ", known)})");
-        var cond = Take(assembler, "cond", model) ?? throw new TensorStreamException("cond.hidden_states", "missing from the stream");
+        var cond = Take(assembler, "cond", model) ?? throw new TensorStreamException(TensorNames.CondHiddenStates, "missing from the stream");
         try
         {
             return (cond, Take(assembler, "uncond", model));
@@ -61,15 +61,16 @@ public sealed class DenoiserService(ModelSlot<DenoiseBatcher> batcher, DenoiserO
 
     private Conditioning? Take(TensorAssembler assembler, string prefix, DenoiserModel model)
     {
-        bool hasStates = assembler.Tensors.ContainsKey($"{prefix}.hidden_states"), hasMask = assembler.Tensors.ContainsKey($"{prefix}.attention_mask");
+        var (statesName, maskName) = TensorNames.Condition(prefix);
+        bool hasStates = assembler.Tensors.ContainsKey(statesName), hasMask = assembler.Tensors.ContainsKey(maskName);
         if (!hasStates && !hasMask) return null;
-        if (!hasMask) throw new TensorStreamException($"{prefix}.attention_mask", $"missing: send it with {prefix}.hidden_states");
-        if (!hasStates) throw new TensorStreamException($"{prefix}.hidden_states", $"missing: send it with {prefix}.attention_mask");
-        var hidden = assembler.TakeTensor($"{prefix}.hidden_states");
-        using var mask = assembler.TakeTensor($"{prefix}.attention_mask");
+        if (!hasMask) throw new TensorStreamException(maskName, $"missing: send it with {statesName}");
+        if (!hasStates) throw new TensorStreamException(statesName, $"missing: send it with {maskName}");
+        var hidden = assembler.TakeTensor(statesName);
+        using var mask = assembler.TakeTensor(maskName);
         try
         {
-            return DenoiseSpec.Condition(prefix, hidden, mask, model, options);
+            return ConditionCheck.Check(prefix, hidden, mask, model, options);
         }
         catch
         {
@@ -78,7 +79,7 @@ public sealed class DenoiserService(ModelSlot<DenoiseBatcher> batcher, DenoiserO
         }
     }
 
-    /// <summary>One update as events; latents as chunks straight from the tensor's memory.</summary>
+    /// <summary>One update as events; latents as chunks straight from their memory.</summary>
     internal static async Task WriteAsync(DenoiseUpdate update, IServerStreamWriter<DenoiseEvent> stream, CancellationToken ct)
     {
         switch (update)
@@ -95,14 +96,14 @@ public sealed class DenoiserService(ModelSlot<DenoiseBatcher> batcher, DenoiserO
                 using (l.Latent)
                 {
                     await stream.WriteAsync(new DenoiseEvent { Preview = new DenoisePreview { Step = l.StepNumber, Kind = PreviewKind.Latent } }, ct);
-                    foreach (var chunk in TorchTensorStreams.Chunks($"preview.{l.StepNumber}", l.Latent))
+                    foreach (var chunk in l.Latent.Chunks())
                         await stream.WriteAsync(new DenoiseEvent { Chunk = chunk }, ct);
                 }
                 break;
             case DenoiseUpdate.Final f:
                 using (f.Latent)
                 {
-                    foreach (var chunk in TorchTensorStreams.Chunks("latent", f.Latent))
+                    foreach (var chunk in f.Latent.Chunks())
                         await stream.WriteAsync(new DenoiseEvent { Chunk = chunk }, ct);
                 }
                 await stream.WriteAsync(new DenoiseEvent { Completed = f.Completed }, ct);

@@ -1,7 +1,7 @@
 using UnimoG.Hosting;
 using UnimoG.Engines.Inference;
 using Grpc.Core;
-using UnimoG.Client.Tensors;
+using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Hosting.Shutdown;
 using UnimoG.Engines.Telemetry;
@@ -17,7 +17,7 @@ public sealed class EncoderService(ModelSlot<EncoderEngine> model, UnimoGMetrics
         var ct = context.CallToken();
         var engine = model.Value;
         using var encoded = await Task.Run(() => engine.Encode(request), ct);
-        await WriteAsync(encoded, request.Key, engine.Folder.Id, responseStream, ct);
+        await WriteAsync(encoded, request.Key, responseStream, ct);
     }
 
     public override async Task EncodeMany(IAsyncStreamReader<EncodeRequest> requestStream, IServerStreamWriter<EncodeResponse> responseStream, ServerCallContext context)
@@ -28,7 +28,7 @@ public sealed class EncoderService(ModelSlot<EncoderEngine> model, UnimoGMetrics
         {
             var request = requestStream.Current;
             using var encoded = await Task.Run(() => engine.Encode(request), ct);
-            await WriteAsync(encoded, request.Key, engine.Folder.Id, responseStream, ct);
+            await WriteAsync(encoded, request.Key, responseStream, ct);
         }
     }
 
@@ -40,18 +40,19 @@ public sealed class EncoderService(ModelSlot<EncoderEngine> model, UnimoGMetrics
 
     public override Task<ModelInfo> Describe(DescribeRequest request, ServerCallContext context) => Task.FromResult(model.Value.Info);
 
-    /// <summary>"hidden_states" and "attention_mask" as chunks straight from the tensors' memory, then the summary.</summary>
-    private async Task WriteAsync(EncodedCondition encoded, string key, string modelId, IServerStreamWriter<EncodeResponse> stream, CancellationToken ct)
+    /// <summary>The condition's tensors as chunks straight from their memory, then the summary.</summary>
+    private async Task WriteAsync(WireConditioning encoded, string key, IServerStreamWriter<EncodeResponse> stream, CancellationToken ct)
     {
         metrics.RecordCacheLookup("conditions", encoded.CacheHit);
-        var c = encoded.Condition;
-        foreach (var chunk in TorchTensorStreams.Chunks("hidden_states", c.HiddenStates))
+        foreach (var chunk in encoded.HiddenStates.Chunks())
             await stream.WriteAsync(new EncodeResponse { Key = key, Chunk = chunk }, ct);
-        foreach (var chunk in TorchTensorStreams.Chunks("attention_mask", c.AttentionMask!))
+        foreach (var chunk in encoded.AttentionMask.Chunks())
             await stream.WriteAsync(new EncodeResponse { Key = key, Chunk = chunk }, ct);
-        var summary = new EncodeSummary { Length = (int)c.Length, Width = (int)c.Width, CacheHit = encoded.CacheHit, Model = modelId };
-        if (c.Spans.Count > 0)
-            summary.Spans.AddRange(c.Spans[0].Select(s => new VisualSpan { ImageIndex = s.ImageIndex, Start = s.Start, End = s.End }));
+        var summary = new EncodeSummary
+        {
+            Length = (int)encoded.HiddenStates.Shape[1], Width = (int)encoded.HiddenStates.Shape[2], CacheHit = encoded.CacheHit, Model = encoded.Model,
+        };
+        summary.Spans.AddRange(encoded.Spans);
         await stream.WriteAsync(new EncodeResponse { Key = key, Summary = summary }, ct);
     }
 }

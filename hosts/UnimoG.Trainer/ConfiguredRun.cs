@@ -9,7 +9,8 @@ namespace UnimoG.Trainer;
 /// at start-up (resuming from the newest intact checkpoint), serves WatchRun/StopRun/ListCheckpoints while it trains,
 /// and stops the host when it ends: exit code 0 when completed or stopped, 1 when it failed.
 /// </summary>
-public sealed class ConfiguredRun(IConfiguration configuration, RunManager runs, IHostApplicationLifetime lifetime, ILogger<ConfiguredRun> log) : BackgroundService
+public sealed class ConfiguredRun(IConfiguration configuration, RunManager runs, Func<TrainingConfig, TrainingComponents> load, IHostApplicationLifetime lifetime,
+    ILogger<ConfiguredRun> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,7 +19,7 @@ public sealed class ConfiguredRun(IConfiguration configuration, RunManager runs,
         {
             await Task.Yield();
             var config = TrainingConfig.Load(path);
-            var run = runs.Start(config, resume: true, TrainingComponents.Load);
+            var run = runs.Start(config, resume: true, load);
             log.LogInformation("Started configured run {Run} from {Config}", run.Id, path);
             var result = await run.Completion;
             log.LogInformation("Configured run {Run} ended: {State} at step {Step}", run.Id, result.State, result.Step);

@@ -1,7 +1,7 @@
 using UnimoG.Hosting;
 using UnimoG.Engines.Inference;
 using Grpc.Core;
-using UnimoG.Client.Tensors;
+using UnimoG.Client.Torch;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using UnimoG.Hosting.Shutdown;
@@ -34,9 +34,9 @@ public sealed class VaeService(ModelSlot<VaeEngine> model, UnimoGMetrics metrics
             first = false;
         }
         assembler.Complete();
-        if (assembler.Tensors.Keys.FirstOrDefault(k => k != "latent") is { } other)
+        if (assembler.Tensors.Keys.FirstOrDefault(k => k != TensorNames.Latent) is { } other)
             throw new TensorStreamException(other, "is not an input of Decode (expected 'latent')");
-        using var latent = assembler.TakeTensor("latent");
+        using var latent = assembler.TakeTensor(TensorNames.Latent);
         var pngs = await Task.Run(() => engine.Decode(latent), ct);
         for (var i = 0; i < pngs.Count; i++)
             await responseStream.WriteAsync(new DecodedImage { Index = i, Png = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(pngs[i]) }, ct);
@@ -53,10 +53,10 @@ public sealed class VaeService(ModelSlot<VaeEngine> model, UnimoGMetrics metrics
         using (mean)
         using (logvar)
         {
-            foreach (var chunk in TorchTensorStreams.Chunks("latent", latent)) await responseStream.WriteAsync(chunk, ct);
+            foreach (var chunk in TorchTensorStreams.Chunks(TensorNames.Latent, latent)) await responseStream.WriteAsync(chunk, ct);
             if (!request.IncludeDistribution) return;
-            foreach (var chunk in TorchTensorStreams.Chunks("mean", mean)) await responseStream.WriteAsync(chunk, ct);
-            foreach (var chunk in TorchTensorStreams.Chunks("logvar", logvar)) await responseStream.WriteAsync(chunk, ct);
+            foreach (var chunk in TorchTensorStreams.Chunks(TensorNames.Mean, mean)) await responseStream.WriteAsync(chunk, ct);
+            foreach (var chunk in TorchTensorStreams.Chunks(TensorNames.LogVar, logvar)) await responseStream.WriteAsync(chunk, ct);
         }
     }
 

@@ -1,8 +1,9 @@
+using UnimoG.Contracts.Tensors;
 using V1 = UnimoG.Contracts.V1;
 using Google.Protobuf;
 using Grpc.Core;
 using UnimoG.Client;
-using UnimoG.Client.Tensors;
+using UnimoG.Client.Torch;
 using UnimoG.Contracts.V1;
 using UnimoG.Services.Tests.Support;
 using static TorchSharp.torch;
@@ -97,13 +98,13 @@ public sealed class DenoiserStreamTests(ClusterFixture fixture)
     {
         using var hidden = randn(1, 7, 64);
         using var mask = ones(1, 7, dtype: ScalarType.Int64);
-        using var cond = new EncodedPrompt(hidden.clone(), mask.clone(), [], "t", false);
+        using var cond = new WireConditioning(hidden.ToWire(TensorNames.HiddenStates), mask.ToWire(TensorNames.AttentionMask), [], "t", false);
         var updates = new List<DenoiseUpdate>();
         await foreach (var u in fixture.Cluster.DenoiserClient().DenoiseAsync(new DenoiseOptions { Steps = 3, GuidanceScale = 1, Seed = 3, NumImages = 2, PreviewInterval = 1, PreviewKind = PreviewKind.Latent }, cond, null))
             updates.Add(u);
         Assert.Equal(["Step", "LatentPreview", "Step", "LatentPreview", "Step", "LatentPreview", "Final"], updates.Select(u => u.GetType().Name));
         var final = Assert.IsType<DenoiseUpdate.Final>(updates[^1]);
-        Assert.Equal([2L, 4, 16, 16], final.Latent.shape);
+        Assert.Equal([2L, 4, 16, 16], final.Latent.Shape);
         Assert.Equal(3, final.Completed.Steps);
         foreach (var u in updates)
         {

@@ -1,4 +1,4 @@
-using UnimoG.Client.Tensors;
+using UnimoG.Client.Torch;
 using UnimoG.Contracts.Tensors;
 using static TorchSharp.torch;
 

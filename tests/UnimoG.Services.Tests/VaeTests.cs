@@ -1,3 +1,5 @@
+using UnimoG.Contracts.Tensors;
+using UnimoG.Client.Torch;
 using UnimoG.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Client;
@@ -23,15 +25,18 @@ public sealed class VaeTests(ClusterFixture fixture)
     {
         var engine = fixture.Cluster.Vae.Services.GetRequiredService<ModelSlot<VaeEngine>>().Value;
         var png = File.ReadAllBytes(Path.Combine(RepoPaths.Root, "models", "examples", "dog.png"));
-        using var latent = await Client().EncodeAsync(png);
+        using var wire = await Client().EncodeAsync(png);
+        using var latent = wire.ToTorch();
         Assert.Equal([1L, 4, 16, 16], latent.shape);
         var (local, mean, logvar) = engine.Encode(png, null);
         using (local) using (mean) using (logvar) TensorAssert.Identical(local, latent, "latent");
-        using var sampled = await Client().EncodeAsync(png, seed: 5);
+        using var sampledWire = await Client().EncodeAsync(png, seed: 5);
+        using var sampled = sampledWire.ToTorch();
         Assert.False(sampled.equal(latent).all().item<bool>());   // a posterior sample, not the mean
 
         using var both = cat([latent, sampled], 0);
-        var pngs = await Client().DecodeAsync(both);
+        using var bothWire = both.ToWire(TensorNames.Latent);
+        var pngs = await Client().DecodeAsync(bothWire);
         Assert.Equal(2, pngs.Count);
         Assert.Equal(engine.Decode(both), pngs);   // the same bytes as decoding in process
         Assert.Equal(64 * 64 * 4, TestModel.Pixels(pngs[1]).Length);
@@ -41,7 +46,8 @@ public sealed class VaeTests(ClusterFixture fixture)
     public async Task BadLatentsAndImagesAreNamed()
     {
         using var wrong = zeros(1, 3, 16, 16);
-        var e = await Assert.ThrowsAsync<InvalidRequestException>(() => Client().DecodeAsync(wrong));
+        using var wrongWire = wrong.ToWire(TensorNames.Latent);
+        var e = await Assert.ThrowsAsync<InvalidRequestException>(() => Client().DecodeAsync(wrongWire));
         Assert.Equal("latent", e.Field);
         Assert.Contains("expected FP32 [N, 4, h, w]", e.Detail);
         var odd = await Assert.ThrowsAsync<InvalidRequestException>(() => Client().EncodeAsync(TestModel.Png(30, 30, 1, 2, 3)));

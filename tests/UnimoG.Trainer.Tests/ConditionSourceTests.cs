@@ -27,7 +27,7 @@ public class ConditionSourceTests
         using var encoder = TinyWorld.NewEncoder();
         await using var server = await LoopbackEncoder.StartAsync(encoder);
         using var local = new MllmConditions(encoder, ownsEncoder: false);
-        using var remote = new EncoderServiceConditions(server.Address, requestBatch: 2);
+        using var remote = EncoderServiceConditions.ForAddress(server.Address, requestBatch: 2);
         Assert.Equal(24, remote.Width);
         var requests = Requests();
         var calls = server.Calls;

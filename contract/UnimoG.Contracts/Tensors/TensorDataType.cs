@@ -15,6 +15,9 @@ public static class TensorDataTypes
 
     public static string Name(this TensorDataType t) => t.ToString();
 
+    /// <summary>A floating-point type (FP64, FP32, FP16, BF16).</summary>
+    public static bool IsFloat(this TensorDataType t) => t is TensorDataType.FP32 or TensorDataType.FP16 or TensorDataType.BF16 or TensorDataType.FP64;
+
     /// <summary>Parses an OIP datatype name; names are case-sensitive as in the protocol.</summary>
     public static bool TryParse(string? name, out TensorDataType type)
     {

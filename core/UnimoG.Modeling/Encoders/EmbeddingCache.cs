@@ -1,3 +1,4 @@
+using UnimoG.Text.Prompts;
 using System.Security.Cryptography;
 using System.Text;
 using TorchSharp;

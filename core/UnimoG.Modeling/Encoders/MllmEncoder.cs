@@ -1,3 +1,4 @@
+using UnimoG.Text.Prompts;
 using System.Text;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -28,7 +28,7 @@ public static class LatentDiffusion
     /// <see cref="GenerationOptions.Seed"/> (initial noise first, then any eta noise), never the global RNG.
     /// Synchronous on purpose: grad mode is per thread, so never await inside.
     /// </summary>
-    public static IReadOnlyList<byte[]> Generate(Denoiser model, LatentDecoder decode, DdimScheduler scheduler, Conditioning cond,
+    public static IReadOnlyList<byte[]> Generate(DiffusionModel model, LatentDecoder decode, INoiseScheduler scheduler, Conditioning cond,
         Conditioning? uncond, GenerationOptions options, StepCallback? callback = null, CancellationToken cancellationToken = default)
     {
         if (options.Height % options.VaeScaleFactor != 0 || options.Width % options.VaeScaleFactor != 0)
@@ -37,8 +37,9 @@ public static class LatentDiffusion
         var generator = new Generator((ulong)options.Seed);
         long[] shape = [cond.BatchSize, options.LatentChannels, options.Height / options.VaeScaleFactor, options.Width / options.VaeScaleFactor];
         // No dispose scope around the loop: the callback's tensors are the caller's business; ours are disposed here.
-        using var noise = Samplers.InitialNoise(scheduler, shape, generator);                         // [B, C, h, w]
-        using var latents = Samplers.SampleDdim(model, scheduler, noise, cond, uncond, options.Sampling, generator, callback, cancellationToken);
+        using var run = scheduler.Start(options.Sampling.Settings, Samplers.From(generator));
+        using var noise = Samplers.InitialNoise(run, shape, generator);                               // [B, C, h, w]
+        using var latents = Samplers.Sample(model, run, noise, cond, uncond, options.Sampling.GuidanceScale, callback, cancellationToken);
         using var images = decode(latents);                                                           // [B, 3, H, W]
         return Png.EncodeBatch(images);
     }

@@ -3,18 +3,20 @@ using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Modeling.Sampling;
 using UnimoG.Modeling.Schedulers;
-using UnimoG.Engines;
 
 namespace UnimoG.Engines.Inference;
 
-/// <summary>The U-Net, its DDIM scheduler (shared by all requests: the batched step is stateless) and the preview factors.</summary>
+/// <summary>The U-Net, its scheduler (shared by all requests: per-request state lives in each request's run) and the preview factors.</summary>
 public sealed class DenoiserModel : IDisposable
 {
     public ModelFolder Folder { get; }
     public ModelInfo Info { get; }
     public UNet2DConditionModel UNet { get; }
-    public DdimScheduler Scheduler { get; }
+    public INoiseScheduler Scheduler { get; }
     public LatentPreviewFactors? Preview => Folder.Preview;
+
+    /// <summary>The U-Net as samplers call it.</summary>
+    public DiffusionModel Model { get; }
 
     public DenoiserModel(ModelFolder folder, UNet2DConditionModel unet)
     {
@@ -22,6 +24,7 @@ public sealed class DenoiserModel : IDisposable
         Info = ServedModel.Describe(folder);
         UNet = unet;
         Scheduler = new DdimScheduler(folder.Scheduler);
+        Model = SamplingAdapters.FromUNet((x, t, h, m) => unet.forward(x, t, h, m));
     }
 
     public static DenoiserModel Load(ModelFolder folder, ModelOptions options)

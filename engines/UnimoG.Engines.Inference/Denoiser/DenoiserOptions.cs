@@ -19,6 +19,9 @@ public sealed class DenoiserOptions : IValidatedOptions
 
     public int MaxSteps { get; set; } = 1000;
 
+    /// <summary>Largest classifier-free guidance scale accepted (the gateway's default limit).</summary>
+    public double MaxGuidanceScale { get; set; } = 30.0;
+
     /// <summary>Longest image side in pixels.</summary>
     public int MaxSide { get; set; } = 2048;
 
@@ -28,8 +31,13 @@ public sealed class DenoiserOptions : IValidatedOptions
     /// <summary>What a Denoise stream may carry: four condition tensors of at most MaxConditionTokens x 16,384 floats each.</summary>
     public TensorLimits TensorLimits => new() { MaxTensors = 4, MaxTensorBytes = (long)MaxConditionTokens * 16384 * 4, MaxTotalBytes = 4L * MaxConditionTokens * 16384 * 4 };
 
+    /// <summary>The numeric limits of a request (<see cref="GenerationSpec.Check"/>); num_images is bounded by the batch.</summary>
+    public GenerationLimits Limits => new(new(MaxSide, $"{Section}:MaxSide"), new(MaxSide, $"{Section}:MaxSide"), new(MaxSteps, $"{Section}:MaxSteps"),
+        new(MaxGuidanceScale, $"{Section}:MaxGuidanceScale"), new(MaxBatchImages, $"{Section}:MaxBatchImages"));
+
     public IEnumerable<string> Validate(string section)
     {
+        if (!(MaxGuidanceScale >= 0) || double.IsInfinity(MaxGuidanceScale)) yield return $"{section}:MaxGuidanceScale must be a finite number >= 0, got {MaxGuidanceScale}.";
         if (MaxBatchImages < 1) yield return $"{section}:MaxBatchImages must be at least 1, got {MaxBatchImages}.";
         if (MaxQueue < 0) yield return $"{section}:MaxQueue must not be negative, got {MaxQueue}.";
         if (BatchWait < TimeSpan.Zero || BatchWait > TimeSpan.FromSeconds(5)) yield return $"{section}:BatchWait must be between 0 and 5 s, got {BatchWait}.";

@@ -8,16 +8,13 @@ using UnimoG.Text.Prompts;
 using UnimoG.Text.Tokenizers;
 using UnimoG.Engines.Telemetry;
 using UnimoG.Engines;
+using UnimoG.Client;
+using UnimoG.Client.Torch;
+using UnimoG.Contracts.Tensors;
 using V1 = UnimoG.Contracts.V1;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Inference;
-
-/// <summary>One encoding: the condition [1, L, D] with its int64 key mask [1, L] and visual spans, and whether the cache answered.</summary>
-public sealed record EncodedCondition(Conditioning Condition, bool CacheHit) : IDisposable
-{
-    public void Dispose() => Condition.Dispose();
-}
 
 /// <summary>
 /// The model folder's frozen encoder behind the contract: a validated prompt (images inline or uploaded) goes
@@ -74,8 +71,18 @@ public sealed class EncoderEngine : IDisposable
         return new EncoderEngine(folder, options, null, null, new ClipTextConditioner(text, s => clipTokenizer.Encode(s)), cache, metrics);
     }
 
-    /// <summary>Validates and encodes a request (<c>prompt</c>, or <c>unconditional</c>); faults name the field.</summary>
-    public EncodedCondition Encode(V1.EncodeRequest request)
+    /// <summary>
+    /// Validates and encodes a request (<c>prompt</c>, or <c>unconditional</c>); faults name the field. The result is
+    /// the condition as it goes on the wire (<see cref="TensorNames.HiddenStates"/>, <see cref="TensorNames.AttentionMask"/>).
+    /// </summary>
+    public WireConditioning Encode(V1.EncodeRequest request)
+    {
+        var (cond, hit) = EncodeTorch(request);
+        using (cond)
+            return ToWire(cond, hit);
+    }
+
+    private (Conditioning Condition, bool CacheHit) EncodeTorch(V1.EncodeRequest request)
     {
         ModelInfos.CheckModel(request.Model, Folder.Id);
         if (request.Unconditional)
@@ -90,7 +97,7 @@ public sealed class EncoderEngine : IDisposable
         return Encode(prompt);
     }
 
-    public EncodedCondition Encode(MultimodalPrompt prompt) => _work.Run("encode", () =>
+    public (Conditioning Condition, bool CacheHit) Encode(MultimodalPrompt prompt) => _work.Run("encode", () =>
         {
             var hits = _cache.Hits;
             if (_mllm is not null)
@@ -99,7 +106,7 @@ public sealed class EncoderEngine : IDisposable
                 try
                 {
                     var cond = _mllm.Encode(parts);
-                    return new EncodedCondition(cond, _cache.Hits > hits);
+                    return (cond, _cache.Hits > hits);
                 }
                 finally
                 {
@@ -109,14 +116,14 @@ public sealed class EncoderEngine : IDisposable
             return ClipEncode(string.Concat(prompt.Parts.OfType<PromptPart.Text>().Select(t => t.Value)), hits);
         });
 
-    public EncodedCondition EncodeUnconditional() => _work.Run("encode", () =>
+    public (Conditioning Condition, bool CacheHit) EncodeUnconditional() => _work.Run("encode", () =>
         {
             var hits = _cache.Hits;
-            return _mllm is not null ? new EncodedCondition(_mllm.EncodeUnconditional(), _cache.Hits > hits) : ClipEncode("", hits);
+            return _mllm is not null ? (_mllm.EncodeUnconditional(), _cache.Hits > hits) : ClipEncode("", hits);
         });
 
     /// <summary>SD-style: 77 tokens, no padding mask (all ones), as the reference pipelines feed the U-Net.</summary>
-    private EncodedCondition ClipEncode(string text, long hits)
+    private (Conditioning Condition, bool CacheHit) ClipEncode(string text, long hits)
     {
         var key = EmbeddingCache.Key("clip-text", Folder.Id, text);
         if (!_cache.TryGet(key, out var cached, out _))
@@ -126,7 +133,24 @@ public sealed class EncoderEngine : IDisposable
             cached = [encoded.HiddenStates.clone()];
         }
         var states = cached[0];
-        return new EncodedCondition(new Conditioning(states, ones(1, states.shape[1], dtype: ScalarType.Int64)), _cache.Hits > hits);
+        return (new Conditioning(states, ones(1, states.shape[1], dtype: ScalarType.Int64)), _cache.Hits > hits);
+    }
+
+    /// <summary>A one-row condition as the contract carries it (mask as INT64, spans of row 0).</summary>
+    private WireConditioning ToWire(Conditioning c, bool cacheHit)
+    {
+        var spans = c.Spans.Count == 0 ? [] : c.Spans[0].Select(VisualSpans.ToWire).ToList();
+        var hidden = c.HiddenStates.ToWire(TensorNames.HiddenStates);
+        try
+        {
+            using var mask = c.AttentionMask!.to_type(ScalarType.Int64);
+            return new WireConditioning(hidden, mask.ToWire(TensorNames.AttentionMask), spans, Folder.Id, cacheHit);
+        }
+        catch
+        {
+            hidden.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using UnimoG.Modeling.Diffusion;
+using UnimoG.Modeling.Sampling;
 using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
@@ -58,8 +59,7 @@ public sealed class VaeEngine : IDisposable
             using var scope = NewDisposeScope();
             if (!latent.isfinite().all().item<bool>())
                 throw new TensorStreamException("latent", "holds values that are not finite");
-            var z = latent / Vae.Config.ScalingFactor;
-            if (Vae.Config.ShiftFactor is { } shift) z = z + shift;
+            var z = LatentSpace.ToVae(latent, Vae.Config.ScalingFactor, Vae.Config.ShiftFactor);
             return Png.EncodeBatch(Vae.Decode(z));                                                       // [N, 3, H, W]
         });
     }
@@ -91,8 +91,7 @@ public sealed class VaeEngine : IDisposable
             using var posterior = Vae.Encode(x);
             using var generator = seed is { } s ? new Generator(s) : null;
             var z = generator is not null ? posterior.Sample(generator) : posterior.Mode();
-            if (Vae.Config.ShiftFactor is { } shift) z = z - shift;
-            var latent = (z * Vae.Config.ScalingFactor).contiguous();
+            var latent = LatentSpace.FromVae(z, Vae.Config.ScalingFactor, Vae.Config.ShiftFactor).contiguous();
             return (latent.MoveToOuterDisposeScope(), posterior.Mean.clone().MoveToOuterDisposeScope(), posterior.LogVar.clone().MoveToOuterDisposeScope());
         });
     }

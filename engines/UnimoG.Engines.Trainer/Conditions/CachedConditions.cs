@@ -1,3 +1,4 @@
+using UnimoG.Text.Prompts;
 using System.Globalization;
 using UnimoG.Modeling;
 using UnimoG.Engines.Trainer.Data;

@@ -1,3 +1,4 @@
+using UnimoG.Text.Prompts;
 using TorchSharp;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Diffusion;

@@ -37,10 +37,10 @@ public sealed partial class Trainer
             var scheduler = new DdimScheduler(_c.Scheduler);
             var g = new Generator((ulong)s.Seed);
             long latent = side / _latents.ScaleFactor;
-            var noise = Samplers.InitialNoise(scheduler, [s.Prompts.Count, _latents.LatentChannels, latent, latent], g);
+            using var run = scheduler.Start(new SamplingSettings(s.Steps), Samplers.From(g));
+            var noise = Samplers.InitialNoise(run, [s.Prompts.Count, _latents.LatentChannels, latent, latent], g);
             var denoise = SamplingAdapters.FromUNet((x, t, h, m) => model.forward(x, t, h, m));
-            var latents = Samplers.SampleDdim(denoise, scheduler, noise, cond, _uncond,
-                new DdimSamplingOptions(Steps: s.Steps, GuidanceScale: s.GuidanceScale), g);
+            var latents = Samplers.Sample(denoise, run, noise, cond, _uncond, s.GuidanceScale);
             var decode = SamplingAdapters.FromVae(z => _c.Vae.Decode(z), _latents.ScalingFactor, _latents.ShiftFactor);
             var images = decode(latents);                                               // [N, 3, H, W]
             var grid = cat(images.unbind(0), 2);                                        // [3, H, N*W]

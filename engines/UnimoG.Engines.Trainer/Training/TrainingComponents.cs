@@ -21,8 +21,14 @@ public sealed class TrainingComponents(UNet2DConditionModel unet, AutoencoderKL?
     public DdimSchedulerConfig Scheduler { get; } = scheduler;
     public IConditionSource Conditions { get; } = conditions;
 
-    /// <summary>Builds everything a configuration names from files (and the Encoder service's address).</summary>
-    public static TrainingComponents Load(TrainingConfig config)
+    /// <summary>
+    /// Builds everything a configuration names from files (and the Encoder service: through
+    /// <paramref name="encoderService"/> when the host gives one, else a channel to <c>conditions.address</c>).
+    /// </summary>
+    public static TrainingComponents Load(TrainingConfig config) => Load(config, null);
+
+    /// <inheritdoc cref="Load(TrainingConfig)"/>
+    public static TrainingComponents Load(TrainingConfig config, Func<ConditionSettings, IConditionSource>? encoderService)
     {
         var m = config.Model;
         UNet2DConditionModel? unet = null;
@@ -41,7 +47,7 @@ public sealed class TrainingComponents(UNet2DConditionModel unet, AutoencoderKL?
             if (m.PredictionType is { } pt) scheduler = scheduler with { PredictionType = pt };
             if (scheduler.PredictionType is not ("epsilon" or "v_prediction"))
                 throw config.Location["model"]["prediction_type"].Error($"training supports epsilon and v_prediction, the scheduler says '{scheduler.PredictionType}'");
-            conditions = LoadConditions(config.Conditions, config.Location["conditions"]);
+            conditions = LoadConditions(config.Conditions, config.Location["conditions"], encoderService);
             var width = unet.Config.CrossAttentionDim.At(0);
             if (conditions.Width != width)
                 throw config.Location["conditions"].Error($"{conditions.Description} gives hidden states of width {conditions.Width}, the U-Net's cross_attention_dim is {width}");
@@ -57,14 +63,14 @@ public sealed class TrainingComponents(UNet2DConditionModel unet, AutoencoderKL?
     }
 
     /// <param name="at">Where <paramref name="c"/> sits in its config file (errors name it).</param>
-    public static IConditionSource LoadConditions(ConditionSettings c, ConfigLocation at)
+    public static IConditionSource LoadConditions(ConditionSettings c, ConfigLocation at, Func<ConditionSettings, IConditionSource>? encoderService = null)
     {
         switch (c.Source)
         {
             case "cache":
                 return new CachedConditions(c.Cache!);
             case "service":
-                return new EncoderServiceConditions(c.Address!, c.Model, c.RequestBatch);
+                return encoderService?.Invoke(c) ?? EncoderServiceConditions.ForAddress(c.Address!, c.Model, c.RequestBatch);
         }
         if (c.EncoderKind == "clip")
         {

@@ -53,14 +53,17 @@ public sealed class ServiceChannels(
     }
 
     public GrpcChannel Channel(string service) =>
-        channels.GetOrAdd(service, s => new Lazy<GrpcChannel>(() => Create(s))).Value;
+        channels.GetOrAdd(service, s => new Lazy<GrpcChannel>(() => Create(AddressOf(s, configuration, consul.Value.Enabled)))).Value;
 
     /// <summary>The channel with the client-side interceptors (request id propagation).</summary>
     public CallInvoker Invoker(string service) => Channel(service).Intercept(new RequestIdClientInterceptor());
 
-    private GrpcChannel Create(string service)
+    /// <summary>A channel to an address given by a caller (e.g. a training configuration), with the same TLS, limits and retries.</summary>
+    public CallInvoker Invoker(Uri address) =>
+        channels.GetOrAdd("@" + address, _ => new Lazy<GrpcChannel>(() => Create(address))).Value.Intercept(new RequestIdClientInterceptor());
+
+    private GrpcChannel Create(Uri address)
     {
-        var address = AddressOf(service, configuration, consul.Value.Enabled);
         var useTls = tls.Value.Enabled || address.Scheme == "https";
         var handler = new SocketsHttpHandler
         {

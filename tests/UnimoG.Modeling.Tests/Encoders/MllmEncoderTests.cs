@@ -1,4 +1,5 @@
 using UnimoG.Data.Config;
+using UnimoG.Text.Prompts;
 using TorchSharp;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Encoders;

@@ -1,3 +1,4 @@
+using UnimoG.Text.Prompts;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Tests.Sampling;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using UnimoG.Modeling.Sampling;
+using UnimoG.Modeling.Schedulers;
 using UnimoG.TestSupport;
 using static TorchSharp.torch;
 
@@ -35,25 +36,38 @@ public class GuidanceTests
         TensorAssert.Identical(mine, perRow, "per-row scales");
     }
 
+    private static readonly DdimScheduler Ddim = DdimScheduler.Load(RepoPaths.Fixtures("diffusers-a", "ddim"));
+
     [Fact]
     public void OneBatchEqualsSeparateCallsEvenWithConditionsOfDifferentLengths()
     {
         var g = new Generator(2);
         using var x = randn([2, 4, 8, 8], generator: g);
-        using var t = tensor(new long[] { 981, 501 });
-        // The negative prompt is 3 tokens, the prompt 5 (row 1 of the prompt also has its own padding).
+        // Two requests at different steps of their runs: the negative prompt is 3 tokens, the prompt 5 (row 1 padded).
+        using var early = Ddim.Start(new(10));
+        using var late = Ddim.Start(new(10));
+        late.Step(x.narrow(0, 1, 1), x.narrow(0, 1, 1)).Dispose();
         using var negative = new Conditioning(randn([2, 3, 16], generator: g));
         using var cond = new Conditioning(randn([2, 5, 16], generator: g), tensor(new float[,] { { 1, 1, 1, 1, 1 }, { 1, 1, 1, 0, 0 } }));
         var calls = new List<long>();
-        Denoiser model = (xs, ts, c) => { calls.Add(xs.shape[0]); return ToyDenoiser(xs, ts, c); };
+        DiffusionModel model = (xs, ts, c) => { calls.Add(xs.shape[0]); return ToyDenoiser(xs, ts, c); };
+        using var c0 = new Conditioning(cond.HiddenStates.narrow(0, 0, 1), cond.AttentionMask!.narrow(0, 0, 1));
+        using var c1 = new Conditioning(cond.HiddenStates.narrow(0, 1, 1), cond.AttentionMask!.narrow(0, 1, 1));
+        using var n0 = new Conditioning(negative.HiddenStates.narrow(0, 0, 1));
+        using var n1 = new Conditioning(negative.HiddenStates.narrow(0, 1, 1));
+        var batched = GuidedStep.Predict(model,
+            [new GuidedRows(early, x.narrow(0, 0, 1), c0, n0, 5.0), new GuidedRows(late, x.narrow(0, 1, 1), c1, n1, 2.0)]);
+        Assert.Equal([4L], calls);                                  // one call, [uncond; cond] rows of both requests
+        Assert.Equal(0, early.StepIndex);                           // predicting does not step
 
-        using var batched = Guidance.Predict(model, x, t, cond, negative, [5.0, 2.0]);
-        Assert.Equal([4L], calls);                                  // one call, [uncond; cond] rows
-
-        using var eu = ToyDenoiser(x, t, negative);
-        using var ec = ToyDenoiser(x, t, cond);
-        using var expected = Guidance.Combine(eu, ec, [5.0, 2.0]);
-        TensorAssert.Close(expected, batched, rtol: 1e-6, atol: 1e-6, what: "guided batch");
+        for (var i = 0; i < 2; i++)
+        {
+            using var t = tensor(new[] { (float)(i == 0 ? early : late).Timestep });
+            using var xi = x.narrow(0, i, 1);
+            using var expected = Guidance.Combine(ToyDenoiser(xi, t, i == 0 ? n0 : n1), ToyDenoiser(xi, t, i == 0 ? c0 : c1), i == 0 ? 5.0 : 2.0);
+            TensorAssert.Close(expected, batched[i], rtol: 1e-6, atol: 1e-6, what: $"guided request {i}");
+            batched[i].Dispose();
+        }
     }
 
     [Fact]
@@ -61,10 +75,11 @@ public class GuidanceTests
     {
         var g = new Generator(3);
         using var x = randn([1, 4, 8, 8], generator: g);
-        using var t = tensor(new long[] { 1 });
+        using var run = Ddim.Start(new(1000));
         using var uncond = new Conditioning(randn([1, 7, 8], generator: g));
         using var cond = new Conditioning(randn([1, 7, 8], generator: g));
-        using var batched = Guidance.Predict(ToyDenoiser, x, t, cond, uncond, 5.0);
+        using var batched = GuidedStep.Predict(ToyDenoiser, [new GuidedRows(run, x, cond, uncond, 5.0)])[0];
+        using var t = tensor(new[] { (float)run.Timestep });
         using var expected = Guidance.Combine(ToyDenoiser(x, t, uncond), ToyDenoiser(x, t, cond), 5.0);
         TensorAssert.Identical(expected, batched, "guided batch");
     }
@@ -74,12 +89,12 @@ public class GuidanceTests
     {
         var g = new Generator(4);
         using var x = randn([3, 4, 8, 8], generator: g);
-        using var t = full(3, 501L, dtype: ScalarType.Int64);
         using var uncond = new Conditioning(randn([1, 4, 8], generator: g));
         using var cond = new Conditioning(randn([3, 4, 8], generator: g));
         using var three = uncond.RepeatRows(3);
-        using var shared = Guidance.Predict(ToyDenoiser, x, t, cond, uncond, 5.0);
-        using var repeated = Guidance.Predict(ToyDenoiser, x, t, cond, three, 5.0);
+        var options = new DdimSamplingOptions(Steps: 3, GuidanceScale: 5.0);
+        using var shared = Samplers.Sample(ToyDenoiser, Ddim, x, cond, uncond, options);
+        using var repeated = Samplers.Sample(ToyDenoiser, Ddim, x, cond, three, options);
         TensorAssert.Identical(repeated, shared, "one shared unconditional row");
     }
 }

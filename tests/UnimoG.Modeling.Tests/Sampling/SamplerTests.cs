@@ -49,7 +49,7 @@ public class SamplerTests
         var png = LatentDiffusion.Generate(GuidanceTests.ToyDenoiser, ToyDecoder, Scheduler(), cond, uncond, Options(7));
         var g = new Generator(7);
         using var noise = randn([1, 4, 8, 8], generator: g);
-        using var latents = Samplers.SampleDdim(GuidanceTests.ToyDenoiser, Scheduler(), noise, cond, uncond, Options(7).Sampling);
+        using var latents = Samplers.Sample(GuidanceTests.ToyDenoiser, Scheduler(), noise, cond, uncond, Options(7).Sampling);
         using var image = ToyDecoder(latents);
         Assert.Equal(Png.Encode(image[0]), png[0]);
     }
@@ -60,13 +60,13 @@ public class SamplerTests
         using var cond = new Conditioning(full(1, 3, 8, 0.5f));
         using var negative = new Conditioning(full(1, 3, 8, -2f));
         var seen = new List<float[]>();
-        Denoiser spy = (x, t, c) =>
+        DiffusionModel spy = (x, t, c) =>
         {
             seen.Add(c.HiddenStates[.., 0, 0].data<float>().ToArray());
             return GuidanceTests.ToyDenoiser(x, t, c);
         };
         using var noise = randn([1, 4, 4, 4], generator: new Generator(1));
-        using var _ = Samplers.SampleDdim(spy, Scheduler(), noise, cond, negative, new DdimSamplingOptions(Steps: 3));
+        using var _ = Samplers.Sample(spy, Scheduler(), noise, cond, negative, new DdimSamplingOptions(Steps: 3));
         Assert.Equal(3, seen.Count);
         Assert.All(seen, rows => Assert.Equal(new[] { -2f, 0.5f }, rows));
     }
@@ -77,9 +77,9 @@ public class SamplerTests
         using var cond = new Conditioning(full(1, 3, 8, 0.5f));
         using var uncond = new Conditioning(zeros(1, 3, 8));
         var rows = new List<long>();
-        Denoiser spy = (x, t, c) => { rows.Add(x.shape[0]); return GuidanceTests.ToyDenoiser(x, t, c); };
+        DiffusionModel spy = (x, t, c) => { rows.Add(x.shape[0]); return GuidanceTests.ToyDenoiser(x, t, c); };
         using var noise = randn([1, 4, 4, 4], generator: new Generator(1));
-        using var _ = Samplers.SampleDdim(spy, Scheduler(), noise, cond, uncond, new DdimSamplingOptions(Steps: 2, GuidanceScale: 1.0));
+        using var _ = Samplers.Sample(spy, Scheduler(), noise, cond, uncond, new DdimSamplingOptions(Steps: 2, GuidanceScale: 1.0));
         Assert.Equal([1L, 1L], rows);
     }
 
@@ -90,9 +90,9 @@ public class SamplerTests
         using var noise = randn([1, 4, 4, 4], generator: new Generator(1));
         using var cts = new CancellationTokenSource();
         var calls = 0;
-        var seen = new List<(int Index, long Timestep)>();
-        Denoiser counting = (x, t, c) => { calls++; return GuidanceTests.ToyDenoiser(x, t, c); };
-        Assert.Throws<OperationCanceledException>(() => Samplers.SampleDdim(counting, Scheduler(), noise, cond, null, new DdimSamplingOptions(Steps: 10),
+        var seen = new List<(int Index, double Timestep)>();
+        DiffusionModel counting = (x, t, c) => { calls++; return GuidanceTests.ToyDenoiser(x, t, c); };
+        Assert.Throws<OperationCanceledException>(() => Samplers.Sample(counting, Scheduler(), noise, cond, null, new DdimSamplingOptions(Steps: 10),
             callback: step =>
             {
                 seen.Add((step.Index, step.Timestep));
@@ -100,11 +100,11 @@ public class SamplerTests
                 return true;
             }, cancellationToken: cts.Token));
         Assert.Equal(3, calls);
-        Assert.Equal([(0, 901L), (1, 801L), (2, 701L)], seen);
+        Assert.Equal([(0, 901.0), (1, 801.0), (2, 701.0)], seen);
 
         // The callback itself can stop sampling: no further model call.
         calls = 0;
-        Assert.Throws<OperationCanceledException>(() => Samplers.SampleDdim(counting, Scheduler(), noise, cond, null, new DdimSamplingOptions(Steps: 10),
+        Assert.Throws<OperationCanceledException>(() => Samplers.Sample(counting, Scheduler(), noise, cond, null, new DdimSamplingOptions(Steps: 10),
             callback: step => step.Index < 4));
         Assert.Equal(5, calls);
     }
@@ -116,7 +116,7 @@ public class SamplerTests
         using var noise = randn([1, 4, 4, 4], generator: new Generator(5));
         var s = Scheduler();
         var steps = new List<(Tensor Latents, Tensor X0)>();
-        using var final = Samplers.SampleDdim(GuidanceTests.ToyDenoiser, s, noise, cond, null, new DdimSamplingOptions(Steps: 4),
+        using var final = Samplers.Sample(GuidanceTests.ToyDenoiser, s, noise, cond, null, new DdimSamplingOptions(Steps: 4),
             callback: step => { steps.Add((step.Latents.clone(), step.PredictedOriginal.clone())); return true; });
         Assert.Equal(4, steps.Count);
         TensorAssert.Identical(steps[^1].Latents, final, "last callback latent");
@@ -139,7 +139,7 @@ public class SamplerTests
         long Leaked(int steps)
         {
             var before = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
-            var result = Samplers.SampleDdim(GuidanceTests.ToyDenoiser, Scheduler(), noise, cond, uncond,
+            var result = Samplers.Sample(GuidanceTests.ToyDenoiser, Scheduler(), noise, cond, uncond,
                 new DdimSamplingOptions(Steps: steps, Eta: 0.5), new Generator(2), step => true);
             result.Dispose();
             return DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount - before;

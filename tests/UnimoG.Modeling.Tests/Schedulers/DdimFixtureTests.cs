@@ -42,7 +42,7 @@ public class DdimFixtureTests
     public void PlainTrajectoryMatches()
     {
         // Fake predictor of the README: eps = 0.1 * x + 0.001 * t, float32, through the real sampling loop.
-        Denoiser fake = (x, t, _) => x * 0.1f + Time(t, x);
+        DiffusionModel fake = (x, t, _) => x * 0.1f + Time(t, x);
         var (latents, preds) = Run(fake, uncond: null, guidance: 1.0);
         TensorAssert.Close(Io.Read("latents"), latents, what: "latents");
         TensorAssert.Close(Io.Read("pred_original_sample"), preds, what: "pred_original_sample");
@@ -53,7 +53,7 @@ public class DdimFixtureTests
     {
         // eps_uncond = 0.1 x, eps_cond = eps_uncond + 0.001 t; the condition's single hidden value (0 or 1) says which.
         // Guidance (scale 5) runs both branches in one batch and combines them as diffusers does.
-        Denoiser fake = (x, t, c) =>
+        DiffusionModel fake = (x, t, c) =>
         {
             var isCond = c.HiddenStates.reshape(-1, 1, 1, 1);                                  // [2B, 1, 1, 1]
             return x * 0.1f + Time(t, x) * isCond;
@@ -87,19 +87,19 @@ public class DdimFixtureTests
     public void InitialNoiseMatchesTorchGenerator()
     {
         // x_T is randn [1, 4, 8, 8] from torch.Generator seeded 30: a per-request generator gives the same numbers.
-        using var noise = Samplers.InitialNoise(Scheduler(), [1, 4, 8, 8], new Generator(30));
+        using var noise = Samplers.InitialNoise(Scheduler().Start(new(1)), [1, 4, 8, 8], new Generator(30));
         TensorAssert.Identical(Io.Read("x_T"), noise, "x_T");
     }
 
     /// <summary>float32 0.001 * t, broadcast over x's rows: [B] int64 -> [B, 1, 1, 1].</summary>
     private static Tensor Time(Tensor t, Tensor x) => (t.to_type(ScalarType.Float32) * 0.001f).reshape(-1, 1, 1, 1).to_type(x.dtype);
 
-    private static (Tensor Latents, Tensor Preds) Run(Denoiser model, Conditioning? cond = null, Conditioning? uncond = null, double guidance = 1.0)
+    private static (Tensor Latents, Tensor Preds) Run(DiffusionModel model, Conditioning? cond = null, Conditioning? uncond = null, double guidance = 1.0)
     {
         using var c = cond is null ? new Conditioning(ones(1, 1, 1)) : null;
         var latents = new List<Tensor>();
         var preds = new List<Tensor>();
-        var x = Samplers.SampleDdim(model, Scheduler(), Io.Read("x_T"), cond ?? c!, uncond, new DdimSamplingOptions(10, guidance),
+        var x = Samplers.Sample(model, Scheduler(), Io.Read("x_T"), cond ?? c!, uncond, new DdimSamplingOptions(10, guidance),
             callback: step =>
             {
                 latents.Add(step.Latents.clone());

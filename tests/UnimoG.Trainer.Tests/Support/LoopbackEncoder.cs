@@ -1,3 +1,4 @@
+using UnimoG.Text.Prompts;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -75,13 +76,13 @@ public sealed class LoopbackEncoder : IAsyncDisposable
                 var parts = new List<MllmPart>();
                 foreach (var part in request.Prompt?.Parts ?? [])   // an unconditional request has no prompt
                 {
-                    if (part.KindCase == PromptPart.KindOneofCase.Text) { parts.Add(new MllmText(part.Text)); continue; }
+                    if (part.KindCase == UnimoG.Contracts.V1.PromptPart.KindOneofCase.Text) { parts.Add(new MllmText(part.Text)); continue; }
                     var bytes = part.Image.Data.ToByteArray();
                     parts.Add(new MllmImage(processor.PixelValues([ImageDecoder.Decode(bytes)]), Convert.ToHexStringLower(SHA256.HashData(bytes))));
                 }
                 float[] hidden;
                 long[] shape;
-                IReadOnlyList<UnimoG.Modeling.VisualSpan> spans;
+                IReadOnlyList<UnimoG.Text.Prompts.VisualSpan> spans;
                 lock (_gate)   // one forward at a time; grad mode and scopes stay on this thread
                 {
                     using var cond = request.Unconditional ? MllmConditions.EmptyPrompt(encoder) : encoder.Encode(parts);

@@ -113,19 +113,18 @@ internal static class BenchServices
             using var noGrad = no_grad();
             var g = new Generator(1);
             using var x = randn([n, folder.LatentChannels, folder.DefaultHeight / f, folder.DefaultWidth / f], generator: g);
-            using var states = randn([2 * n, 12, folder.CrossAttentionDim], generator: g) ;
-            using var mask = ones(2 * n, 12, dtype: ScalarType.Int64);
-            var timesteps = scheduler.TimestepsFor(50);
+            using var cond = new Modeling.Conditioning(randn([n, 12, folder.CrossAttentionDim], generator: g), ones(n, 12, dtype: ScalarType.Int64));
+            using var uncond = new Modeling.Conditioning(randn([n, 12, folder.CrossAttentionDim], generator: g), ones(n, 12, dtype: ScalarType.Int64));
+            var denoiser = Modeling.Sampling.SamplingAdapters.FromUNet((s, t, h, m) => unet.forward(s, t, h, m));
             var times = new Dictionary<string, List<double>> { ["denoising step (guided)"] = [], ["linear preview (PNG)"] = [], ["latent preview (VAE decode + PNG)"] = [] };
             for (var i = 0; i <= parse.GetValue(runs); i++)
             {
                 var sw = Stopwatch.StartNew();
                 using (NewDisposeScope())
                 {
-                    var t = timesteps[i % timesteps.Length];
-                    var eps = unet.forward(cat([x, x], 0), full(2 * n, t, dtype: ScalarType.Int64), states, mask);
-                    var parts = eps.chunk(2, 0);
-                    using var step = scheduler.Step(Modeling.Sampling.Guidance.Combine(parts[0], parts[1], 5.0), x, [new Modeling.Schedulers.DdimSegment(n, t, 50)]);
+                    // The served step: one guided U-Net call and the request's scheduler step (a fresh 50-step run each time).
+                    using var run = scheduler.Start(new(50));
+                    Modeling.Sampling.GuidedStep.Run(denoiser, [new Modeling.Sampling.GuidedRows(run, x, cond, uncond, 5.0)]);
                 }
                 var stepMs = sw.Elapsed.TotalMilliseconds;
                 sw.Restart();
@@ -134,7 +133,7 @@ internal static class BenchServices
                 sw.Restart();
                 using (NewDisposeScope())
                 {
-                    var decoded = Modeling.Images.Png.EncodeBatch(vae.Decode(x / vae.Config.ScalingFactor));
+                    var decoded = Modeling.Images.Png.EncodeBatch(vae.Decode(Modeling.Sampling.LatentSpace.ToVae(x, vae.Config.ScalingFactor, vae.Config.ShiftFactor)));
                 }
                 var latentMs = sw.Elapsed.TotalMilliseconds;
                 if (i == 0 || linear.Count != n) continue; // warm-up

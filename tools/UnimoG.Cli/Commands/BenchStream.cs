@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using UnimoG.Cli.Bench;
-using UnimoG.Client.Tensors;
+using UnimoG.Client.Torch;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using static TorchSharp.torch;

@@ -112,8 +112,7 @@ internal static class ServeCommand
             {
                 // One host: the gateway calls the other three in process.
                 b.Services.AddSingleton<IEncoderClient>(sp => new InProcessEncoder(() => sp.GetRequiredService<ModelSlot<EncoderEngine>>().Value));
-                b.Services.AddSingleton<IDenoiserClient>(sp => new InProcessDenoiser(() => sp.GetRequiredService<ModelSlot<DenoiseBatcher>>().Value,
-                    sp.GetRequiredService<DenoiserOptions>()));
+                b.Services.AddSingleton<IDenoiserClient>(sp => new InProcessDenoiser(() => sp.GetRequiredService<ModelSlot<DenoiseBatcher>>().Value));
                 b.Services.AddSingleton<IVaeClient>(sp => new InProcessVae(() => sp.GetRequiredService<ModelSlot<VaeEngine>>().Value));
             }
             b.AddGateway();

@@ -1,3 +1,4 @@
+using UnimoG.Modeling.Sampling;
 using TorchSharp;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Engines.Trainer.Data;
@@ -56,8 +57,7 @@ public sealed class LatentSource
         // the sample is drawn on the generator's device (the training device)
         using var posterior = new DiagonalGaussian(mean.to(generator.device), logvar.to(generator.device));
         var z = posterior.Sample(generator);
-        if (ShiftFactor is { } shift) z = z - shift;
-        return (z * ScalingFactor).MoveToOuterDisposeScope();
+        return LatentSpace.FromVae(z, ScalingFactor, ShiftFactor).MoveToOuterDisposeScope();
     }
 
     /// <summary>The posterior's mean and log-variance [B, C, h, w] (no gradients).</summary>

@@ -1,0 +1,28 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace UnimoG.Modeling.Sampling;
+
+/// <summary>The adapter points between model code and the sampling contracts.</summary>
+public static class SamplingAdapters
+{
+    /// <summary>
+    /// A diffusers-style <c>UNet2DConditionModel.forward(sample, timestep, encoder_hidden_states,
+    /// encoder_attention_mask)</c> as a <see cref="DiffusionModel"/>: the conditioning's hidden states and key mask
+    /// become the cross-attention inputs.
+    /// </summary>
+    public static DiffusionModel FromUNet(Func<Tensor, Tensor, Tensor, Tensor?, Tensor> forward) =>
+        (sample, timesteps, cond) => forward(sample, timesteps, cond.HiddenStates, cond.AttentionMask);
+
+    /// <summary>
+    /// An <c>AutoencoderKL.decode</c> as a <see cref="LatentDecoder"/>: like diffusers' pipelines it decodes
+    /// latents / scaling_factor (+ shift_factor when the VAE config has one).
+    /// </summary>
+    public static LatentDecoder FromVae(Func<Tensor, Tensor> decode, double scalingFactor, double? shiftFactor = null) =>
+        latents =>
+        {
+            using var scope = NewDisposeScope();
+            using var z = LatentSpace.ToVae(latents, scalingFactor, shiftFactor);
+            return decode(z).MoveToOuterDisposeScope();
+        };
+}

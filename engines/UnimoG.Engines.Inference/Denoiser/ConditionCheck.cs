@@ -1,0 +1,37 @@
+using UnimoG.Contracts.Tensors;
+using UnimoG.Contracts.V1;
+using UnimoG.Modeling;
+using UnimoG.Engines;
+using static TorchSharp.torch;
+
+namespace UnimoG.Engines.Inference;
+
+/// <summary>The denoiser's check of a condition it receives (the request's options are checked by <see cref="GenerationSpec.Check"/>).</summary>
+public static class ConditionCheck
+{
+    /// <summary>
+    /// A condition received as tensors: hidden states FP32 [1, L, D] with D the U-Net's cross-attention width, and
+    /// a key mask [1, L] (any integer, bool or float type; converted to int64). Faults name the tensor.
+    /// </summary>
+    public static Conditioning Check(string prefix, Tensor hidden, Tensor mask, DenoiserModel model, DenoiserOptions limits)
+    {
+        var width = model.Folder.CrossAttentionDim;
+        if (hidden.dtype != ScalarType.Float32 || hidden.dim() != 3 || hidden.shape[0] != 1 || hidden.shape[2] != width)
+            throw new TensorStreamException($"{prefix}.hidden_states", $"expected FP32 [1, L, {width}], got {hidden.dtype} [{string.Join(", ", hidden.shape)}]");
+        if (hidden.shape[1] < 1 || hidden.shape[1] > limits.MaxConditionTokens)
+            throw new TensorStreamException($"{prefix}.hidden_states", $"{hidden.shape[1]} tokens; between 1 and {limits.MaxConditionTokens} are accepted (Denoiser:MaxConditionTokens)");
+        if (mask.dim() != 2 || mask.shape[0] != 1 || mask.shape[1] != hidden.shape[1])
+            throw new TensorStreamException($"{prefix}.attention_mask", $"expected [1, {hidden.shape[1]}] to match the hidden states, got [{string.Join(", ", mask.shape)}]");
+        using (NewDisposeScope())
+        {
+            if (mask.dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64 && !mask.isfinite().all().item<bool>())
+                throw new TensorStreamException($"{prefix}.attention_mask", "holds a value that is not finite");
+            if (mask.to_type(ScalarType.Float64).abs().sum().item<double>() == 0)
+                throw new TensorStreamException($"{prefix}.attention_mask", "masks every token: nothing is left to attend to");
+            if (!hidden.isfinite().all().item<bool>())
+                throw new TensorStreamException($"{prefix}.hidden_states", "holds a value that is not finite");
+        }
+        // The caller keeps (and disposes) the mask it passed; the condition owns the hidden states and this copy.
+        return new Conditioning(hidden, mask.to_type(ScalarType.Int64, copy: true));
+    }
+}
