@@ -88,14 +88,7 @@ public static class ModelCatalog
     }
 
     /// <summary><c>_class_name</c>, else <c>architectures[0]</c>, else <c>model_type</c>.</summary>
-    public static string? ConfigClass(string configPath)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(configPath));
-        var r = doc.RootElement;
-        if (r.TryGetProperty("_class_name", out var c) && c.ValueKind == JsonValueKind.String) return c.GetString();
-        if (r.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0) return a[0].GetString();
-        return r.TryGetProperty("model_type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-    }
+    public static string? ConfigClass(string configPath) => Data.Config.ConfigJson.Read<ConfigClassHeader>(configPath).Name;
 
     private static string? DescribeWeights(string dir)
     {
