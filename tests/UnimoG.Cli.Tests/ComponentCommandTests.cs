@@ -127,7 +127,7 @@ public sealed class ComponentCommandTests(ITestOutputHelper log) : IDisposable
     public static TheoryData<string, string[], string> UserErrors => new()
     {
         // what is wrong, the inputs to write (name=dtype), text the one-line error must contain
-        { "missing tensor", ["timestep", "encoder_hidden_states"], "no tensor 'sample'" },
+        { "missing tensor", ["timestep", "encoder_hidden_states"], "missing input tensor 'sample'" },
         { "integer sample", ["sample=I64", "timestep", "encoder_hidden_states"], "tensor 'sample' is I64" },
         { "wrong rank", ["sample=3d", "timestep", "encoder_hidden_states"], "tensor 'sample' has shape [2, 4, 64]; expected [B, C, H, W]" },
         { "wrong width", ["sample", "timestep", "encoder_hidden_states=wide"], "tensor 'encoder_hidden_states' has shape [2, 7, 33]; dimension 2 must be 32" },

@@ -77,11 +77,11 @@ public class ComponentDdimStepTests
 
     public static TheoryData<string, string[]> Mistakes() => new()
     {
-        { "safetensors file not found", ["--inputs", "/nonexistent/in.safetensors"] },
+        { "inputs file not found", ["--inputs", "/nonexistent/in.safetensors"] },
         { "no scheduler_config.json", ["--scheduler", "/nonexistent"] },
         { "--num-inference-steps must be in [1, 1000]", ["--num-inference-steps", "0"] },
-        { "missing tensor 'model_output'", ["drop:model_output"] },
-        { "tensor 'timestep' must be I64, got F32", ["float-timestep"] },
+        { "missing input tensor 'model_output'", ["drop:model_output"] },
+        { "tensor 'timestep' is F32; expected I64", ["float-timestep"] },
         { "tensor 'model_output' has shape [3, 2, 2]", ["short-model-output"] },
         { "tensor 'timestep' has shape [2]", ["short-timestep"] },
         { "tensor 'timestep' [1] = 1000 is outside [0, 1000)", ["timestep-1000"] },

@@ -115,12 +115,4 @@ public class EvalCommandTests
             Directory.Delete(dir, true);
         }
     }
-
-    [Fact]
-    public void Smoothing_is_a_trailing_moving_average()
-    {
-        var s = EvalPlotCommand.Smooth([(1, 1.0), (2, 3.0), (3, 5.0), (4, 7.0)], 2);
-        Assert.Equal([1.0, 2.0, 4.0, 6.0], s.Select(p => p.Y));
-        Assert.Equal([1.0, 2.0, 3.0, 4.0], s.Select(p => p.X));
-    }
 }

@@ -65,9 +65,9 @@ public class ComposerTests
     [Fact]
     public void Sample_random_is_splitmix64_seeded_from_sha256()
     {
-        // SplitMix64 from state 0: its first output is 0xE220A8397B1DCDAF (Vigna's reference sequence).
-        Assert.Equal(0xE220A8397B1DCDAFUL, new SampleRandom(0).NextUInt64());
-        Assert.InRange(new SampleRandom(0).NextDouble(), 0.0, 1.0);
+        // The state is the first 8 bytes (little-endian) of SHA-256("0:k"); the sequence is plain SplitMix64.
+        var state = BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData("0:k"u8.ToArray()), 0);
+        Assert.Equal(new UnimoG.Data.Random.SplitMix64(state).NextUInt64(), SampleRandom.For(0, "k").NextUInt64());
     }
 
     [Fact]

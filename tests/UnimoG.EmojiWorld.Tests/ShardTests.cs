@@ -16,7 +16,7 @@ public class ShardTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFixt
     [Fact]
     public void ShardsAreReadableTarsWithWebDatasetMemberNamesAndNotice()
     {
-        var manifest = ShardWriter.Write(fx.Composer, _out, new ComposeOptions(Split.Train, 3, 0, 25, ShardSize: 10, Threads: 2));
+        var manifest = SceneShards.Write(fx.Composer, _out, new ComposeOptions(Split.Train, 3, 0, 25, ShardSize: 10, Threads: 2));
         Assert.Equal(["emojiworld-train-00000.tar", "emojiworld-train-00001.tar", "emojiworld-train-00002.tar"], manifest.Shards.Select(s => s.Name));
         Assert.Equal([10, 10, 5], manifest.Shards.Select(s => s.Count));
         Assert.True(File.Exists(Path.Combine(_out, "NOTICE")));
@@ -65,20 +65,20 @@ public class ShardTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFixt
     public void AnInterruptedRunResumesAndThreadsDoNotChangeTheBytes()
     {
         var options = new ComposeOptions(Split.Bench, 8, 0, 12, ShardSize: 4, Threads: 1);
-        var first = ShardWriter.Write(fx.Composer, _out, options);
+        var first = SceneShards.Write(fx.Composer, _out, options);
         var bytes = first.Shards.ToDictionary(s => s.Name, s => File.ReadAllBytes(Path.Combine(_out, s.Name)));
         // Lose a shard (as if killed while writing it) and run again with other threads: only it is redone, identically.
         File.Delete(Path.Combine(_out, "emojiworld-bench-00001.tar"));
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(_out, "emojiworld-bench-00000.tar"));
-        var second = ShardWriter.Write(fx.Composer, _out, options with { Threads = 3 });
+        var second = SceneShards.Write(fx.Composer, _out, options with { Threads = 3 });
         Assert.Equal(first, second, new ManifestComparer());
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(_out, "emojiworld-bench-00000.tar")));
         foreach (var (n, b) in bytes)
             Assert.True(File.ReadAllBytes(Path.Combine(_out, n)).AsSpan().SequenceEqual(b), $"{n} changed");
         // Another seed into the same folder is refused.
-        var e = Assert.Throws<InvalidDataException>(() => ShardWriter.Write(fx.Composer, _out, options with { Seed = 9 }));
+        var e = Assert.Throws<InvalidDataException>(() => SceneShards.Write(fx.Composer, _out, options with { Seed = 9 }));
         Assert.Contains("belongs to another run", e.Message);
-        Assert.Throws<ArgumentException>(() => ShardWriter.Write(fx.Composer, _out, options with { Start = 2 }));
+        Assert.Throws<ArgumentException>(() => SceneShards.Write(fx.Composer, _out, options with { Start = 2 }));
     }
 
     private sealed class ManifestComparer : IEqualityComparer<Manifest>

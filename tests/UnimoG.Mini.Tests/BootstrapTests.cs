@@ -1,3 +1,4 @@
+using UnimoG.Data.Random;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Bench;
 
@@ -8,7 +9,7 @@ public class BootstrapTests
     /// <summary>Standard normal draws (Box-Muller on SplitMix64): a known distribution.</summary>
     private static double[] Normal(int n, ulong seed, double mean, double sd)
     {
-        var rng = new Prng(seed);
+        var rng = new SplitMix64(seed);
         return Enumerable.Range(0, n).Select(_ =>
         {
             var u1 = 1 - rng.NextDouble();

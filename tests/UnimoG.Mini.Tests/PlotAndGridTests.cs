@@ -48,6 +48,28 @@ public class PlotAndGridTests
     }
 
     [Fact]
+    public void Smoothing_is_a_trailing_moving_mean()
+    {
+        var s = LinePlot.MovingMean([(1, 1.0), (2, 3.0), (3, 5.0), (4, 7.0)], 2);
+        Assert.Equal([1.0, 2.0, 4.0, 6.0], s.Select(p => p.Y));
+        Assert.Equal([1.0, 2.0, 3.0, 4.0], s.Select(p => p.X));
+        Assert.Equal([1.0, 2.0, 3.0, 4.0], LinePlot.MovingMean([(1, 1.0), (2, 3.0), (3, 5.0), (4, 7.0)], 25).Select(p => p.Y)); // running mean while short
+    }
+
+    [Fact]
+    public void A_checkpoint_state_is_named_after_its_run_and_one_line_json_lines_read()
+    {
+        using var temp = new TempFolder();
+        var step = Path.Combine(temp["vae"], "checkpoints", "step-00000200");
+        Directory.CreateDirectory(step);
+        File.WriteAllText(Path.Combine(step, "state.json"), """{"step":200,"log":[{"step":200,"l1":0.05}]}""");
+        var log = TrainingLogs.Read(Path.Combine(step, "state.json"));
+        Assert.Equal(("vae", 0.05), (log.Name, log.Entries[0]["l1"]));
+        File.WriteAllText(temp["one.jsonl"], "{\"step\": 1, \"mse\": 0.5}\n");
+        Assert.Equal(0.5, Assert.Single(TrainingLogs.Read(temp["one.jsonl"]).Entries)["mse"]);
+    }
+
+    [Fact]
     public void Ticks_are_nice_numbers_covering_the_range()
     {
         Assert.Equal([0, 0.2, 0.4, 0.6, 0.8, 1.0], LinePlot.Ticks(0, 1, 5).Select(t => Math.Round(t, 12)));

@@ -13,27 +13,6 @@ namespace UnimoG.Mini.Tests;
 public class PreviewAndImagesTests
 {
     [Fact]
-    public void Least_squares_recovers_exact_linear_factors()
-    {
-        // Images whose 4x4 block means are exactly latent * M + bias: the fit must return M and bias.
-        var g = new Generator(1);
-        using var latents = torch.randn([3, 4, 5, 5], generator: g);
-        double[][] m = [[0.5, -0.2, 0.1], [0.0, 0.3, -0.4], [-0.25, 0.1, 0.2], [0.05, 0.05, 0.6]];
-        double[] bias = [0.1, -0.05, 0.2];
-        var truth = new PreviewFactors { Factors = m, Bias = bias };
-        using var small = truth.Apply(latents);                                     // [3, 3, 5, 5]
-        using var images = small.repeat_interleave(4, 2).repeat_interleave(4, 3);   // constant 4x4 blocks
-        var fit = PreviewFactors.Fit(latents, images);
-        for (var c = 0; c < 4; c++)
-            for (var k = 0; k < 3; k++) Assert.Equal(m[c][k], fit.Factors[c][k], 5);
-        for (var k = 0; k < 3; k++) Assert.Equal(bias[k], fit.Bias[k], 5);
-        Assert.True(fit.FitRmse < 1e-5);
-        var json = JsonDocument.Parse(JsonSerializer.Serialize(fit)).RootElement;
-        Assert.Equal(4, json.GetProperty("latent_rgb_factors").GetArrayLength());
-        Assert.Equal(3, json.GetProperty("latent_rgb_bias").GetArrayLength());
-    }
-
-    [Fact]
     public void Clip_pixels_equal_the_64_pixel_clip_image_processor()
     {
         var rgb = new byte[64 * 64 * 3];
@@ -67,15 +46,16 @@ public class PreviewAndImagesTests
     }
 
     [Fact]
-    public void Learning_rate_warms_up_linearly_then_follows_a_cosine_to_its_floor()
+    public void The_mini_schedule_warms_up_over_a_tenth_of_the_run_then_decays_to_a_tenth()
     {
-        var s = new LrSchedule(1.0, WarmupSteps: 10, TotalSteps: 110, MinRatio: 0.1);
-        Assert.Equal(0.1, s.At(0), 12);
-        Assert.Equal(1.0, s.At(9), 12);
-        Assert.Equal(1.0, s.At(10), 12);
-        Assert.Equal(0.1 + 0.9 * 0.5, s.At(60), 12);       // half-way: cos(pi/2) = 0
-        Assert.Equal(0.1, s.At(110), 12);
-        Assert.Equal(0.1, s.At(500), 12);
+        // transformers' semantics (checked in UnimoG.Modeling.Tests): step s of w warm-up steps runs at s / w.
+        var s = TrainingLoop.Schedule(steps: 110, maxWarmup: 200);
+        Assert.Equal((12L, 110L, 0.1), (s.WarmupSteps, s.TotalSteps, s.MinLrRatio));
+        Assert.Equal(0.0, s.Factor(0));
+        Assert.Equal(11.0 / 12, s.Factor(11), 12);
+        Assert.Equal(1.0, s.Factor(12), 12);
+        Assert.Equal(0.1, s.Factor(110), 12);
+        Assert.Equal(100, TrainingLoop.Schedule(steps: 5000, maxWarmup: 100).WarmupSteps);
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using UnimoG.Mini.Vae;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Data.Config;
+using UnimoG.Modeling.Images;
 using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Tests;
@@ -56,9 +57,10 @@ public class VaeTrainingTests : IClassFixture<VaeTrainingTests.World>
         using var vae = AutoencoderKL.FromPretrained(Path.Combine(temp.Path, "vae"));
         Assert.Equal(report.ScalingFactor, vae.Config.ScalingFactor, 12);
         Assert.All(TensorSource.ForComponent(Path.Combine(temp.Path, "vae")).Names, n => Assert.Equal("F16", TensorSource.ForComponent(Path.Combine(temp.Path, "vae")).Entry(n).DType));
-        var preview = PreviewFactors.Load(temp["preview.json"]);
+        var preview = UnimoG.Data.Previews.PreviewFile.Load(temp.Path)!;
         Assert.Equal(4, preview.Factors.Length);
         Assert.All(preview.Factors, f => Assert.Equal(3, f.Length));
+        Assert.Equal(report.PreviewRmse, preview.FitRmse);
         Assert.InRange(report.PsnrBench, 5, 60);
     }
 
@@ -68,7 +70,7 @@ public class VaeTrainingTests : IClassFixture<VaeTrainingTests.World>
         using var vae = new AutoencoderKL(ConfigJson.Parse<Modeling.Configs.AutoencoderKLConfig>(TinyVae, "tiny"));
         using var _ = torch.no_grad();
         var scaling = VaeTrainer.ScalingFactor(vae, _world.Train, 8, seed: 3);
-        using var posterior = vae.Encode(Images.ToSigned(Images.ToUint8(_world.Train.Scenes.Take(8).Select(s => s.Rgb).ToList())));
+        using var posterior = vae.Encode(PixelRange.ToSigned(Images.ToUint8(_world.Train.Scenes.Take(8).Select(s => s.Rgb).ToList())));
         // Same generator stream as the trainer's: the one of (seed 3, "vae-scale", 0).
         using var z = posterior.Sample(StepRandom.Torch(3, "vae-scale", 0));
         Assert.Equal(1.0 / z.std().item<float>(), scaling, 5);
@@ -89,8 +91,11 @@ public class VaeTrainingTests : IClassFixture<VaeTrainingTests.World>
         VaeTrainer.Train(_world.Train, _world.Bench, resumed.Path, Options(20), Loop(20), lines.Add);
         Assert.Contains(lines, l => l.StartsWith("resumed at step 10", StringComparison.Ordinal));
 
-        var a = SafetensorsFile.Open(straight["checkpoint/model.safetensors"]);
-        var b = SafetensorsFile.Open(resumed["checkpoint/model.safetensors"]);
+        // Both runs end with one intact checkpoint of step 20 in the run's checkpoint store (older ones pruned).
+        Assert.Equal(straight["checkpoints/step-00000020"], Checkpoint.Newest(straight.Path));
+        Assert.Single(Directory.GetDirectories(resumed["checkpoints"]));
+        var a = SafetensorsFile.Open(Path.Combine(Checkpoint.Newest(straight.Path)!, "model.safetensors"));
+        var b = SafetensorsFile.Open(Path.Combine(Checkpoint.Newest(resumed.Path)!, "model.safetensors"));
         Assert.Equal(a.Entries.Keys.Order(), b.Entries.Keys.Order());
         foreach (var name in a.Entries.Keys)
         {

@@ -21,12 +21,12 @@ public sealed class PreviewTests
         using var mt = tensor(m.Cast<float>().ToArray(), [4, 3]);
         using var bt = tensor(b, [1, 3, 1, 1]);
         using var rgb = einsum("nchw,cd->ndhw", z, mt) + bt;
-        var (fit, rmse) = LatentPreviewFactors.Fit(z, rgb, "test");
-        Assert.True(rmse < 1e-6, $"rmse {rmse}");
+        var fit = UnimoG.Modeling.Pipelines.PreviewFitting.Fit(z, rgb, "test");
+        Assert.True(fit.FitRmse < 1e-6, $"rmse {fit.FitRmse}");
         for (var c = 0; c < 4; c++)
             for (var d = 0; d < 3; d++)
                 Assert.Equal(m[c, d], fit.Factors[c][d], 5);
-        Assert.Equal(b, fit.Bias.Select(v => MathF.Round(v, 5)));
+        Assert.Equal(b.Select(v => Math.Round(v, 5)), fit.Bias.Select(v => Math.Round(v, 5)));
     }
 
     [Fact]
@@ -58,9 +58,9 @@ public sealed class PreviewTests
         Assert.Same(LatentPreviewFactors.StableDiffusion15, folder.Preview);
         Assert.Equal((EncoderKind.ClipText, 8, 512, 768, 0), (folder.Encoder, folder.VaeScaleFactor, folder.DefaultWidth, folder.CrossAttentionDim, folder.MaxPromptImages));
 
-        var own = new LatentPreviewFactors([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]], [0.5f, 0, 0], "mine");
-        own.Save(dir);
-        Assert.Equal("mine", ModelFolder.Open(dir).Preview!.Source);
+        new UnimoG.Data.Previews.PreviewFile { Factors = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]], Bias = [0.5, 0, 0], Source = "mine" }.Save(dir);
+        var own = ModelFolder.Open(dir).Preview!;
+        Assert.Equal(("mine", 0.5f), (own.Source, own.Bias[0]));
         File.WriteAllText(Path.Combine(dir, "preview.json"), new JsonObject { ["latent_rgb_factors"] = new JsonArray(new JsonArray(1, 2)) }.ToJsonString());
         var e = Assert.Throws<ModelFolderException>(() => ModelFolder.Open(dir));
         Assert.Contains("preview.json", e.Message);

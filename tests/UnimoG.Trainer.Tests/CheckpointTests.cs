@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using UnimoG.Engines.Trainer.Checkpoints;
+using UnimoG.Data.Checkpoints;
 using UnimoG.Trainer.Tests.Support;
 
 namespace UnimoG.Trainer.Tests;
@@ -42,25 +42,25 @@ public class CheckpointTests
                 File.Delete(Path.Combine(newest, "optimizer.safetensors"));
                 break;
             case "no-manifest":
-                File.Delete(Path.Combine(newest, CheckpointStore.ManifestName));
+                File.Delete(Path.Combine(newest, CheckpointManifest.FileName));
                 break;
         }
-        var log = new ListLogger();
-        var store = new CheckpointStore(dir, log);
+        var warnings = new List<string>();
+        var store = CheckpointStore.ForRun(dir, warnings.Add);
         var list = store.List();
         Assert.Equal([4L, 2L], list.Select(c => c.Step));
         Assert.False(list[0].Valid);
         Assert.True(list[1].Valid);
         Assert.Equal(Path.Combine(dir, "checkpoints", "step-00000002"), store.NewestValid()!.Path);
-        var warning = Assert.Single(log.Lines, l => l.Level == LogLevel.Warning);
-        Assert.Contains("step-00000004", warning.Text);
+        var warning = Assert.Single(warnings);
+        Assert.Contains("step-00000004", warning);
         Assert.Contains(damage switch
         {
             "truncated" => "bytes",
             "flipped" => "SHA-256",
             "missing" => "optimizer.safetensors is missing",
             _ => "manifest.json is missing",
-        }, warning.Text);
+        }, warning);
 
         // and a resumed run starts from step 2, then writes a good step 4 over the damaged one
         var (trainer, runLog) = TinyWorld.Trainer(World.Config(dir, steps: 4, extra: new JsonObject { ["checkpoints"] = new JsonObject { ["every"] = 2, ["keep_last"] = 5 } }));

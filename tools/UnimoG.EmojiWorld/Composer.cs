@@ -1,4 +1,5 @@
 using System.Globalization;
+using UnimoG.Data.Random;
 using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld;
@@ -57,12 +58,16 @@ public sealed class Composer
             _planners[split] = new ScenePlanner(Catalog, Backgrounds, split, art.Sprite);
     }
 
+    /// <summary>The generator of scene <paramref name="index"/> of a split in a run with <paramref name="seed"/>: a scene depends on these alone.</summary>
+    public static SplitMix64 SceneRandom(long seed, Split split, long index) =>
+        new(SplitMix64.Mix(SplitMix64.Mix(unchecked((ulong)seed) ^ ((ulong)split + 1) * 0x9E3779B97F4A7C15UL) ^ unchecked((ulong)index)));
+
     public static string KeyOf(Split split, long index) =>
         $"{split.ToString().ToLowerInvariant()}_{index.ToString("D8", CultureInfo.InvariantCulture)}";
 
     public ComposedScene Compose(Split split, long seed, long index)
     {
-        var rng = Prng.ForScene(seed, split, index);
+        var rng = SceneRandom(seed, split, index);
         // A plan whose every layout hides an entity too much is replaced by a new plan from the same generator.
         for (var planAttempt = 0; ; planAttempt++)
         {

@@ -46,6 +46,7 @@ internal static class ConfigContract
             // Read it as T? so that null reaches the setter, which then keeps the default.
             var nullable = info.CreateJsonPropertyInfo(typeof(Nullable<>).MakeGenericType(p.PropertyType), p.Name);
             nullable.AttributeProvider = p.AttributeProvider;
+            nullable.IsRequired = p.IsRequired;
             nullable.Get = p.Get;
             nullable.Set = (o, v) => { if (v is not null) set(o, v); };
             return nullable;

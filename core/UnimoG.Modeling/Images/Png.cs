@@ -6,17 +6,13 @@ namespace UnimoG.Modeling.Images;
 /// <summary>Model images (channels first, values in [-1, 1]) to PNG files, through <see cref="PngEncoder"/>.</summary>
 public static class Png
 {
-    /// <summary>
-    /// [3, H, W] in [-1, 1] -> RGBA8888 bytes (alpha 255), rounded as diffusers' postprocess + numpy_to_pil:
-    /// (x / 2 + 0.5).clamp(0, 1), then round(x * 255) half to even, in float32.
-    /// </summary>
+    /// <summary>[3, H, W] in [-1, 1] -> RGBA8888 bytes (alpha 255), rounded as <see cref="PixelRange.ToUint8"/>.</summary>
     public static byte[] ToRgba(Tensor image)
     {
         if (image.dim() != 3 || image.shape[0] != 3)
             throw new ArgumentException($"expected an image [3, H, W], got [{string.Join(", ", image.shape)}]");
         using var scope = NewDisposeScope();
-        var x = image.to_type(ScalarType.Float32).cpu();
-        var rgb = (x / 2 + 0.5).clamp(0, 1).mul(255).round().to_type(ScalarType.Byte);                 // [3, H, W]
+        var rgb = PixelRange.ToUint8(image.cpu());                                                    // [3, H, W]
         var alpha = full(1, image.shape[1], image.shape[2], (byte)255, dtype: ScalarType.Byte);
         var rgba = cat([rgb, alpha], 0).permute(1, 2, 0).contiguous();                                 // [H, W, 4]
         return rgba.data<byte>().ToArray();

@@ -39,9 +39,9 @@ public static class MiniModel
             // Fit the previews to the weights as stored (float16 -> float32), i.e. as the services load them.
             using var stored = AutoencoderKL.FromPretrained(Path.Combine(folder, "vae"));
             using var images = SampleImages.Shapes(64, stored.Config.SampleSize?.At(0) ?? 64, seed);
-            var (factors, fitRmse) = PreviewFitting.FitFromVae(stored, images, $"least squares on 64 synthetic shape images through this folder's VAE (init-mini --seed {seed})");
-            factors.Save(folder, new Dictionary<string, object> { ["rmse"] = Math.Round(fitRmse, 6), ["images"] = 64 });
-            rmse = fitRmse;
+            var preview = PreviewFitting.FitFromVae(stored, images, $"least squares on 64 synthetic shape images through this folder's VAE (init-mini --seed {seed})");
+            preview.Save(folder);
+            rmse = preview.FitRmse!.Value;
         }
         Directory.CreateDirectory(Path.Combine(folder, "scheduler"));
         File.WriteAllText(Path.Combine(folder, "scheduler", "scheduler_config.json"), MiniConfigs.SchedulerJson.Trim() + "\n");

@@ -1,5 +1,5 @@
-using System.Formats.Tar;
 using System.Text.Json;
+using UnimoG.Data.Shards;
 using UnimoG.Engines.DataPrep.Shards;
 
 namespace UnimoG.Engines.DataPrep.Pipeline;
@@ -125,7 +125,7 @@ public sealed class PrepJob(PrepPipeline pipeline)
         {
             await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
-                await using (var writer = new TarWriter(file, TarEntryFormat.Ustar, leaveOpen: true))
+                await using (var writer = new ShardWriter(file, leaveOpen: true))
                 {
                     await using var source = File.OpenRead(input);
                     await foreach (var result in PrepareAll(source, errors, cancellationToken))
@@ -133,7 +133,7 @@ public sealed class PrepJob(PrepPipeline pipeline)
                         if (result.Record is { } record)
                         {
                             foreach (var (name, data) in result.Members)
-                                await WebDataset.WriteAsync(writer, name, data, cancellationToken);
+                                await writer.AddAsync(name, data, cancellationToken);
                             keys.Add(result.Key);
                             entities += record.Entities.Count;
                             replaced += record.Entities.Count(e => e.Replaced);
@@ -177,10 +177,10 @@ public sealed class PrepJob(PrepPipeline pipeline)
     private async IAsyncEnumerable<PrepResult> PrepareAll(Stream source, List<SampleError> errors,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await using var samples = WebDataset.ReadAsync(source, ct).GetAsyncEnumerator(ct);
+        await using var samples = ShardReader.ReadAsync(source, ct).GetAsyncEnumerator(ct);
         while (true)
         {
-            ShardSample sample;
+            ShardSample<byte[]> sample;
             try
             {
                 if (!await samples.MoveNextAsync())

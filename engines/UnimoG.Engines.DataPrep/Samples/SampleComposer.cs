@@ -1,3 +1,4 @@
+using UnimoG.Data.Random;
 using UnimoG.Engines.DataPrep.Entities;
 using UnimoG.Engines.DataPrep.Segmentation;
 using UnimoG.Imaging;
@@ -25,7 +26,7 @@ public sealed record ComposedSample(bool TextOnly, string Prompt, IReadOnlyList<
 public static class SampleComposer
 {
     public static ComposedSample Compose(string caption, DecodedImage image, IReadOnlyList<GroundedEntity> entities,
-        SampleRandom random, double replaceRate, double textOnlyShare)
+        SplitMix64 random, double replaceRate, double textOnlyShare)
     {
         var ordered = entities.OrderBy(e => e.Mention.Start).ToList();
         var textOnly = random.NextDouble() < textOnlyShare;

@@ -1,3 +1,5 @@
+using UnimoG.Data.Random;
+
 namespace UnimoG.Engines.Trainer.Data;
 
 /// <summary>One aspect-ratio bucket at a phase's resolution: every image in it is resized and cropped to Width x Height.</summary>
@@ -28,37 +30,6 @@ public sealed class AspectBuckets
     private static int Round(double size, int multiple) => Math.Max(multiple, (int)Math.Round(size / multiple) * multiple);
 }
 
-/// <summary>SplitMix64: a tiny, fully specified generator for data order (independent of torch and of thread timing).</summary>
-public struct SplitMix64(ulong seed)
-{
-    private ulong _state = seed;
-
-    public ulong Next()
-    {
-        var z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    /// <summary>Uniform in [0, n) (rejection sampling, no modulo bias).</summary>
-    public int NextInt(int n)
-    {
-        var limit = ulong.MaxValue - ulong.MaxValue % (ulong)n;
-        ulong v;
-        do v = Next(); while (v >= limit);
-        return (int)(v % (ulong)n);
-    }
-
-    public static ulong Mix(params long[] parts)
-    {
-        var g = new SplitMix64(0x5DEECE66DUL);
-        ulong h = 0;
-        foreach (var p in parts) { h ^= (ulong)p; g = new SplitMix64(h ^ g.Next()); h = g.Next(); }
-        return h;
-    }
-}
-
 /// <summary>
 /// The batches of one epoch of one phase: a seeded shuffle (seed, phase, epoch), then each index joins its bucket's
 /// pending list and a full list becomes the next batch; partial batches at the end of an epoch are dropped.
@@ -70,10 +41,10 @@ public static class EpochPlan
     {
         var n = bucketOf.Count;
         var order = Enumerable.Range(0, n).ToArray();
-        var rng = new SplitMix64(SplitMix64.Mix(seed, phase, epoch));
+        var rng = new SplitMix64(Seed(seed, phase, epoch));
         for (var i = n - 1; i > 0; i--)
         {
-            var j = rng.NextInt(i + 1);
+            var j = rng.NextIntModulo(i + 1);
             (order[i], order[j]) = (order[j], order[i]);
         }
         var pending = new Dictionary<int, List<int>>();
@@ -89,5 +60,14 @@ public static class EpochPlan
             }
         }
         return batches;
+    }
+
+    /// <summary>The shuffle's seed from (seed, phase, epoch): each part folded in through a fresh generator.</summary>
+    private static ulong Seed(params long[] parts)
+    {
+        var g = new SplitMix64(0x5DEECE66DUL);
+        ulong h = 0;
+        foreach (var p in parts) { h ^= (ulong)p; g = new SplitMix64(h ^ g.NextUInt64()); h = g.NextUInt64(); }
+        return h;
     }
 }

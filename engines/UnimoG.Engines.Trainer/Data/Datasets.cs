@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using UnimoG.Data.Shards;
 using UnimoG.Imaging;
 using UnimoG.Engines.Trainer.Config;
 
@@ -16,10 +17,10 @@ public static class Datasets
 
     public static IReadOnlyList<TrainingExample> Load(DataSettings data)
     {
-        var samples = ShardIndex.Read(data.Path, data.Kind);
+        var samples = ShardReader.Index(data.Path, data.Kind);
         var limit = data.Limit > 0 ? Math.Min(data.Limit, samples.Count) : samples.Count;
         var examples = new List<TrainingExample>(limit);
-        foreach (var (key, members) in samples.Take(limit))
+        foreach (var (key, members, _) in samples.Take(limit))
         {
             if (data.Kind == "prepared")
                 examples.Add(Prepared(key, members));
@@ -36,7 +37,7 @@ public static class Datasets
         return examples;
     }
 
-    private static TrainingExample EmojiWorld(string key, IReadOnlyDictionary<string, TarMember> members, string captionKind)
+    private static TrainingExample EmojiWorld(string key, IReadOnlyDictionary<string, ShardMember> members, string captionKind)
     {
         var image = ImageMember(key, members);
         string caption;
@@ -57,7 +58,7 @@ public static class Datasets
         return new TrainingExample(key, w, h, image, caption, null);
     }
 
-    private static TrainingExample Prepared(string key, IReadOnlyDictionary<string, TarMember> members)
+    private static TrainingExample Prepared(string key, IReadOnlyDictionary<string, ShardMember> members)
     {
         var json = members.TryGetValue("json", out var j) ? j : throw new InvalidDataException($"sample '{key}' has no {key}.json record");
         using var doc = JsonDocument.Parse(json.Read());
@@ -92,7 +93,7 @@ public static class Datasets
     }
 
     /// <summary>Entity <paramref name="entity"/>'s mask from a prepared sample's record.</summary>
-    public static CocoRle EntityMask(TarMember record, int entity, int height, int width)
+    public static CocoRle EntityMask(ShardMember record, int entity, int height, int width)
     {
         using var doc = JsonDocument.Parse(record.Read());
         return ReadMask(doc.RootElement.GetProperty("entities")[entity], $"{record.Shard}: {record.Name}: entity {entity}", height, width);
@@ -110,7 +111,7 @@ public static class Datasets
         return new CocoRle(height, width, counts.EnumerateArray().Select(e => e.GetInt64()).ToList());
     }
 
-    private static TarMember ImageMember(string key, IReadOnlyDictionary<string, TarMember> members)
+    private static ShardMember ImageMember(string key, IReadOnlyDictionary<string, ShardMember> members)
     {
         foreach (var ext in ImageExtensions)
             if (members.TryGetValue(ext, out var m)) return m;
@@ -118,7 +119,7 @@ public static class Datasets
     }
 
     /// <summary>Width and height from the PNG header (24 bytes), else from the decoder's header reader.</summary>
-    private static (int W, int H) ImageSize(TarMember image)
+    private static (int W, int H) ImageSize(ShardMember image)
     {
         if (image.Name.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && image.Length >= 24)
         {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using UnimoG.Imaging;
+using UnimoG.Modeling.Images;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Trainer.Data;
@@ -38,8 +39,8 @@ public static class ImageTransform
         using var scope = NewDisposeScope();
         var t = tensor(rgb, ScalarType.Byte).reshape(rh, rw, 3)                       // [H, W, 3]
             .narrow(0, y0, bucket.Height).narrow(1, x0, bucket.Width)
-            .permute(2, 0, 1).to_type(ScalarType.Float32);                              // [3, h, w]
-        return (t / 127.5 - 1.0).contiguous().MoveToOuterDisposeScope();
+            .permute(2, 0, 1);                                                            // [3, h, w]
+        return PixelRange.ToSigned(t).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>A row-major 0/1 mask of the original image as [Height, Width] in [0, 1] at the bucket's size.</summary>

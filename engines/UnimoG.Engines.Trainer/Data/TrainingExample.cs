@@ -1,3 +1,5 @@
+using UnimoG.Data.Shards;
+
 namespace UnimoG.Engines.Trainer.Data;
 
 /// <summary>One part of a training prompt: text, or the image of entity <see cref="Image.Entity"/>.</summary>
@@ -9,7 +11,7 @@ public abstract record PromptPiece
     /// An entity's segment image and its mask in the scene, both read on demand from the shard (a large dataset keeps
     /// only member positions in memory): <paramref name="Record"/> is the sample's JSON record, entity index <paramref name="Entity"/>.
     /// </summary>
-    public sealed record Image(int Entity, TarMember Segment, TarMember Record, int Height, int Width) : PromptPiece
+    public sealed record Image(int Entity, ShardMember Segment, ShardMember Record, int Height, int Width) : PromptPiece
     {
         /// <summary>SHA-256 (hex) of the segment's bytes: the encoder's content key for the image.</summary>
         public string Sha256 => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Segment.Read()));
@@ -23,7 +25,7 @@ public abstract record PromptPiece
 /// One training sample: the scene image (read on demand), its plain caption, and for stage 2 the multimodal prompt
 /// whose image pieces carry the entity masks the attention loss pulls the cross-attention maps towards.
 /// </summary>
-public sealed record TrainingExample(string Key, int Width, int Height, TarMember ImageMember, string Caption,
+public sealed record TrainingExample(string Key, int Width, int Height, ShardMember ImageMember, string Caption,
     IReadOnlyList<PromptPiece>? Multimodal)
 {
     /// <summary>Image pieces in prompt order: the i-th is the encoder's visual span with ImageIndex i.</summary>

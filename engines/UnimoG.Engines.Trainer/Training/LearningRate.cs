@@ -1,18 +1,12 @@
 using UnimoG.Engines.Trainer.Config;
+using UnimoG.Modeling.Training;
 
 namespace UnimoG.Engines.Trainer.Training;
 
 /// <summary>
-/// The learning rate of optimizer step <c>s</c> (0-based, counted over the whole run), as diffusers'
-/// <c>get_scheduler</c> (a LambdaLR whose factor is evaluated at the number of steps already taken):
-/// <code>
-/// lr(s)      = lr_phase * warmup(s) * decay(s)
-/// warmup(s)  = s / warmup_steps                     while s &lt; warmup_steps, else 1
-/// decay(s)   = 1                                    (constant)
-///            = r + (1 - r) * 0.5 * (1 + cos(pi * p)) (cosine; r = min_lr_ratio)
-/// p          = (s_phase - w) / (steps_phase - w)     clamped to [0, 1]; w = warm-up steps inside this phase
-/// </code>
-/// <c>lr_phase</c> is the phase's <c>learning_rate</c>, or the optimizer's. Warm-up happens once, at the start of the run.
+/// The learning rate of optimizer step <c>s</c> (0-based, counted over the whole run) of a run of phases: the phase's
+/// <c>learning_rate</c> (or the optimizer's) times the one <see cref="LearningRateSchedule"/>, whose warm-up runs once
+/// at the start of the run and whose decay runs over each phase (w = the warm-up steps that fall inside the phase).
 /// </summary>
 public sealed class LearningRate(TrainingConfig config)
 {
@@ -20,18 +14,9 @@ public sealed class LearningRate(TrainingConfig config)
     {
         var (phase, phaseStart) = PhaseOf(step, config.Phases);
         var p = config.Phases[phase];
-        var baseLr = p.LearningRate ?? config.Optimizer.LearningRate;
         var warmup = config.Schedule.WarmupSteps;
-        var factor = step < warmup ? (double)step / warmup : 1.0;
-        if (config.Schedule.Kind == "cosine")
-        {
-            var w = Math.Clamp(warmup - phaseStart, 0, p.Steps);
-            var span = Math.Max(1, p.Steps - w);
-            var progress = Math.Clamp((double)(step - phaseStart - w) / span, 0, 1);
-            var r = config.Schedule.MinLrRatio;
-            factor *= r + (1 - r) * 0.5 * (1 + Math.Cos(Math.PI * progress));
-        }
-        return baseLr * factor;
+        var decay = new LearningRateSchedule(config.Schedule.Kind, Math.Clamp(warmup - phaseStart, 0, p.Steps), p.Steps, config.Schedule.MinLrRatio);
+        return (p.LearningRate ?? config.Optimizer.LearningRate) * LearningRateSchedule.Warmup(step, warmup) * decay.Decay(step - phaseStart);
     }
 
     /// <summary>The phase that optimizer step <paramref name="step"/> belongs to and that phase's first step.</summary>

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using TorchSharp.Modules;
+using UnimoG.Data.Checkpoints;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Schedulers;
-using UnimoG.Engines.Trainer.Checkpoints;
 using UnimoG.Engines.Trainer.Conditions;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
@@ -62,7 +62,7 @@ public sealed partial class Trainer : IDisposable
         if (config.Threads is { } n) torch.set_num_threads(n);
         _scheduler = new DdimScheduler(components.Scheduler);
         _latents = new LatentSource(components.Vae, config.LatentCache);
-        _store = new CheckpointStore(config.OutputDir, logger);
+        _store = CheckpointStore.ForRun(config.OutputDir, warning => logger.LogWarning("{Warning}", warning));
         _lr = new LearningRate(config);
         _device = torch.device(config.Device);
         if (_device.type == DeviceType.CUDA && !torch.cuda.is_available())

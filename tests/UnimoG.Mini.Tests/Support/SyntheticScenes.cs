@@ -31,7 +31,7 @@ public sealed class SyntheticWorld : IDisposable
     public string Shards(Split split, int count, int shardSize = 10)
     {
         var folder = Path.Combine(Path.GetTempPath(), "mini-shards-" + Guid.NewGuid().ToString("N"));
-        ShardWriter.Write(Composer, folder, new ComposeOptions(split, 0, 0, count, shardSize, 2));
+        SceneShards.Write(Composer, folder, new ComposeOptions(split, 0, 0, count, shardSize, 2));
         return folder;
     }
 

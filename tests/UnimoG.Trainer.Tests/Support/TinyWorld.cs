@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
+using UnimoG.Data.Random;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Encoders;
@@ -137,8 +138,8 @@ public sealed class TinyWorld
         for (var i = 0; i < count; i++)
         {
             var (w, h) = wide && i % 2 == 1 ? (32, 16) : (16, 16);
-            var c = rng.NextInt(4);
-            int x0 = rng.NextInt(w - 6), y0 = rng.NextInt(h - 6);
+            var c = rng.NextIntModulo(4);
+            int x0 = rng.NextIntModulo(w - 6), y0 = rng.NextIntModulo(h - 6);
             var (img, _) = Scene(w, h, [(c, x0, y0, x0 + 6, y0 + 6)]);
             var key = $"s1_{i:D4}";
             members.Add(($"{key}.png", Png.Encode(img)));
@@ -162,8 +163,8 @@ public sealed class TinyWorld
         var members = new List<(string, byte[])>();
         for (var i = 0; i < count; i++)
         {
-            int c0 = rng.NextInt(4), c1 = (c0 + 1 + rng.NextInt(3)) % 4;
-            int ax = rng.NextInt(6), ay = rng.NextInt(10), bx = 8 + rng.NextInt(2), by = rng.NextInt(10);
+            int c0 = rng.NextIntModulo(4), c1 = (c0 + 1 + rng.NextIntModulo(3)) % 4;
+            int ax = rng.NextIntModulo(6), ay = rng.NextIntModulo(10), bx = 8 + rng.NextIntModulo(2), by = rng.NextIntModulo(10);
             var rects = new List<(int, int, int, int, int)> { (c0, ax, ay, ax + 6, ay + 6), (c1, bx, by, bx + 6, by + 6) };
             var (img, masks) = Scene(16, 16, rects);
             var key = $"s2_{i:D4}";

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Formats.Tar;
 using System.Text;
 using System.Text.Json.Nodes;
 using TorchSharp;
+using UnimoG.Data.Shards;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
@@ -109,14 +109,9 @@ internal static class BenchTrain
         using (var png = zeros(3, res, res))
         {
             var bytes = Png.Encode(png);
-            using var fs = File.Create(Path.Combine(data, "part-000.tar"));
-            using var tar = new TarWriter(fs, TarEntryFormat.Ustar);
-            for (var i = 0; i < n; i++)
-            {
-                tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, $"b{i:D6}.png") { DataStream = new MemoryStream(bytes) });
-                tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, $"b{i:D6}.json")
-                    { DataStream = new MemoryStream(Encoding.UTF8.GetBytes("{\"caption_en\": \"a random scene\"}")) });
-            }
+            var caption = Encoding.UTF8.GetBytes("{\"caption_en\": \"a random scene\"}");
+            ShardWriter.WriteFile(Path.Combine(data, "part-000.tar"),
+                Enumerable.Range(0, n).SelectMany(i => new[] { ($"b{i:D6}.png", bytes), ($"b{i:D6}.json", caption) }));
         }
         var conds = new TensorStoreWriter(Path.Combine(work, "conditions"), CachedConditions.Kind, new JsonObject { ["width"] = width, ["model"] = "synthetic" });
         var lats = new TensorStoreWriter(Path.Combine(work, "latents"), LatentSource.Kind, new JsonObject

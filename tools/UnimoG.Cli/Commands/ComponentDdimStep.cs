@@ -7,7 +7,7 @@ namespace UnimoG.Cli;
 
 /// <summary>
 /// <c>unimog component ddim-step</c>: one DDIM step per row. Inputs <c>sample</c> [S, ...], <c>model_output</c>
-/// [S, ...] (F32) and <c>timestep</c> [S] (I64), optional <c>variance_noise</c> [S, ...] with --eta &gt; 0;
+/// [S, ...] (floating) and <c>timestep</c> [S] (integer), optional <c>variance_noise</c> [S, ...] with --eta &gt; 0;
 /// each row is stepped on its own after SetTimesteps(N). Outputs <c>prev_sample</c>,
 /// <c>pred_original_sample</c> and the schedule <c>timesteps</c>.
 /// </summary>
@@ -36,15 +36,15 @@ internal static class ComponentDdimStep
             throw new UsageException($"--num-inference-steps must be in [1, {train}] (num_train_timesteps), got {numInferenceSteps}");
         if (eta < 0) throw new UsageException($"--eta must be >= 0, got {eta}");
 
-        var file = SafetensorsFile.Open(inputsPath);
+        var io = ComponentInputs.Open(inputsPath);
         using var scope = NewDisposeScope();
-        var sample = Read(file, "sample", "F32");
-        var modelOutput = Read(file, "model_output", "F32");
-        var timestep = Read(file, "timestep", "I64");
+        var sample = io.Float("sample", [.. Enumerable.Repeat("*", io.Rank("sample"))]);
         if (sample.dim() < 1) throw new UsageException($"{inputsPath}: tensor 'sample' must be [S, ...], got a scalar");
         var rows = sample.shape[0];
+        var modelOutput = io.Float("model_output", [.. Enumerable.Repeat("*", io.Rank("model_output"))]);
         if (!modelOutput.shape.SequenceEqual(sample.shape))
             throw new UsageException($"{inputsPath}: tensor 'model_output' has shape {Shape(modelOutput)}, expected {Shape(sample)} like 'sample'");
+        var timestep = io.Ids("timestep", long.MaxValue, [.. Enumerable.Repeat("S", io.Rank("timestep"))]);
         if (timestep.dim() != 1 || timestep.shape[0] != rows)
             throw new UsageException($"{inputsPath}: tensor 'timestep' has shape {Shape(timestep)}, expected [{rows}]");
         var ts = timestep.data<long>().ToArray();
@@ -54,9 +54,9 @@ internal static class ComponentDdimStep
         Tensor? noise = null;
         if (eta > 0)
         {
-            if (!file.Entries.ContainsKey("variance_noise"))
+            if (!io.Has("variance_noise"))
                 throw new UsageException($"{inputsPath}: --eta {eta} needs a tensor named 'variance_noise' shaped like 'sample'");
-            noise = Read(file, "variance_noise", "F32");
+            noise = io.Float("variance_noise", [.. Enumerable.Repeat("*", io.Rank("variance_noise"))]);
             if (!noise.shape.SequenceEqual(sample.shape))
                 throw new UsageException($"{inputsPath}: tensor 'variance_noise' has shape {Shape(noise)}, expected {Shape(sample)} like 'sample'");
         }
@@ -73,15 +73,6 @@ internal static class ComponentDdimStep
         });
         Console.WriteLine($"ddim-step: {rows} rows, {numInferenceSteps} inference steps -> {outputPath}");
         return 0;
-    }
-
-    private static Tensor Read(SafetensorsFile file, string name, string dtype)
-    {
-        if (!file.Entries.TryGetValue(name, out var entry))
-            throw new UsageException($"{file.Path}: missing tensor '{name}'");
-        if (entry.DType != dtype)
-            throw new UsageException($"{file.Path}: tensor '{name}' must be {dtype}, got {entry.DType}");
-        return file.Read(name);
     }
 
     private static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TorchSharp;
+using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Diffusion;
 using static TorchSharp.torch;
 
@@ -66,6 +67,6 @@ internal static class ComponentUNet
             io.Expect("timestep_cond", cond, 1, condDim, "the U-Net's time_cond_proj_dim");
         }
         var result = unet.forward(sample, timestep, states, mask, cond);
-        ComponentInputs.Write(outputPath, ("output_sample", result));
+        ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("output_sample", result)]);
     }
 }

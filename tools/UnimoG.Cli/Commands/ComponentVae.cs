@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TorchSharp;
+using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Diffusion;
 
 namespace UnimoG.Cli;
@@ -59,10 +60,10 @@ internal static class ComponentVae
         io.Expect("image", image, 1, vae.Config.InChannels, "the VAE's in_channels");
         using var posterior = vae.Encode(image);
         if (seed is { } s)
-            ComponentInputs.Write(outputPath, ("latent_dist_mean", posterior.Mean), ("latent_dist_logvar", posterior.LogVar),
-                ("latent_sample", posterior.Sample(new torch.Generator((ulong)s))));
+            ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("latent_dist_mean", posterior.Mean), KeyValuePair.Create("latent_dist_logvar", posterior.LogVar),
+                KeyValuePair.Create("latent_sample", posterior.Sample(new torch.Generator((ulong)s)))]);
         else
-            ComponentInputs.Write(outputPath, ("latent_dist_mean", posterior.Mean), ("latent_dist_logvar", posterior.LogVar));
+            ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("latent_dist_mean", posterior.Mean), KeyValuePair.Create("latent_dist_logvar", posterior.LogVar)]);
     }
 
     public static void RunDecode(string modelDir, string inputsPath, string outputPath, string? variant = null)
@@ -73,6 +74,6 @@ internal static class ComponentVae
         using var scope = torch.NewDisposeScope();
         var latent = io.Float("latent", "B", "C", "h", "w");
         io.Expect("latent", latent, 1, vae.Config.LatentChannels, "the VAE's latent_channels");
-        ComponentInputs.Write(outputPath, ("decoded", vae.Decode(latent)));
+        ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("decoded", vae.Decode(latent))]);
     }
 }

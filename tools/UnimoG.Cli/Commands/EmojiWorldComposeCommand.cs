@@ -41,7 +41,7 @@ internal static class EmojiWorldComposeCommand
                 lastPrint = DateTime.UtcNow;
                 Console.Error.Write($"\r{done}/{options.Count} scenes");
             });
-            var manifest = ShardWriter.Write(composer, folder, options, progress, cancel);
+            var manifest = SceneShards.Write(composer, folder, options, progress, cancel);
             var seconds = (DateTime.UtcNow - started).TotalSeconds;
             Console.Error.WriteLine();
             Console.WriteLine($"{options.Count} {parse.GetValue(split)} scenes in {manifest.Shards.Count(s => s.First >= options.Start && s.First < options.Start + options.Count)} shards "

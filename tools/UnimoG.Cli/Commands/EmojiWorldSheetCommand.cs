@@ -1,5 +1,6 @@
 using System.CommandLine;
 using UnimoG.EmojiWorld;
+using UnimoG.Imaging;
 
 namespace UnimoG.Cli;
 
@@ -34,7 +35,7 @@ internal static class EmojiWorldSheetCommand
             var path = parse.GetValue(output)!;
             // The sheet is derived from the Noto art: its folder gets the notice and licence (kept if present).
             Notice.WriteTo(Path.GetDirectoryName(Path.GetFullPath(path))!, keepExisting: true);
-            File.WriteAllBytes(path, ContactSheet.RenderPng(scenes.Select(x => x.Rendered.Rgb).ToList(), parse.GetValue(columns), parse.GetValue(scale)));
+            File.WriteAllBytes(path, ImageGrid.RenderPng(scenes.Select(x => x.Rendered.Rgb).ToList(), Sprite.Size, Sprite.Size, parse.GetValue(columns), parse.GetValue(scale), gutter: 4, new Rgb(128, 128, 128)));
             for (var i = 0; i < scenes.Count; i++)
                 Console.WriteLine($"{i,3} {scenes[i].Key}  {scenes[i].CaptionEn.Text}  |  {scenes[i].CaptionZh.Text}");
             Console.WriteLine($"wrote {path}");

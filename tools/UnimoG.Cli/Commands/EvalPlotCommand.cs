@@ -8,7 +8,7 @@ internal static class EvalPlotCommand
 {
     public static Command Create()
     {
-        var logs = new Option<string[]>("--log") { Description = "a training log: train-log.json, checkpoint/state.json, JSON lines, or a text log with 'step N/M name value' lines (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var logs = new Option<string[]>("--log") { Description = "a training log: train-log.json, a checkpoint's state.json, JSON lines, or a text log with 'step N/M name value' lines (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
         var metrics = new Option<string[]>("--metric") { Description = "metric(s) to draw (repeatable; default loss, else every metric of the first log)", AllowMultipleArgumentsPerToken = true };
         var x = new Option<string>("--x") { Description = "x axis: step, seconds (wall) or cpu_seconds", DefaultValueFactory = _ => "step" };
         x.AcceptOnlyFromAmong("step", "seconds", "cpu_seconds");
@@ -41,7 +41,7 @@ internal static class EvalPlotCommand
                 var points = runs[i].Entries.Where(e => e.ContainsKey(m) && e.ContainsKey(x)).Select(e => (e[x], e[m])).ToList();
                 if (points.Count == 0) continue;
                 var name = names?[i] ?? runs[i].Name;
-                series.Add(new PlotSeries(metrics.Length == 1 && runs.Count > 1 ? name : runs.Count == 1 ? m : $"{name}: {m}", Smooth(points, smooth)));
+                series.Add(new PlotSeries(metrics.Length == 1 && runs.Count > 1 ? name : runs.Count == 1 ? m : $"{name}: {m}", LinePlot.MovingMean(points, smooth)));
             }
         if (series.Count == 0)
             throw new UsageException($"--metric: none of {string.Join(", ", metrics)} is logged against '{x}' in {string.Join(", ", paths)} (logged: {string.Join(", ", runs.SelectMany(r => r.Metrics).Distinct())})");
@@ -53,20 +53,5 @@ internal static class EvalPlotCommand
         File.WriteAllBytes(output, png);
         Console.Out.WriteLine($"wrote {output} ({series.Count} series, {series.Sum(s => s.Points.Count)} points)");
         return 0;
-    }
-
-    /// <summary>Trailing moving average over <paramref name="k"/> points (the first points average what there is).</summary>
-    internal static IReadOnlyList<(double X, double Y)> Smooth(IReadOnlyList<(double X, double Y)> points, int k)
-    {
-        if (k <= 1) return points;
-        var result = new List<(double, double)>(points.Count);
-        double sum = 0;
-        for (var i = 0; i < points.Count; i++)
-        {
-            sum += points[i].Y;
-            if (i >= k) sum -= points[i - k].Y;
-            result.Add((points[i].X, sum / Math.Min(i + 1, k)));
-        }
-        return result;
     }
 }

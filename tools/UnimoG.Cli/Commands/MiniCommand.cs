@@ -18,7 +18,7 @@ internal static class MiniCommand
         return command;
     }
 
-    public static Option<string> OutOption(string what) => new("--out") { Description = $"Output folder ({what}); a checkpoint/ inside makes the run resumable.", Required = true };
+    public static Option<string> OutOption(string what) => new("--out") { Description = $"Output folder ({what}); its checkpoints/ make the run resumable.", Required = true };
     public static Option<long> SeedOption() => new("--seed") { Description = "Run seed: the same seed and options give the same run, resumed or not.", DefaultValueFactory = _ => 0 };
     public static Option<int> ThreadsOption() => new("--threads") { Description = "torch intra-op threads (two collapse when another process takes a core).", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
     public static Option<double> CheckpointMinutesOption() => new("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 5 };

@@ -3,6 +3,7 @@ using UnimoG.Modeling.Diffusion;
 using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
+using UnimoG.Modeling.Sampling;
 using static TorchSharp.torch;
 
 namespace UnimoG.Cli;
@@ -32,9 +33,10 @@ internal static class ModelsFitPreview
             var description = source is null
                 ? $"least squares on {batch.shape[0]} synthetic shape images (seed {parse.GetValue(seed)}) through this folder's VAE"
                 : $"least squares on {batch.shape[0]} images from {source} through this folder's VAE";
-            var (factors, rmse) = PreviewFitting.FitFromVae(vae, batch, description);
-            factors.Save(folder.Path, new Dictionary<string, object> { ["rmse"] = Math.Round(rmse, 6), ["images"] = batch.shape[0] });
-            Console.Out.WriteLine($"wrote {Path.Combine(folder.Path, "preview.json")}: rmse {rmse:0.0000} (images in [-1, 1]) over {batch.shape[0]} images");
+            var preview = PreviewFitting.FitFromVae(vae, batch, description);
+            var path = preview.Save(folder.Path);
+            var factors = LatentPreviewFactors.From(preview, path);
+            Console.Out.WriteLine($"wrote {path}: rmse {preview.FitRmse:0.0000} (images in [-1, 1]) over {batch.shape[0]} images");
             Console.Out.WriteLine($"factors (rows = latent channels, columns = R G B): {factors}; bias {string.Join(" ", factors.Bias.Select(b => b.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)))}");
             if (folder.Untrained)
                 Console.Error.WriteLine($"unimog: warning: {folder.UntrainedWarning}; factors fitted to its random VAE preview nothing meaningful.");

@@ -98,7 +98,7 @@ internal static class PrepCommand
                 throw new DirectoryNotFoundException($"--input folder not found: {inputDir}");
             if (Path.GetFullPath(inputDir).TrimEnd('/') == Path.GetFullPath(outputDir).TrimEnd('/'))
                 throw new UsageException("--output must be a different folder from --input");
-            var total = Directory.GetFiles(inputDir, "*.tar").Sum(UnimoG.Engines.DataPrep.Shards.WebDataset.CountSamples);
+            var total = Directory.GetFiles(inputDir, "*.tar").Sum(UnimoG.Data.Shards.ShardReader.CountSamples);
 
             // A console per call: the static AnsiConsole would keep the Console.Out of its first use.
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });

@@ -127,7 +127,7 @@ public sealed class MiniRecipe(MiniRecipeOptions o, Action<string> log)
             var logFile = Path.Combine(dir, "train.log");
             if (File.Exists(logFile) && DateTime.UtcNow - File.GetLastWriteTimeUtc(logFile) < TimeSpan.FromMinutes(2))
                 throw new RecipeException($"{dir} is being written by another process ({logFile} changed {(DateTime.UtcNow - File.GetLastWriteTimeUtc(logFile)).TotalSeconds:0} s ago): wait until it finishes; the recipe then adopts it");
-            resumed = Directory.Exists(Path.Combine(dir, "checkpoint")) || Directory.Exists(Path.Combine(dir, "runs"));
+            resumed = UnimoG.Mini.Training.Checkpoint.Newest(dir) is not null || Directory.Exists(Path.Combine(dir, "runs"));
         }
         log($"unimog {string.Join(' ', args)}");
         var code = CliApp.RunAsync(args).GetAwaiter().GetResult();

@@ -67,8 +67,8 @@ internal static class ModelCard
                 if (d is null) { sb.AppendLine($"| {s["stage"]} | not run yet | | | | |"); continue; }
                 sb.AppendLine(string.Create(inv, $"| {s["stage"]} | {d["outcome"]} | {Minutes((double)d["wall_seconds"]!)} | {Minutes((double)d["cpu_seconds"]!)} | {(double?)d["load_average_start"]:0.0} / {(double?)d["load_average_end"]:0.0} | {(double)d["peak_rss_mb"]!:0} MB |"));
             }
-        var runs = new[] { "vae", "mllm", "evaluators" }.Select(n => (n, Path.Combine(r.Run(n), "checkpoint", "state.json")))
-            .Where(x => File.Exists(x.Item2)).ToList();
+        var runs = new[] { "vae", "mllm", "evaluators" }.Select(n => (n, Path: UnimoG.Mini.Training.Checkpoint.StatePath(r.Run(n))))
+            .Where(x => x.Path is not null).Select(x => (x.n, x.Path!)).ToList();
         var unets = MiniRecipe.Variants.Select(v => (v.Run, Path.Combine(r.Run(v.Run), "run.json"))).Where(x => File.Exists(x.Item2)).ToList();
         if (runs.Count + unets.Count > 0)
         {

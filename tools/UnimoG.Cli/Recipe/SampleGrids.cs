@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using SkiaSharp;
+using UnimoG.Imaging;
 
 namespace UnimoG.Cli.Recipe;
 
@@ -14,7 +14,7 @@ internal static class SampleGrids
     public sealed record GridPrompt(string Text, string[] Images);
 
     public static readonly ulong[] Seeds = [42, 7];
-    public const int Cell = 128;   // 64x64 images shown at 2x, nearest
+    public const int Scale = 2;   // 64x64 images shown at 128x128, pixels repeated
 
     public static IReadOnlyList<GridPrompt> Prompts(MiniRecipe r, string repo) =>
     [
@@ -63,23 +63,16 @@ internal static class SampleGrids
         return StageOutcome.Ran;
     }
 
-    /// <summary>Tiles PNG files (rows of equal length) at <see cref="Cell"/> pixels with a 4-pixel white gutter.</summary>
+    /// <summary>Tiles PNG files (rows of equal length, images of one size) at <see cref="Scale"/>x with a 4-pixel white gutter.</summary>
     public static byte[] Compose(IReadOnlyList<IReadOnlyList<string>> rows)
     {
-        const int gap = 4;
-        var cols = rows.Max(r => r.Count);
-        using var surface = new SKBitmap(cols * (Cell + gap) + gap, rows.Count * (Cell + gap) + gap, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var canvas = new SKCanvas(surface);
-        canvas.Clear(SKColors.White);
-        for (var y = 0; y < rows.Count; y++)
-            for (var x = 0; x < rows[y].Count; x++)
-            {
-                using var image = SKBitmap.Decode(rows[y][x]) ?? throw new InvalidDataException($"{rows[y][x]} is not an image");
-                canvas.DrawBitmap(image, new SKRect(gap + x * (Cell + gap), gap + y * (Cell + gap), gap + x * (Cell + gap) + Cell, gap + y * (Cell + gap) + Cell),
-                    new SKSamplingOptions(SKFilterMode.Nearest, SKMipmapMode.None));
-            }
-        canvas.Flush();
-        using var data = surface.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
+        var images = rows.SelectMany(r => r).Select(f =>
+        {
+            try { return ImageDecoder.Decode(File.ReadAllBytes(f)); }
+            catch (ImageDecodeException e) { throw new InvalidDataException($"{f} is not an image: {e.Message}", e); }
+        }).ToList();
+        var (w, h) = (images[0].Width, images[0].Height);
+        if (images.Any(i => i.Width != w || i.Height != h)) throw new InvalidDataException($"grid cells differ in size (the first is {w}x{h})");
+        return ImageGrid.RenderPng(images.Select(i => i.ToRgb(Rgb.White)).ToList(), w, h, rows.Max(r => r.Count), Scale, gutter: 4, Rgb.White);
     }
 }

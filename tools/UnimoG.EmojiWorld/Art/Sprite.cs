@@ -18,6 +18,9 @@ public sealed class Sprite : IDisposable
     public string Hex { get; }
     /// <summary>Row-major unpremultiplied RGBA, 64*64*4 bytes, exactly as decoded from the PNG.</summary>
     public byte[] Rgba { get; }
+
+    /// <summary>The sprite composited on white as RGB (Pillow-exact, <see cref="DecodedImage.ToRgb"/>): how the MLLM and the evaluators see a reference.</summary>
+    public byte[] RgbOnWhite() => new DecodedImage(Size, Size, Rgba).ToRgb(Rgb.White);
     /// <summary>Integer box of pixels with alpha >= <see cref="ExtentAlpha"/>; drawing uses this as the source rectangle.</summary>
     public SKRectI Extent { get; }
     /// <summary>Pixels with alpha >= 128: how much of the square the drawing really fills (a racket far less than a ball).</summary>

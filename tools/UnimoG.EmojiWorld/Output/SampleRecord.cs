@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using UnimoG.Data.Random;
 
 namespace UnimoG.EmojiWorld;
 
@@ -9,7 +10,7 @@ public sealed record SampleRecord
 {
     [JsonPropertyName("key")] public required string Key { get; init; }
     [JsonPropertyName("split")] public required string Split { get; init; }
-    /// <summary>The run seed; with <see cref="Index"/> it determines the scene (see <see cref="Prng.ForScene"/>).</summary>
+    /// <summary>The run seed; with <see cref="Index"/> it determines the scene (see <see cref="Composer.SceneRandom"/>).</summary>
     [JsonPropertyName("seed")] public required long Seed { get; init; }
     [JsonPropertyName("index")] public required long Index { get; init; }
     [JsonPropertyName("template")] public required string Template { get; init; }

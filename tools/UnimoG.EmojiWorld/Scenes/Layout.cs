@@ -1,3 +1,5 @@
+using UnimoG.Data.Random;
+
 namespace UnimoG.EmojiWorld;
 
 /// <summary>Where one entity's sprite is drawn: its visible extent maps onto <see cref="Rect"/> (canvas pixels).</summary>
@@ -21,7 +23,7 @@ public static class Layout
     /// <summary>Nothing is drawn closer than this to the canvas edge.</summary>
     public const float Margin = 2f;
 
-    public static IReadOnlyList<Placement> Place(ScenePlan plan, Func<string, Sprite> sprite, Prng rng)
+    public static IReadOnlyList<Placement> Place(ScenePlan plan, Func<string, Sprite> sprite, SplitMix64 rng)
     {
         var items = new List<(int Index, Box Rect, int Z)>();
         var subject = plan.Entities[0].Entity;
@@ -67,7 +69,7 @@ public static class Layout
     }
 
     /// <summary>The box, in subject sprite pixels, of a worn item, and its drawing order relative to the subject (0).</summary>
-    internal static (Box Rect, int Z) Worn(Entity wearer, Entity item, Sprite itemSprite, Prng rng)
+    internal static (Box Rect, int Z) Worn(Entity wearer, Entity item, Sprite itemSprite, SplitMix64 rng)
     {
         var a = wearer.Anchors ?? throw new InvalidOperationException($"{wearer} is not a living entity.");
         var fit = item.Fit ?? throw new InvalidOperationException($"{item} is not a wearing item.");
@@ -127,7 +129,7 @@ public static class Layout
     /// follows how much it really draws: the diameter of a disc of its area is 50-75 % of the head height
     /// (so a thin racket gets as large a box as a ball looks), its box never taller or wider than the head.
     /// </summary>
-    internal static Box Beside(Entity subject, Box group, Sprite item, Prng rng)
+    internal static Box Beside(Entity subject, Box group, Sprite item, SplitMix64 rng)
     {
         var head = subject.Anchors?.Head ?? group;
         var diameter = 2 * MathF.Sqrt(item.Area / MathF.PI);

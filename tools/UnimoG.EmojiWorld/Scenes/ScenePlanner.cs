@@ -1,3 +1,5 @@
+using UnimoG.Data.Random;
+
 namespace UnimoG.EmojiWorld;
 
 /// <summary>
@@ -35,7 +37,7 @@ public sealed class ScenePlanner
             throw new InvalidOperationException($"Split {split} lacks entities of some category.");
     }
 
-    public ScenePlan Plan(Prng rng)
+    public ScenePlan Plan(SplitMix64 rng)
     {
         var relation = (Relation)rng.PickWeighted(RelationWeights);
         var entities = new List<PlannedEntity>();
@@ -63,7 +65,7 @@ public sealed class ScenePlanner
         return new ScenePlan(relation, entities, PlanBackground(rng, _sprite(entities[0].Entity.Hex)));
     }
 
-    private Entity PickLiving(Prng rng, bool wears)
+    private Entity PickLiving(SplitMix64 rng, bool wears)
     {
         if (!wears) return rng.Pick(_living);
         // Only wearers with at least one wearable item of this split.
@@ -73,7 +75,7 @@ public sealed class ScenePlanner
         return rng.Pick(wearers);
     }
 
-    private BackgroundPlan PlanBackground(Prng rng, Sprite subject)
+    private BackgroundPlan PlanBackground(SplitMix64 rng, Sprite subject)
     {
         var kind = (BackgroundKind)rng.PickWeighted(BackgroundWeights);
         var mentioned = rng.Chance(MentionBackground);
@@ -84,10 +86,10 @@ public sealed class ScenePlanner
         if (kind == BackgroundKind.Colour)
             return new BackgroundPlan(kind, first, null, c1, c1, 0, null, mentioned);
         var second = PickColour(rng, subject, first);
-        return new BackgroundPlan(kind, first, second, c1, Jitter(rng, second), 45 * rng.Next(8), null, mentioned);
+        return new BackgroundPlan(kind, first, second, c1, Jitter(rng, second), 45 * rng.NextInt(8), null, mentioned);
     }
 
-    private NamedColour PickColour(Prng rng, Sprite subject, NamedColour? not)
+    private NamedColour PickColour(SplitMix64 rng, Sprite subject, NamedColour? not)
     {
         var (r, g, b) = subject.MeanColour;
         var ok = _backgrounds.Colours.Where(c => c != not && Distance(c, r, g, b) >= MinContrast).ToArray();
@@ -98,9 +100,9 @@ public sealed class ScenePlanner
     private static float Distance(NamedColour c, float r, float g, float b) =>
         MathF.Sqrt((c.R - r) * (c.R - r) + (c.G - g) * (c.G - g) + (c.B - b) * (c.B - b));
 
-    private static (byte, byte, byte) Jitter(Prng rng, NamedColour c)
+    private static (byte, byte, byte) Jitter(SplitMix64 rng, NamedColour c)
     {
-        byte J(byte v) => (byte)Math.Clamp(v + rng.Next(2 * ColourJitter + 1) - ColourJitter, 0, 255);
+        byte J(byte v) => (byte)Math.Clamp(v + rng.NextInt(2 * ColourJitter + 1) - ColourJitter, 0, 255);
         return (J(c.R), J(c.G), J(c.B));
     }
 }

@@ -1,3 +1,4 @@
+using UnimoG.Data.Random;
 using UnimoG.EmojiWorld;
 
 namespace UnimoG.Mini.Bench;
@@ -29,14 +30,14 @@ public static class Bootstrap
         var sums = clean.Select(g => g.Sum()).ToArray();
         var counts = clean.Select(g => g.Length).ToArray();
         var mean = sums.Sum() / counts.Sum();
-        var rng = new Prng(seed);
+        var rng = new SplitMix64(seed);
         var means = new double[resamples];
         for (var r = 0; r < resamples; r++)
         {
             double s = 0, c = 0;
             for (var k = 0; k < clean.Length; k++)
             {
-                var j = rng.Next(clean.Length);
+                var j = rng.NextInt(clean.Length);
                 s += sums[j];
                 c += counts[j];
             }

@@ -1,10 +1,11 @@
 using SkiaSharp;
+using UnimoG.Imaging;
 
 namespace UnimoG.Mini.Bench;
 
 /// <summary>
 /// What the grid and plot renderers share: a white SkiaSharp surface, text in DejaVu Sans when the system has it
-/// (SkiaSharp's no-dependency native build finds no system fonts by itself), PNG output.
+/// (SkiaSharp's no-dependency native build finds no system fonts by itself), PNG output through <see cref="PngEncoder"/>.
 /// </summary>
 internal sealed class Canvas : IDisposable
 {
@@ -63,11 +64,22 @@ internal sealed class Canvas : IDisposable
         Draw.DrawImage(image, new SKRect(x, y, x + side, y + side), new SKSamplingOptions(SKFilterMode.Nearest));
     }
 
+    /// <summary>The drawing as PNG, through <see cref="PngEncoder"/> like every image we write (the surface is opaque white underneath, so RGB).</summary>
     public byte[] Png()
     {
-        using var image = _surface.Snapshot();
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
+        var rgba = new byte[Width * Height * 4];
+        var info = new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(rgba, System.Runtime.InteropServices.GCHandleType.Pinned);
+        try
+        {
+            if (!_surface.ReadPixels(info, handle.AddrOfPinnedObject(), info.RowBytes, 0, 0))
+                throw new InvalidOperationException($"SkiaSharp could not read the {Width}x{Height} surface");
+        }
+        finally
+        {
+            handle.Free();
+        }
+        return PngEncoder.Encode(new DecodedImage(Width, Height, rgba, hasAlpha: false));
     }
 
     public void Dispose() => _surface.Dispose();

@@ -1,3 +1,4 @@
+using UnimoG.Data.Random;
 using UnimoG.EmojiWorld;
 
 namespace UnimoG.Mini.Bench;
@@ -23,7 +24,7 @@ public static class EmojiBenchCalibration
     {
         var backgrounds = BackgroundCatalog.Default;
         yield return (Oracle, prompts.Select(p => (IReadOnlyList<byte[]>)Enumerable.Range(0, perPrompt)
-            .Select(j => OracleScene(art, backgrounds, p, new Prng(EmojiBenchPrompts.Mix(seed, 1000 + (ulong)subset, (ulong)(p.Index * perPrompt + j))))).ToList()).ToList());
+            .Select(j => OracleScene(art, backgrounds, p, new SplitMix64(EmojiBenchPrompts.Mix(seed, 1000 + (ulong)subset, (ulong)(p.Index * perPrompt + j))))).ToList()).ToList());
         var composer = new Composer(art, catalog, backgrounds);
         var split = subset == EmojiBenchSubset.HeldOut ? Split.Bench : Split.Train;
         var sceneSeed = (long)(EmojiBenchPrompts.Mix(seed, 2000 + (ulong)subset, 0) >> 1);
@@ -32,7 +33,7 @@ public static class EmojiBenchCalibration
     }
 
     /// <summary>One scene of the prompt's entities: the composer's layout rules, redrawn (up to 8 times) until every entity keeps 30 % of itself visible.</summary>
-    public static byte[] OracleScene(EmojiArt art, BackgroundCatalog backgrounds, EmojiBenchPrompt p, Prng rng)
+    public static byte[] OracleScene(EmojiArt art, BackgroundCatalog backgrounds, EmojiBenchPrompt p, SplitMix64 rng)
     {
         var entities = p.Entities.Select((e, i) => new PlannedEntity(e, i == 0 ? Role.Subject : e.Category == Category.Wearing ? Role.Worn : Role.Beside)).ToList();
         BackgroundPlan background;

@@ -1,3 +1,4 @@
+using UnimoG.Data.Random;
 using UnimoG.EmojiWorld;
 
 namespace UnimoG.Mini.Bench;
@@ -44,7 +45,7 @@ public static class EmojiBenchPrompts
         {
             var pool = catalog.In(category, split).OrderBy(e => e.Hex, StringComparer.Ordinal).ToArray();
             if (pool.Length == 0) throw new InvalidOperationException($"the catalog has no {split} entities of category {category}");
-            var rng = new Prng(Mix(seed, (ulong)split + 1, (ulong)category + 1));
+            var rng = new SplitMix64(Mix(seed, (ulong)split + 1, (ulong)category + 1));
             Shuffle(pool, rng);
             result[category] = pool.Take(EntitiesPerCategory).ToArray();
         }
@@ -91,7 +92,7 @@ public static class EmojiBenchPrompts
         {
             var share = limit / Templates.Length + (t < limit % Templates.Length ? 1 : 0);
             var all = Combinations(set, Templates[t]).ToArray();
-            var rng = new Prng(Mix(seed, (ulong)subset + 101, (ulong)t + 1));
+            var rng = new SplitMix64(Mix(seed, (ulong)subset + 101, (ulong)t + 1));
             Shuffle(all, rng);
             chosen.AddRange(all.Take(share).Select(e => (Templates[t], e)));
         }
@@ -135,18 +136,18 @@ public static class EmojiBenchPrompts
     private static int RankWithinTemplate(List<(Relation Relation, Entity[] Entities)> chosen, int i) =>
         chosen.Take(i).Count(c => c.Relation == chosen[i].Relation);
 
-    private static void Shuffle<T>(T[] items, Prng rng)
+    private static void Shuffle<T>(T[] items, SplitMix64 rng)
     {
         for (var i = items.Length - 1; i > 0; i--)
         {
-            var j = rng.Next(i + 1);
+            var j = rng.NextInt(i + 1);
             (items[i], items[j]) = (items[j], items[i]);
         }
     }
 
     internal static ulong Mix(ulong a, ulong b, ulong c)
     {
-        var p = new Prng(a ^ (b * 0x9E3779B97F4A7C15UL));
-        return new Prng(p.NextUInt64() ^ (c * 0xBF58476D1CE4E5B9UL)).NextUInt64();
+        var p = new SplitMix64(a ^ (b * 0x9E3779B97F4A7C15UL));
+        return new SplitMix64(p.NextUInt64() ^ (c * 0xBF58476D1CE4E5B9UL)).NextUInt64();
     }
 }

@@ -108,6 +108,21 @@ public static class LinePlot
         return c.Png();
     }
 
+    /// <summary>Trailing moving mean over <paramref name="window"/> points (the first points average what there is); 1 = none.</summary>
+    public static IReadOnlyList<(double X, double Y)> MovingMean(IReadOnlyList<(double X, double Y)> points, int window)
+    {
+        if (window <= 1) return points;
+        var result = new List<(double, double)>(points.Count);
+        double sum = 0;
+        for (var i = 0; i < points.Count; i++)
+        {
+            sum += points[i].Y;
+            if (i >= window) sum -= points[i - window].Y;
+            result.Add((points[i].X, sum / Math.Min(i + 1, window)));
+        }
+        return result;
+    }
+
     private static float MeasureLegend(string label)
     {
         using var font = Canvas.Font(11);

@@ -14,7 +14,7 @@ public sealed record TrainingLog(string Name, string Path, IReadOnlyList<IReadOn
 /// <summary>
 /// Reads what the trainers log, for plots:
 /// <list type="bullet">
-/// <item>the mini trainers' <c>train-log.json</c> and a running checkpoint's <c>checkpoint/state.json</c>: an object whose
+/// <item>the mini trainers' <c>train-log.json</c> and a checkpoint's <c>state.json</c>: an object whose
 /// <c>log</c> array holds per-interval means (<c>step</c>, <c>seconds</c>, <c>cpu_seconds</c>, <c>loss</c>, ...);</item>
 /// <item>a JSON array of such objects, or JSON lines (one object per line);</item>
 /// <item>text logs (<c>train.log</c>, the U-Net trainer's console): lines with <c>step N/M</c> (or <c>step N</c>) followed by
@@ -60,7 +60,9 @@ public static partial class TrainingLogs
         var full = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(full) ?? "";
         var file = System.IO.Path.GetFileName(full);
-        if (file is "state.json" && System.IO.Path.GetFileName(dir) == "checkpoint") dir = System.IO.Path.GetDirectoryName(dir) ?? dir;
+        // A checkpoint's state.json: {run}/checkpoints/step-N/state.json (or {run}/checkpoint/state.json of older runs).
+        if (file is "state.json" && System.IO.Path.GetFileName(dir).StartsWith("step-", StringComparison.Ordinal)) dir = System.IO.Path.GetDirectoryName(dir) ?? dir;
+        if (file is "state.json" && System.IO.Path.GetFileName(dir) is "checkpoint" or "checkpoints") dir = System.IO.Path.GetDirectoryName(dir) ?? dir;
         return file is "train-log.json" or "state.json" or "train.log" or "metrics.jsonl" ? System.IO.Path.GetFileName(dir) : System.IO.Path.GetFileNameWithoutExtension(file);
     }
 
@@ -78,6 +80,8 @@ public static partial class TrainingLogs
                 return entries;
             }
             using var root = JsonDocument.Parse(text);
+            if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) && root.RootElement.ValueKind == JsonValueKind.Object)
+                return Entry(root.RootElement) is { Count: > 0 } one ? [one] : entries;   // JSON lines of one line
             var array = root.RootElement.ValueKind == JsonValueKind.Array ? root.RootElement
                 : root.RootElement.TryGetProperty("log", out var log) && log.ValueKind == JsonValueKind.Array ? log
                 : throw new InvalidDataException($"{path}: a JSON object without a 'log' array");

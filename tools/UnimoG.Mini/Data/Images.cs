@@ -5,22 +5,10 @@ using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Data;
 
-/// <summary>Pixel conversions shared by the trainers: bytes to tensors, the VAE's [-1, 1] range and CLIP normalisation.</summary>
+/// <summary>Pixel conversions shared by the trainers: bytes to tensors and CLIP normalisation (the [-1, 1] range is <see cref="PixelRange"/>).</summary>
 public static class Images
 {
     public const int N = MiniConfigs.ImageSize;
-
-    public static byte[] RgbaToRgb(byte[] rgba)
-    {
-        var rgb = new byte[rgba.Length / 4 * 3];
-        for (int i = 0, j = 0; i < rgba.Length; i += 4, j += 3)
-        {
-            rgb[j] = rgba[i];
-            rgb[j + 1] = rgba[i + 1];
-            rgb[j + 2] = rgba[i + 2];
-        }
-        return rgb;
-    }
 
     /// <summary>Row-major RGB images [N*N*3 each] to a uint8 tensor [B, 3, N, N].</summary>
     public static Tensor ToUint8(IReadOnlyList<byte[]> rgb)
@@ -34,12 +22,6 @@ public static class Images
         return torch.tensor(all, ScalarType.Byte).view(rgb.Count, N, N, 3).permute(0, 3, 1, 2).contiguous(); // [B, 3, N, N]
     }
 
-    /// <summary>uint8 [B, 3, H, W] to float in [-1, 1] (the VAE's and the U-Net's image range).</summary>
-    public static Tensor ToSigned(Tensor uint8) => uint8.to_type(ScalarType.Float32) / 127.5f - 1f;
-
-    /// <summary>Float images in [-1, 1] back to uint8 (rounded, clamped), as diffusers' postprocessing.</summary>
-    public static Tensor FromSigned(Tensor x) => ((x.clamp(-1, 1) + 1) * 127.5f).round().to_type(ScalarType.Byte);
-
     /// <summary>
     /// CLIP pixel values of 64x64 RGB images: (x / 255 - mean) / std per channel, what <see cref="ClipImageProcessor"/>
     /// with <see cref="MiniConfigs.PreprocessorJson"/> gives for a 64x64 image (its resize and crop leave it as it is).
@@ -52,14 +34,6 @@ public static class Images
         var std = torch.tensor(ClipImageProcessorConfig.ClipStd).view(1, 3, 1, 1);
         return ((x - mean) / std).MoveToOuterDisposeScope();
     }
-
-    /// <summary>A 64x64 RGB PNG (or RGBA, composited on white) as bytes.</summary>
-    public static byte[] DecodeRgbOnWhite(byte[] png)
-    {
-        var image = ImageDecoder.Decode(png);
-        if (image.Width != N || image.Height != N) throw new InvalidDataException($"image is {image.Width}x{image.Height}, expected {N}x{N}");
-        return EntityImages.OnWhite(image.Rgba);
-    }
 }
 
 /// <summary>
@@ -70,18 +44,6 @@ public static class Images
 public static class EntityImages
 {
     private const int N = MiniConfigs.ImageSize;
-
-    /// <summary>Unpremultiplied RGBA [N*N*4] composited on white (exact: c*a + 255*(1-a), rounded) to RGB.</summary>
-    public static byte[] OnWhite(byte[] rgba)
-    {
-        var rgb = new byte[rgba.Length / 4 * 3];
-        for (int i = 0, j = 0; i < rgba.Length; i += 4, j += 3)
-        {
-            var a = rgba[i + 3] / 255f;
-            for (var c = 0; c < 3; c++) rgb[j + c] = (byte)Math.Clamp(MathF.Round((rgba[i + c] / 255f * a + (1 - a)) * 255f), 0f, 255f);
-        }
-        return rgb;
-    }
 
     /// <summary>The scene's pixels under entity <paramref name="index"/>'s mask, on white, boxed, squared and resized to 64x64 RGB.</summary>
     public static byte[] CutOut(Scene scene, int index)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using UnimoG.Data.Shards;
 using UnimoG.EmojiWorld;
 using UnimoG.Imaging;
 
@@ -55,7 +56,7 @@ public sealed class SceneSet
                 : $"{folder}: several manifests ({string.Join(", ", manifests.Select(Path.GetFileName))}); use one folder per split");
         var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(manifests[0]))
             ?? throw new InvalidDataException($"{manifests[0]}: empty manifest");
-        if (manifest.Format != ShardWriter.Format) throw new InvalidDataException($"{manifests[0]}: format '{manifest.Format}', expected '{ShardWriter.Format}'");
+        if (manifest.Format != SceneShards.Format) throw new InvalidDataException($"{manifests[0]}: format '{manifest.Format}', expected '{SceneShards.Format}'");
         if (use == DataUse.Generator && manifest.Split != "train")
             throw new InvalidDataException($"{manifests[0]}: split '{manifest.Split}'; generator training reads the train split only (held-out entities must stay unseen)");
         var scenes = new List<Scene>();
@@ -73,35 +74,22 @@ public sealed class SceneSet
     /// <summary>The scenes of one tar shard, in order; members {key}.png, .json and .layer{i}.png.</summary>
     public static IEnumerable<Scene> ReadShard(string path)
     {
-        string? key = null;
-        byte[]? png = null, json = null;
-        var layers = new SortedDictionary<int, byte[]>();
-        Scene Finish()
+        foreach (var sample in ShardReader.Read(path))
         {
-            if (png is null || json is null) throw new InvalidDataException($"{path}: scene {key} lacks its .png or .json member");
+            var key = sample.Key;
+            if (sample.Error is { } error) throw new InvalidDataException($"{path}: scene {key}: {error}");
+            if (!sample.Members.TryGetValue("png", out var png) || !sample.Members.TryGetValue("json", out var json))
+                throw new InvalidDataException($"{path}: scene {key} lacks its .png or .json member");
+            var layers = new SortedDictionary<int, byte[]>();
+            foreach (var (ext, data) in sample.Members)
+                if (ext.StartsWith("layer", StringComparison.Ordinal) && ext.EndsWith(".png", StringComparison.Ordinal)
+                    && int.TryParse(ext["layer".Length..^4], out var i)) layers[i] = data;
             var record = SampleRecord.Parse(json);
             var image = ImageDecoder.Decode(png);
             if (image.Width != MiniConfigs.ImageSize || image.Height != MiniConfigs.ImageSize) throw new InvalidDataException($"{path}: scene {key} is {image.Width}x{image.Height}, expected 64x64");
             if (layers.Count != record.Entities.Count) throw new InvalidDataException($"{path}: scene {key} has {layers.Count} layers for {record.Entities.Count} entities");
-            return new Scene(key!, Images.RgbaToRgb(image.Rgba), record, layers.Values.ToList());
+            yield return new Scene(key, image.ToRgb(null), record, layers.Values.ToList());
         }
-        foreach (var (name, data) in ShardWriter.ReadTar(path))
-        {
-            var dot = name.IndexOf('.');
-            if (dot < 0) continue;
-            var (k, ext) = (name[..dot], name[(dot + 1)..]);
-            if (k != key)
-            {
-                if (key is not null) yield return Finish();
-                (key, png, json) = (k, null, null);
-                layers = new SortedDictionary<int, byte[]>();
-            }
-            if (ext == "png") png = data;
-            else if (ext == "json") json = data;
-            else if (ext.StartsWith("layer", StringComparison.Ordinal) && ext.EndsWith(".png", StringComparison.Ordinal)
-                     && int.TryParse(ext["layer".Length..^4], out var i)) layers[i] = data;
-        }
-        if (key is not null) yield return Finish();
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
+using UnimoG.Data.Random;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Training;
@@ -55,11 +56,11 @@ public sealed class EvaluatorData
         var cut = (int)Math.Round(items.Count * (1 - validationShare));
         TrainScenes = items[..cut];
         ValidationScenes = items[cut..];
-        Sprites = Entities.Select((e, i) => new EvaluatorItem(EntityImages.OnWhite(art.Sprite(e.Hex).Rgba), [i], e.PhraseEn)).ToList();
+        Sprites = Entities.Select((e, i) => new EvaluatorItem(art.Sprite(e.Hex).RgbOnWhite(), [i], e.PhraseEn)).ToList();
     }
 
-    public List<EvaluatorItem> Sample(Prng rng, int count, double spriteShare) =>
-        Enumerable.Range(0, count).Select(_ => rng.Chance(spriteShare) ? Sprites[rng.Next(Sprites.Count)] : TrainScenes[rng.Next(TrainScenes.Count)]).ToList();
+    public List<EvaluatorItem> Sample(SplitMix64 rng, int count, double spriteShare) =>
+        Enumerable.Range(0, count).Select(_ => rng.Chance(spriteShare) ? Sprites[rng.NextInt(Sprites.Count)] : TrainScenes[rng.NextInt(TrainScenes.Count)]).ToList();
 
     /// <summary>Validation scenes showing one entity (for retrieval against sprites and names).</summary>
     public IEnumerable<EvaluatorItem> SingleEntityValidation => ValidationScenes.Where(s => s.Labels.Length == 1);
@@ -115,11 +116,11 @@ public static class EvaluatorTrainer
         Optimizers.InitDefault(model, StepRandom.Torch(o.Seed, "dino-init", 0));
         log($"dino-like (SimCLR): {model.backbone.parameters().Sum(p => p.numel()):N0} parameters (+ projection head), {loop.Steps} steps");
         using var optimizer = Optimizers.AdamW(model, o.LearningRate, o.WeightDecay);
-        var schedule = new LrSchedule(o.LearningRate, Math.Min(100, loop.Steps / 10 + 1), loop.Steps);
+        var schedule = TrainingLoop.Schedule(loop.Steps, maxWarmup: 100);
         var augment = new AugmentOptions();
         Finish(TrainingLoop.Run(dir, model, optimizer, o.ToJson("dino", loop.Steps), loop, step =>
         {
-            TrainingLoop.SetLearningRate(optimizer, schedule.At(step));
+            TrainingLoop.SetLearningRate(optimizer, o.LearningRate * schedule.Factor(step));
             var x = Unit(data.Sample(StepRandom.Data(o.Seed, "dino", step), o.Batch, o.SpriteShare));
             using var g = StepRandom.Torch(o.Seed, "dino", step);
             var v1 = Images.ClipPixels(Augment.Apply(x, augment, g), unitRange: true);
@@ -142,10 +143,10 @@ public static class EvaluatorTrainer
         Optimizers.InitTransformer(model.text, StepRandom.Torch(o.Seed, "clip-init", 1));
         log($"clip-like: image {model.vision.parameters().Sum(p => p.numel()):N0}, text {model.text.parameters().Sum(p => p.numel()):N0} parameters, {loop.Steps} steps");
         using var optimizer = Optimizers.AdamW(model, o.LearningRate, o.WeightDecay);
-        var schedule = new LrSchedule(o.LearningRate, Math.Min(100, loop.Steps / 10 + 1), loop.Steps);
+        var schedule = TrainingLoop.Schedule(loop.Steps, maxWarmup: 100);
         Finish(TrainingLoop.Run(dir, model, optimizer, o.ToJson("clip", loop.Steps), loop, step =>
         {
-            TrainingLoop.SetLearningRate(optimizer, schedule.At(step));
+            TrainingLoop.SetLearningRate(optimizer, o.LearningRate * schedule.Factor(step));
             var items = data.Sample(StepRandom.Data(o.Seed, "clip", step), o.Batch, o.SpriteShare);
             using var g = StepRandom.Torch(o.Seed, "clip", step);
             var image = model.vision.forward(Images.ClipPixels(Augment.Apply(Unit(items), AugmentOptions.Mild with { FlipProbability = 0 }, g), unitRange: true));
@@ -184,10 +185,10 @@ public static class EvaluatorTrainer
         log($"classifier: {model.parameters().Sum(p => p.numel()):N0} parameters, {labels} labels, {loop.Steps} steps");
         using var optimizer = Optimizers.AdamW(model, o.LearningRate, o.WeightDecay);
         using var positiveWeight = torch.full(labels, o.ClassifierPositiveWeight);   // made once, outside the steps' scopes
-        var schedule = new LrSchedule(o.LearningRate, Math.Min(100, loop.Steps / 10 + 1), loop.Steps);
+        var schedule = TrainingLoop.Schedule(loop.Steps, maxWarmup: 100);
         Finish(TrainingLoop.Run(dir, model, optimizer, o.ToJson("classifier", loop.Steps), loop, step =>
         {
-            TrainingLoop.SetLearningRate(optimizer, schedule.At(step));
+            TrainingLoop.SetLearningRate(optimizer, o.LearningRate * schedule.Factor(step));
             var items = data.Sample(StepRandom.Data(o.Seed, "classifier", step), o.Batch, o.SpriteShare);
             using var g = StepRandom.Torch(o.Seed, "classifier", step);
             var x = Images.ClipPixels(Augment.Apply(Unit(items), AugmentOptions.Mild, g), unitRange: true);

@@ -106,7 +106,7 @@ public sealed class MllmEvaluation(MllmEncoder encoder, LlamaSentencePieceTokeni
 
     /// <summary>Reference sprites on white (as EmojiBench feeds them) of the given entities.</summary>
     public List<(byte[] Rgb, Entity Entity)> Sprites(IEnumerable<Entity> entities) =>
-        entities.Select(e => (EntityImages.OnWhite(art.Sprite(e.Hex).Rgba), e)).ToList();
+        entities.Select(e => (art.Sprite(e.Hex).RgbOnWhite(), e)).ToList();
 
     /// <summary>Up to <paramref name="max"/> entity cut-outs from scenes, with their catalog entities.</summary>
     public static List<(byte[] Rgb, Entity Entity)> CutOuts(SceneSet scenes, Func<Entity, bool> keep, int max)

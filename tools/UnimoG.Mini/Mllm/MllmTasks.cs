@@ -1,3 +1,4 @@
+using UnimoG.Data.Random;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Text.Tokenizers;
@@ -71,10 +72,10 @@ public sealed class MllmTasks
                 var lang = rng.Chance(0.5) ? "en" : "zh";
                 samples.Add(task switch
                 {
-                    "name" => rng.Chance(0.5) ? NameOfSprite(_entities[rng.Next(_entities.Count)], lang, rng) : NameOfCutOut(_scenes[rng.Next(_scenes.Count)], lang, rng),
-                    "caption" => Caption(_scenes[rng.Next(_scenes.Count)], lang),
-                    "interleaved" => Interleaved(_scenes[rng.Next(_scenes.Count)], lang),
-                    _ => Lm(_scenes[rng.Next(_scenes.Count)], lang),
+                    "name" => rng.Chance(0.5) ? NameOfSprite(_entities[rng.NextInt(_entities.Count)], lang, rng) : NameOfCutOut(_scenes[rng.NextInt(_scenes.Count)], lang, rng),
+                    "caption" => Caption(_scenes[rng.NextInt(_scenes.Count)], lang),
+                    "interleaved" => Interleaved(_scenes[rng.NextInt(_scenes.Count)], lang),
+                    _ => Lm(_scenes[rng.NextInt(_scenes.Count)], lang),
                 });
             }
         }
@@ -99,13 +100,13 @@ public sealed class MllmTasks
     public static string NameOf(Entity e, string lang) => lang == "en" ? e.NameEn : e.NameZh;
 
     /// <summary>A reference sprite on white: whole (as EmojiBench's reference images) or cropped to its extent with a random margin (as data preparation's segments).</summary>
-    public MllmSample NameOfSprite(Entity e, string lang, Prng rng)
+    public MllmSample NameOfSprite(Entity e, string lang, SplitMix64 rng)
     {
         var sprite = _art.Sprite(e.Hex);
-        var rgb = EntityImages.OnWhite(sprite.Rgba);
+        var rgb = sprite.RgbOnWhite();
         if (rng.Chance(0.5))
         {
-            var m = rng.Next(7);
+            var m = rng.NextInt(7);
             var x = sprite.Extent;
             rgb = EntityImages.SquareOnWhite(rgb, sprite.Rgba, Images.N, Math.Max(0, x.Left - m), Math.Max(0, x.Top - m),
                 Math.Min(Images.N, x.Right + m), Math.Min(Images.N, x.Bottom + m));
@@ -113,9 +114,9 @@ public sealed class MllmTasks
         return new MllmSample("name", Answer(NamePrompt(lang), NameOf(e, lang)), [rgb], e.Hex, [e.Hex]);
     }
 
-    public MllmSample NameOfCutOut(Scene scene, string lang, Prng rng)
+    public MllmSample NameOfCutOut(Scene scene, string lang, SplitMix64 rng)
     {
-        var i = rng.Next(scene.Record.Entities.Count);
+        var i = rng.NextInt(scene.Record.Entities.Count);
         var e = scene.Record.Entities[i];
         return new MllmSample("name", Answer(NamePrompt(lang), lang == "en" ? e.NameEn : e.NameZh), [EntityImages.CutOut(scene, i)], e.Hex, [e.Hex]);
     }

@@ -39,10 +39,10 @@ public static class MllmTrainer
         var counts = model.named_children().Select(c => $"{c.name} {c.module.parameters().Sum(p => p.numel()):N0}");
         log($"MLLM ({o.Adapter}, {model.TokensPerImage} visual tokens per image): {string.Join(", ", counts)} parameters; batch {o.Batch}, {loop.Steps} steps");
         using var optimizer = Optimizers.AdamW(model, o.LearningRate, o.WeightDecay, beta2: 0.95);
-        var schedule = new LrSchedule(o.LearningRate, Math.Min(200, loop.Steps / 10 + 1), loop.Steps);
+        var schedule = TrainingLoop.Schedule(loop.Steps, maxWarmup: 200);
         var state = TrainingLoop.Run(outDir, model, optimizer, o.ToJson(), loop, step =>
         {
-            TrainingLoop.SetLearningRate(optimizer, schedule.At(step));
+            TrainingLoop.SetLearningRate(optimizer, o.LearningRate * schedule.Factor(step));
             var samples = tasks.Batch(o.Seed, step, o.Batch);
             using var batch = MllmBatch.Collate(samples, model.TokensPerImage, tasks.BosId);
             var visual = batch.ImageCount > 0 ? model.VisualTokens(batch.Pixels) : null;   // [N, Q, D]

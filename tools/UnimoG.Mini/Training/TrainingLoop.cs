@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
-using UnimoG.EmojiWorld;
+using UnimoG.Data.Random;
+using UnimoG.Modeling.Training;
 using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Training;
@@ -20,7 +21,7 @@ public sealed record LoopOptions
 public static class StepRandom
 {
     /// <summary>A SplitMix64 generator for data choices (indices, augmentation parameters).</summary>
-    public static Prng Data(long seed, string stream, long step) => new(Hash(seed, stream, step));
+    public static SplitMix64 Data(long seed, string stream, long step) => new(Hash(seed, stream, step));
 
     /// <summary>A torch generator for tensor noise (VAE posterior samples, augmentation noise).</summary>
     public static Generator Torch(long seed, string stream, long step) => new(Hash(seed, stream + "/torch", step));
@@ -29,18 +30,7 @@ public static class StepRandom
     {
         var h = 1469598103934665603UL; // FNV-1a over the stream name, then mixed with seed and step
         foreach (var ch in stream) h = unchecked((h ^ ch) * 1099511628211UL);
-        return new Prng(new Prng(h ^ unchecked((ulong)seed)).NextUInt64() ^ unchecked((ulong)step * 0x9E3779B97F4A7C15UL)).NextUInt64();
-    }
-}
-
-/// <summary>Learning rate: linear warm-up, then cosine decay to <c>MinRatio</c> of the peak.</summary>
-public sealed record LrSchedule(double Peak, long WarmupSteps, long TotalSteps, double MinRatio = 0.1)
-{
-    public double At(long step)
-    {
-        if (step < WarmupSteps) return Peak * (step + 1) / WarmupSteps;
-        var progress = Math.Min(1.0, (double)(step - WarmupSteps) / Math.Max(1, TotalSteps - WarmupSteps));
-        return Peak * (MinRatio + (1 - MinRatio) * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+        return new SplitMix64(new SplitMix64(h ^ unchecked((ulong)seed)).NextUInt64() ^ unchecked((ulong)step * 0x9E3779B97F4A7C15UL)).NextUInt64();
     }
 }
 
@@ -55,7 +45,7 @@ public static class TrainingLoop
         Func<long, IReadOnlyDictionary<string, double>> step, Action<string> log, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(outDir);
-        var state = Checkpoint.TryLoad(outDir, model, optimizer, options) ?? new TrainingState { Options = options };
+        var state = Checkpoint.TryLoad(outDir, model, optimizer, options, log) ?? new TrainingState { Options = options };
         if (state.Step > 0) log($"resumed at step {state.Step} ({state.Seconds:0} s trained so far)");
         model.train();
         var sums = new Dictionary<string, double>();
@@ -109,6 +99,13 @@ public static class TrainingLoop
         model.eval();
         return state;
     }
+
+    /// <summary>
+    /// The mini trainers' schedule: linear warm-up over a tenth of the run (at most <paramref name="maxWarmup"/> steps),
+    /// then a cosine to a tenth of the peak.
+    /// </summary>
+    public static LearningRateSchedule Schedule(long steps, long maxWarmup) =>
+        new(LearningRateSchedule.Cosine, Math.Min(maxWarmup, steps / 10 + 1), steps, MinLrRatio: 0.1);
 
     /// <summary>Sets every parameter group's learning rate.</summary>
     public static void SetLearningRate(OptimizerHelper optimizer, double lr)

@@ -1,12 +1,16 @@
 using System.Diagnostics;
 using System.Text.Json;
 using TorchSharp;
+using UnimoG.Data.Previews;
+using UnimoG.Data.Random;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Training;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Data.Config;
+using UnimoG.Modeling.Images;
+using UnimoG.Modeling.Pipelines;
 using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Vae;
@@ -53,11 +57,11 @@ public static class VaeTrainer
         var parameters = vae.parameters().Sum(p => p.numel());
         log($"VAE: {parameters:N0} parameters, {train.Count} train scenes, batch {o.Batch}, {loop.Steps} steps");
         using var optimizer = Optimizers.AdamW(vae, o.LearningRate, o.WeightDecay);
-        var schedule = new LrSchedule(o.LearningRate, Math.Min(200, loop.Steps / 10 + 1), loop.Steps);
+        var schedule = TrainingLoop.Schedule(loop.Steps, maxWarmup: 200);
 
         var state = TrainingLoop.Run(outDir, vae, optimizer, o.ToJson(), loop, step =>
         {
-            TrainingLoop.SetLearningRate(optimizer, schedule.At(step));
+            TrainingLoop.SetLearningRate(optimizer, o.LearningRate * schedule.Factor(step));
             var (x, g) = Batch(train, o, step);
             using var posterior = vae.Encode(x);
             var z = posterior.Sample(g);
@@ -84,8 +88,8 @@ public static class VaeTrainer
         double psnrF16;
         using (var stored = AutoencoderKL.FromPretrained(folder)) psnrF16 = Psnr(stored, bench, 256);
         var preview = FitPreview(vae, train, 256, scaling);
-        preview.Save(Path.Combine(outDir, PreviewFactors.FileName));
-        var report = new VaeReport(psnrBench, psnrF16, psnrTrain, scaling, parameters, state.Step, state.Seconds, preview.FitRmse);
+        preview.Save(outDir);
+        var report = new VaeReport(psnrBench, psnrF16, psnrTrain, scaling, parameters, state.Step, state.Seconds, preview.FitRmse!.Value);
         File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(new { report, log = state.Log }, new JsonSerializerOptions { WriteIndented = true }));
         log($"PSNR bench {psnrBench:0.00} dB (stored F16 {psnrF16:0.00}), train {psnrTrain:0.00}; scaling_factor {scaling:0.#####}; preview fit RMSE {preview.FitRmse:0.0000}");
         return report;
@@ -95,9 +99,9 @@ public static class VaeTrainer
     internal static (Tensor Images, Generator Noise) Batch(SceneSet set, VaeTrainOptions o, long step)
     {
         var rng = StepRandom.Data(o.Seed, "vae", step);
-        var picks = Enumerable.Range(0, o.Batch).Select(_ => set[rng.Next(set.Count)]).ToList();
+        var picks = Enumerable.Range(0, o.Batch).Select(_ => set[rng.NextInt(set.Count)]).ToList();
         var flips = picks.Select(_ => rng.Chance(0.5)).ToArray();
-        var x = Images.ToSigned(Images.ToUint8(picks.Select(p => p.Rgb).ToList()));
+        var x = PixelRange.ToSigned(Images.ToUint8(picks.Select(p => p.Rgb).ToList()));
         var flipped = x.flip(3);
         var mask = torch.tensor(flips).view(-1, 1, 1, 1);
         x = torch.where(mask, flipped, x);
@@ -108,7 +112,7 @@ public static class VaeTrainer
             var crops = new Tensor[o.Batch];
             for (var i = 0; i < o.Batch; i++)
             {
-                var (cy, cx) = (rng.Next((Images.N - o.CropSize) / 4 + 1) * 4, rng.Next((Images.N - o.CropSize) / 4 + 1) * 4);
+                var (cy, cx) = (rng.NextInt((Images.N - o.CropSize) / 4 + 1) * 4, rng.NextInt((Images.N - o.CropSize) / 4 + 1) * 4);
                 crops[i] = x[i, .., cy..(cy + o.CropSize), cx..(cx + o.CropSize)];
             }
             x = torch.stack(crops);
@@ -124,7 +128,7 @@ public static class VaeTrainer
         var latents = new List<Tensor>();
         foreach (var chunk in Enumerable.Range(0, Math.Min(count, set.Count)).Chunk(64))
         {
-            using var posterior = vae.Encode(Images.ToSigned(Images.ToUint8(chunk.Select(i => set[i].Rgb).ToList())));
+            using var posterior = vae.Encode(PixelRange.ToSigned(Images.ToUint8(chunk.Select(i => set[i].Rgb).ToList())));
             latents.Add(posterior.Sample(g));
         }
         return 1.0 / torch.cat(latents).std().item<float>();
@@ -139,25 +143,25 @@ public static class VaeTrainer
         {
             using var scope = torch.NewDisposeScope();
             var u8 = Images.ToUint8(chunk.Select(i => set[i].Rgb).ToList());
-            using var posterior = vae.Encode(Images.ToSigned(u8));
-            values.AddRange(VaeLosses.Psnr(Images.FromSigned(vae.Decode(posterior.Mode())), u8));
+            using var posterior = vae.Encode(PixelRange.ToSigned(u8));
+            values.AddRange(VaeLosses.Psnr(PixelRange.ToUint8(vae.Decode(posterior.Mode())), u8));
         }
         return values.Average();
     }
 
-    private static PreviewFactors FitPreview(AutoencoderKL vae, SceneSet set, int count, double scaling)
+    private static PreviewFile FitPreview(AutoencoderKL vae, SceneSet set, int count, double scaling)
     {
         using var scope = torch.NewDisposeScope();
         var latents = new List<Tensor>();
         var images = new List<Tensor>();
         foreach (var chunk in Enumerable.Range(0, Math.Min(count, set.Count)).Chunk(64))
         {
-            using var posterior = vae.Encode(Images.ToSigned(Images.ToUint8(chunk.Select(i => set[i].Rgb).ToList())));
+            using var posterior = vae.Encode(PixelRange.ToSigned(Images.ToUint8(chunk.Select(i => set[i].Rgb).ToList())));
             var z = posterior.Mode() * scaling;
             latents.Add(z);
             images.Add(vae.Decode(z / scaling).clamp(-1, 1)); // what the sampler's final decode shows
         }
-        return PreviewFactors.Fit(torch.cat(latents), torch.cat(images));
+        return PreviewFitting.Fit(torch.cat(latents), torch.cat(images), $"least squares on {latents.Sum(l => l.shape[0])} training scenes: VAE mode x scaling_factor to the VAE's own decode");
     }
 
     /// <summary>Writes a diffusers component folder: <c>config.json</c> and <c>diffusion_pytorch_model.safetensors</c> (F16).</summary>

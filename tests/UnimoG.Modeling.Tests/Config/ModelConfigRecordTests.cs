@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using UnimoG.Data.Config;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Encoders;
@@ -7,8 +6,8 @@ using UnimoG.TestSupport;
 
 namespace UnimoG.Modeling.Tests.Config;
 
-/// <summary>The rules of the one config reader (ConfigJson), each on a real config record.</summary>
-public class ConfigJsonTests
+/// <summary>The model config records under the one reader's rules (the rules themselves: UnimoG.Data.Tests).</summary>
+public class ModelConfigRecordTests
 {
     private static JsonObject Fixture(params string[] parts) => JsonNode.Parse(File.ReadAllText(RepoPaths.Fixtures(parts)))!.AsObject();
 
@@ -120,18 +119,5 @@ public class ConfigJsonTests
         {
             Directory.Delete(dir, true);
         }
-    }
-
-    public sealed record Forgetful
-    {
-        [JsonPropertyName("a")] public int A { get; init; }
-        public int B { get; init; }
-    }
-
-    [Fact]
-    public void A_settable_property_without_a_key_name_is_a_programming_error()
-    {
-        var e = Assert.Throws<InvalidOperationException>(() => ConfigJson.Parse<Forgetful>("{}", "f"));
-        Assert.Contains("Forgetful.B", e.Message);
     }
 }

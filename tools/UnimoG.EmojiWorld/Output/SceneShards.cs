@@ -1,7 +1,7 @@
-using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using UnimoG.Data.Shards;
 
 namespace UnimoG.EmojiWorld;
 
@@ -9,17 +9,15 @@ namespace UnimoG.EmojiWorld;
 public sealed record ComposeOptions(Split Split, long Seed, long Start, long Count, int ShardSize = 1000, int Threads = 1);
 
 /// <summary>
-/// Writes composed scenes as WebDataset tar shards (POSIX ustar via System.Formats.Tar, fixed times and
-/// owners so equal scenes give equal bytes): <c>emojiworld-{split}-{k:D5}.tar</c> holds scenes
+/// Writes composed scenes as WebDataset tar shards (<see cref="ShardWriter"/>: fixed times and owners, so equal
+/// scenes give equal bytes): <c>emojiworld-{split}-{k:D5}.tar</c> holds scenes
 /// [k*ShardSize, (k+1)*ShardSize). A shard is written to a temporary name and renamed when complete; the
 /// manifest <c>emojiworld-{split}.json</c> lists finished shards, so an interrupted run resumes where it
 /// stopped. NOTICE and LICENSE-Apache-2.0 are written beside the shards.
 /// </summary>
-public static class ShardWriter
+public static class SceneShards
 {
     public const string Format = "emojiworld/1";
-    /// <summary>The modification time stamped on every member (tar needs one; a fixed one keeps shards reproducible).</summary>
-    public static readonly DateTimeOffset MemberTime = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public static string ShardName(Split split, long shard) => $"emojiworld-{SplitName(split)}-{shard:D5}.tar";
     public static string ManifestName(Split split) => $"emojiworld-{SplitName(split)}.json";
@@ -55,11 +53,8 @@ public static class ShardWriter
                 samples[i] = composer.Compose(o.Split, o.Seed, first + i).Members().ToArray();
                 progress?.Report(Interlocked.Increment(ref done));
             });
-            var tmp = path + ".tmp";
-            using (var stream = File.Create(tmp))
-                WriteTar(stream, samples.SelectMany(s => s));
-            var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(tmp)));
-            File.Move(tmp, path, overwrite: true);
+            ShardWriter.WriteFile(path, samples.SelectMany(x => x));
+            var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
             manifest = manifest with
             {
                 Shards = manifest.Shards.Where(s => s.Name != name).Append(new ShardInfo(name, first, count, sha)).OrderBy(s => s.First).ToList(),
@@ -67,40 +62,6 @@ public static class ShardWriter
             Save(manifestPath, manifest);
         }
         return manifest;
-    }
-
-    /// <summary>Writes members as a ustar archive with fixed metadata.</summary>
-    public static void WriteTar(Stream stream, IEnumerable<(string Name, byte[] Data)> members)
-    {
-        using var tar = new TarWriter(stream, TarEntryFormat.Ustar, leaveOpen: true);
-        foreach (var (name, data) in members)
-        {
-            var entry = new UstarTarEntry(TarEntryType.RegularFile, name)
-            {
-                DataStream = new MemoryStream(data, writable: false),
-                ModificationTime = MemberTime,
-                Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-                Uid = 0,
-                Gid = 0,
-                UserName = "",
-                GroupName = "",
-            };
-            tar.WriteEntry(entry);
-        }
-    }
-
-    /// <summary>Reads every regular member of a tar file (name, bytes), in archive order.</summary>
-    public static IEnumerable<(string Name, byte[] Data)> ReadTar(string path)
-    {
-        using var stream = File.OpenRead(path);
-        using var reader = new TarReader(stream);
-        while (reader.GetNextEntry() is { } entry)
-        {
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
-            using var data = new MemoryStream();
-            entry.DataStream?.CopyTo(data);
-            yield return (entry.Name, data.ToArray());
-        }
     }
 
     private static Manifest LoadOrCreate(string path, ComposeOptions o, string art)
