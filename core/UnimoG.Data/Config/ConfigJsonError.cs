@@ -30,6 +30,7 @@ internal static partial class ConfigJsonError
             var info = options.GetTypeInfo(type);
             where = where[name];
             value = value is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty(name, out var v) ? v : null;
+            if (info.Kind == JsonTypeInfoKind.Dictionary) type = info.ElementType!;
             if (info.Kind != JsonTypeInfoKind.Object) continue;
             var property = info.Properties.FirstOrDefault(p => p.Name == name && !p.IsExtensionData);
             if (property is null)
