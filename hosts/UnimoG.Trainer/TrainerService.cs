@@ -4,7 +4,6 @@ using UnimoG.Contracts.V1;
 using UnimoG.Hosting.Shutdown;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Data.Config;
-using UnimoG.Engines.Trainer.Checkpoints;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Training;
 using V1 = UnimoG.Contracts.V1;
@@ -65,7 +64,7 @@ public sealed class TrainerService(RunManager runs, Func<TrainingConfig, Trainin
         if (request.RunId.Length > 0) dir = Find(request.RunId).Config.OutputDir;
         else if (request.OutputDir.Length > 0) dir = request.OutputDir;
         else throw Invalid("run_id", "give run_id or output_dir");
-        var store = new CheckpointStore(dir, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var store = UnimoG.Data.Checkpoints.CheckpointStore.ForRun(dir);
         var response = new ListCheckpointsResponse();
         foreach (var c in store.List())
             response.Checkpoints.Add(new V1.CheckpointInfo

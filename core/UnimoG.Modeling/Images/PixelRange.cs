@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Images;
@@ -12,7 +13,7 @@ public static class PixelRange
     public static Tensor ToSigned(Tensor uint8)
     {
         using var scope = NewDisposeScope();
-        return (uint8.to_type(ScalarType.Float32) / 127.5f - 1f).MoveToOuterDisposeScope();
+        return uint8.to_type(ScalarType.Float32).div(Half).sub(One).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -22,6 +23,11 @@ public static class PixelRange
     public static Tensor ToUint8(Tensor signed)
     {
         using var scope = NewDisposeScope();
-        return (signed.to_type(ScalarType.Float32) / 2 + 0.5).clamp(0, 1).mul(255).round().to_type(ScalarType.Byte).MoveToOuterDisposeScope();
+        return signed.to_type(ScalarType.Float32).div(Two).add(Point5).clamp(Zero, One).mul(Max).round().to_type(ScalarType.Byte).MoveToOuterDisposeScope();
     }
+
+    // Explicit Scalars made once and kept alive: an implicit one (tensor / double) is unreachable once its handle is
+    // read, so a GC during the native call could finalize it mid-use ("Unknown scalar type", seen once in CI).
+    private static readonly Scalar Half = 127.5f.ToScalar(), One = 1f.ToScalar(), Two = 2f.ToScalar(), Point5 = 0.5f.ToScalar(),
+        Zero = 0f.ToScalar(), Max = 255f.ToScalar();
 }

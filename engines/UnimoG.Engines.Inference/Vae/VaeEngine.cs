@@ -87,7 +87,7 @@ public sealed class VaeEngine : IDisposable
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             var rgb = tensor(decoded.ToRgb(Rgb.White), [decoded.Height, decoded.Width, 3], ScalarType.Byte);
-            var x = rgb.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32) / 127.5 - 1;              // [1, 3, H, W] in [-1, 1]
+            var x = PixelRange.ToSigned(rgb.permute(2, 0, 1).unsqueeze(0));                                // [1, 3, H, W] in [-1, 1]
             using var posterior = Vae.Encode(x);
             using var generator = seed is { } s ? new Generator(s) : null;
             var z = generator is not null ? posterior.Sample(generator) : posterior.Mode();
