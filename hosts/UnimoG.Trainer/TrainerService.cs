@@ -3,7 +3,7 @@ using Grpc.Core;
 using UnimoG.Contracts.V1;
 using UnimoG.Hosting.Shutdown;
 using UnimoG.Modeling.Checkpoints;
-using UnimoG.Modeling.Configs;
+using UnimoG.Data.Config;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Training;
 using V1 = UnimoG.Contracts.V1;
@@ -22,7 +22,7 @@ public sealed class TrainerService(RunManager runs, Func<TrainingConfig, Trainin
         {
             config = TrainingConfig.Parse(request.ConfigJson, string.IsNullOrEmpty(request.BaseDir) ? null : request.BaseDir);
         }
-        catch (TrainingConfigException e)
+        catch (ConfigException e)
         {
             throw Invalid(e.Key, e.Message);
         }
@@ -31,7 +31,7 @@ public sealed class TrainerService(RunManager runs, Func<TrainingConfig, Trainin
         {
             run = runs.Start(config, request.Resume, _load);
         }
-        catch (TrainingConfigException e) { throw Invalid(e.Key, e.Message); }
+        catch (ConfigException e) when (e.File == config.File) { throw Invalid(e.Key, e.Message); }
         catch (InvalidOperationException e) { throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message)); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or CheckpointMismatchException or ConfigException or InvalidDataException or KeyNotFoundException)
         {

@@ -6,6 +6,7 @@ using UnimoG.Mini.Vae;
 using UnimoG.Modeling.Images;
 using static TorchSharp.torch;
 using UnimoG.Imaging;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Mini.Tests;
 
@@ -19,8 +20,7 @@ public class PreviewAndImagesTests
         var rgba = new byte[64 * 64 * 4];
         for (var i = 0; i < 64 * 64; i++) { rgba[i * 4] = rgb[i * 3]; rgba[i * 4 + 1] = rgb[i * 3 + 1]; rgba[i * 4 + 2] = rgb[i * 3 + 2]; rgba[i * 4 + 3] = 255; }
         var image = ImageDecoder.Decode(PngEncoder.EncodeRgba(rgba, 64, 64), new ImageLimits());
-        using var doc = JsonDocument.Parse(MiniConfigs.PreprocessorJson);
-        var processor = new ClipImageProcessor(ClipImageProcessorConfig.FromJson(doc.RootElement));
+        var processor = new ClipImageProcessor(ConfigJson.Parse<ClipImageProcessorConfig>(MiniConfigs.PreprocessorJson, "preprocessor_config.json"));
         using var expected = processor.PixelValues([image]);
         using var actual = Images.ClipPixels(Images.ToUint8([rgb]));
         Assert.Equal(expected.shape, actual.shape);

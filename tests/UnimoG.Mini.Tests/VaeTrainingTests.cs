@@ -6,6 +6,7 @@ using UnimoG.Mini.Training;
 using UnimoG.Mini.Vae;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Diffusion;
+using UnimoG.Data.Config;
 using UnimoG.Modeling.Images;
 using static TorchSharp.torch;
 
@@ -66,7 +67,7 @@ public class VaeTrainingTests : IClassFixture<VaeTrainingTests.World>
     [Fact]
     public void The_scaling_factor_is_one_over_the_std_of_posterior_samples()
     {
-        using var vae = new AutoencoderKL(Modeling.Configs.AutoencoderKLConfig.FromJson(TinyVae, "tiny"));
+        using var vae = new AutoencoderKL(ConfigJson.Parse<Modeling.Configs.AutoencoderKLConfig>(TinyVae, "tiny"));
         using var _ = torch.no_grad();
         var scaling = VaeTrainer.ScalingFactor(vae, _world.Train, 8, seed: 3);
         using var posterior = vae.Encode(PixelRange.ToSigned(Images.ToUint8(_world.Train.Scenes.Take(8).Select(s => s.Rgb).ToList())));

@@ -9,6 +9,7 @@ using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Losses;
 using UnimoG.Trainer.Tests.Support;
 using UnimoG.Engines.Trainer.Training;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests;
@@ -34,7 +35,7 @@ public class AttentionLossTests
                 entities.Add(new EntityTarget(row, span, ImageTransform.Mask(examples[row].Images[span.ImageIndex].Mask.Decode(), 16, 16, bucket)));
         Assert.Equal(4, entities.Count);
 
-        using var unet = new UNet2DConditionModel(UNet2DConditionConfig.FromJson(TinyWorld.UNetConfigJson, "tiny"));
+        using var unet = new UNet2DConditionModel(ConfigJson.Parse<UNet2DConditionConfig>(TinyWorld.UNetConfigJson, "tiny"));
         WeightInit.Reset(unet, 3);
         unet.train();
         var g = new Generator(1);
@@ -117,12 +118,14 @@ public class AttentionLossTests
         using var nearest = AttentionMaskLoss.Resize(mask, 2, 2, "nearest");
         Assert.Equal([1f, 0f, 0f, 0f], nearest.data<float>().ToArray());
 
-        using var unet = new UNet2DConditionModel(UNet2DConditionConfig.FromJson(TinyWorld.UNetConfigJson, "tiny"), META);
+        using var unet = new UNet2DConditionModel(ConfigJson.Parse<UNet2DConditionConfig>(TinyWorld.UNetConfigJson, "tiny"), META);
         // latent 8: down_blocks.0 and up_blocks.1 at 8x8, down_blocks.1, mid, up_blocks.0 at 4x4
-        var small = AttentionMaskLoss.Layers(unet, new AttentionLossSettings { Lambda = 1, MaxResolution = 4 }, 8);
+        var at = new ConfigLocation("train.json", "attention_loss");
+        var small = AttentionMaskLoss.Layers(unet, new AttentionLossSettings { Lambda = 1, MaxResolution = 4 }, 8, at);
         Assert.All(small, n => Assert.True(n.StartsWith("down_blocks.1") || n.StartsWith("mid_block") || n.StartsWith("up_blocks.0"), n));
-        Assert.Equal(unet.CrossAttentionLayers.Count, AttentionMaskLoss.Layers(unet, new AttentionLossSettings { Lambda = 1 }, 8).Count);
-        var e = Assert.Throws<TrainingConfigException>(() => AttentionMaskLoss.Layers(unet, new AttentionLossSettings { Lambda = 1, Layers = ["nope"] }, 8));
+        Assert.Equal(unet.CrossAttentionLayers.Count, AttentionMaskLoss.Layers(unet, new AttentionLossSettings { Lambda = 1 }, 8, at).Count);
+        var e = Assert.Throws<ConfigException>(() => AttentionMaskLoss.Layers(unet, new AttentionLossSettings { Lambda = 1, Layers = ["nope"] }, 8, at));
         Assert.Equal("attention_loss.layers", e.Key);
+        Assert.StartsWith("train.json: attention_loss.layers: 'nope' is not a cross-attention layer", e.Message);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Trainer.Tests.Support;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Trainer.Tests;
 
@@ -38,19 +39,22 @@ public class ConfigAndDataTests
                 default: j[field] = node; break;
             }
         });
-        var e = Assert.Throws<TrainingConfigException>(() => TinyWorld.Parse(json));
+        var e = Assert.Throws<ConfigException>(() => TinyWorld.Parse(json));
         Assert.Equal(key, e.Key);
-        Assert.StartsWith(key + ":", e.Message);
+        Assert.StartsWith($"training config: {key}: ", e.Message);
     }
 
     [Fact]
     public void Missing_essentials_are_named()
     {
-        Assert.Equal("phases", Assert.Throws<TrainingConfigException>(() => TinyWorld.Parse(Mutate(j => j.Remove("phases")))).Key);
-        Assert.Equal("model.unet", Assert.Throws<TrainingConfigException>(() => TinyWorld.Parse(Mutate(j => j["model"] = new JsonObject { ["vae"] = "v" }))).Key);
-        Assert.Equal("conditions.cache", Assert.Throws<TrainingConfigException>(() => TinyWorld.Parse(Mutate(j => j["conditions"] = new JsonObject { ["source"] = "cache" }))).Key);
-        Assert.Equal("mixed_precision", Assert.Throws<TrainingConfigException>(() => TinyWorld.Parse(Mutate(j => j["mixed_precision"] = "bf16"))).Key);
-        Assert.Equal("(root)", Assert.Throws<TrainingConfigException>(() => TinyWorld.Parse("{ not json")).Key);
+        Assert.Equal("phases", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j.Remove("phases")))).Key);
+        Assert.Equal("model.unet", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["model"] = new JsonObject { ["vae"] = "v" }))).Key);
+        Assert.Equal("conditions.cache", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["conditions"] = new JsonObject { ["source"] = "cache" }))).Key);
+        Assert.Equal("mixed_precision", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["mixed_precision"] = "bf16"))).Key);
+        Assert.Equal("phases[0].data.path", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["phases"]![0]!.AsObject().Remove("data")))).Key);
+        var notJson = Assert.Throws<ConfigException>(() => TinyWorld.Parse("{ not json"));
+        Assert.Equal("", notJson.Key);
+        Assert.StartsWith("training config: not valid JSON at line 1, column 3: ", notJson.Message);
     }
 
     [Fact]

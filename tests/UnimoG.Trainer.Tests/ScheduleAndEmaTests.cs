@@ -5,6 +5,7 @@ using UnimoG.Modeling.Diffusion;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Trainer.Tests.Support;
 using UnimoG.Engines.Trainer.Training;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests;
@@ -66,7 +67,7 @@ public class ScheduleAndEmaTests
         Assert.Equal(0.9, Ema.Decay(1000, plain));
 
         // the update itself: ema_n = d_n * ema_{n-1} + (1 - d_n) * w_n, with weights we set
-        var config = UNet2DConditionConfig.FromJson(TinyWorld.UNetConfigJson, "tiny");
+        var config = ConfigJson.Parse<UNet2DConditionConfig>(TinyWorld.UNetConfigJson, "tiny");
         using var unet = new UNet2DConditionModel(config);
         var settings = new EmaSettings { Decay = 0.99, UseWarmup = true, InvGamma = 1, Power = 0.75 };
         using var ema = new Ema(unet, settings);

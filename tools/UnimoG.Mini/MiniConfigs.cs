@@ -1,5 +1,6 @@
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Encoders;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Mini;
 
@@ -71,8 +72,8 @@ public static class MiniConfigs
         }
         """;
 
-    public static AutoencoderKLConfig Vae => AutoencoderKLConfig.FromJson(VaeJson, "mini vae config");
-    public static UNet2DConditionConfig UNet => UNet2DConditionConfig.FromJson(UNetJson, "mini unet config");
+    public static AutoencoderKLConfig Vae => ConfigJson.Parse<AutoencoderKLConfig>(VaeJson, "mini vae config");
+    public static UNet2DConditionConfig UNet => ConfigJson.Parse<UNet2DConditionConfig>(UNetJson, "mini unet config");
 
     /// <summary>
     /// The MLLM: CLIP-structured ViT (192 wide, 4 layers, 3 heads, 8x8 patches of a 64x64 image: 64 patches + class
@@ -104,7 +105,7 @@ public static class MiniConfigs
     {
         VocabSize = VocabSize, HiddenSize = LlmWidth, IntermediateSize = 512, NumHiddenLayers = 4,
         NumAttentionHeads = 8, NumKeyValueHeads = 4, MaxPositionEmbeddings = 512, RmsNormEps = 1e-6,
-        TieWordEmbeddings = true, BosTokenId = 1, EosTokenIds = [2], PadTokenId = 0,
+        TieWordEmbeddings = true, BosTokenId = 1, EosTokenId = 2, PadTokenId = 0,
     };
 
     /// <summary>

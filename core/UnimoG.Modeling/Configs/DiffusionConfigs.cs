@@ -1,3 +1,5 @@
+using UnimoG.Data.Config;
+
 namespace UnimoG.Modeling.Configs;
 
 /// <summary>
@@ -96,7 +98,7 @@ public static class DiffusionConfigs
         }
         """;
 
-    public static UNet2DConditionConfig Sd15UNet => UNet2DConditionConfig.FromJson(Sd15UNetJson, "sd15 unet config");
-    public static AutoencoderKLConfig Sd15Vae => AutoencoderKLConfig.FromJson(Sd15VaeJson, "sd15 vae config");
-    public static UNet2DConditionConfig PaperUNet => UNet2DConditionConfig.FromJson(PaperUNetJson, "paper unet config");
+    public static UNet2DConditionConfig Sd15UNet => ConfigJson.Parse<UNet2DConditionConfig>(Sd15UNetJson, "sd15 unet config");
+    public static AutoencoderKLConfig Sd15Vae => ConfigJson.Parse<AutoencoderKLConfig>(Sd15VaeJson, "sd15 vae config");
+    public static UNet2DConditionConfig PaperUNet => ConfigJson.Parse<UNet2DConditionConfig>(PaperUNetJson, "paper unet config");
 }

@@ -1,5 +1,6 @@
 using UnimoG.Modeling.Encoders;
 using UnimoG.Modeling.Schedulers;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Modeling.Configs;
 
@@ -62,9 +63,9 @@ public static class MiniConfigs
         }
         """;
 
-    public static UNet2DConditionConfig UNet => UNet2DConditionConfig.FromJson(UNetJson, "mini unet config");
-    public static AutoencoderKLConfig Vae => AutoencoderKLConfig.FromJson(VaeJson, "mini vae config");
-    public static DdimSchedulerConfig Scheduler => DdimSchedulerConfig.Parse(SchedulerJson, "mini scheduler config");
+    public static UNet2DConditionConfig UNet => ConfigJson.Parse<UNet2DConditionConfig>(UNetJson, "mini unet config");
+    public static AutoencoderKLConfig Vae => ConfigJson.Parse<AutoencoderKLConfig>(VaeJson, "mini vae config");
+    public static DdimSchedulerConfig Scheduler => ConfigJson.Parse<DdimSchedulerConfig>(SchedulerJson, "mini scheduler config");
 
     /// <summary>The mini MLLM; its LLaMA speaks LLaMA-2's vocabulary so the real tokenizer applies.</summary>
     public static MllmArchitecture Mllm { get; } = new(

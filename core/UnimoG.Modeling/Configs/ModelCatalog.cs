@@ -1,6 +1,7 @@
 using System.Text.Json;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Diffusion;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Modeling.Configs;
 
@@ -9,10 +10,10 @@ namespace UnimoG.Modeling.Configs;
 public sealed record ComponentInfo(string Name, string ClassName, long Parameters, string ConfigJson, string? Weights = null)
 {
     public static ComponentInfo UNet(string name, UNet2DConditionConfig c) =>
-        new(name, UNet2DConditionConfig.ClassName, UNet2DConditionModel.CountParameters(c), c.ToJson());
+        new(name, UNet2DConditionConfig.ClassName, UNet2DConditionModel.CountParameters(c), Data.Config.ConfigJson.Write(c));
 
     public static ComponentInfo Vae(string name, AutoencoderKLConfig c) =>
-        new(name, AutoencoderKLConfig.ClassName, AutoencoderKL.CountParameters(c), c.ToJson());
+        new(name, AutoencoderKLConfig.ClassName, AutoencoderKL.CountParameters(c), Data.Config.ConfigJson.Write(c));
 }
 
 /// <summary>A named configuration: a description and the components it is made of (built on demand).</summary>
@@ -39,8 +40,8 @@ public static class ModelCatalog
     public static readonly IReadOnlyDictionary<string, Func<string, string, ComponentInfo>> FolderReaders =
         new Dictionary<string, Func<string, string, ComponentInfo>>(StringComparer.Ordinal)
         {
-            [UNet2DConditionConfig.ClassName] = (name, dir) => ComponentInfo.UNet(name, UNet2DConditionConfig.FromFile(Path.Combine(dir, "config.json"))),
-            [AutoencoderKLConfig.ClassName] = (name, dir) => ComponentInfo.Vae(name, AutoencoderKLConfig.FromFile(Path.Combine(dir, "config.json"))),
+            [UNet2DConditionConfig.ClassName] = (name, dir) => ComponentInfo.UNet(name, ConfigJson.Read<UNet2DConditionConfig>(Path.Combine(dir, "config.json"))),
+            [AutoencoderKLConfig.ClassName] = (name, dir) => ComponentInfo.Vae(name, ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(dir, "config.json"))),
         };
 
     public static NamedModel? Find(string name) => Named.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -87,14 +88,7 @@ public static class ModelCatalog
     }
 
     /// <summary><c>_class_name</c>, else <c>architectures[0]</c>, else <c>model_type</c>.</summary>
-    public static string? ConfigClass(string configPath)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(configPath));
-        var r = doc.RootElement;
-        if (r.TryGetProperty("_class_name", out var c) && c.ValueKind == JsonValueKind.String) return c.GetString();
-        if (r.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0) return a[0].GetString();
-        return r.TryGetProperty("model_type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-    }
+    public static string? ConfigClass(string configPath) => Data.Config.ConfigJson.Read<ConfigClassHeader>(configPath).Name;
 
     private static string? DescribeWeights(string dir)
     {

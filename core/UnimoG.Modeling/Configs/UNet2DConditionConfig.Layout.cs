@@ -1,3 +1,5 @@
+using UnimoG.Data.Config;
+
 namespace UnimoG.Modeling.Configs;
 
 /// <summary>The per-level layout diffusers derives from a U-Net config (what each block is built with).</summary>
@@ -6,23 +8,27 @@ public sealed partial record UNet2DConditionConfig
     /// <summary>Heads at a level: <c>num_attention_heads</c>, or (diffusers' naming quirk) <c>attention_head_dim</c> when that is null.</summary>
     public int Heads(int level) => (NumAttentionHeads ?? AttentionHeadDim).At(level);
 
-    public bool OnlyCrossAttentionAt(int level) => OnlyCrossAttentionPerLevel?[level] ?? OnlyCrossAttention;
+    public bool OnlyCrossAttentionAt(int level) => OnlyCrossAttention.At(level);
 
     public int TimeEmbedDim => TimeEmbeddingDim ?? BlockOutChannels[0] * 4;
+
+    /// <summary>The transformer depth of each of <paramref name="layers"/> attention layers at a level.</summary>
+    private static int[] PerLayer(OneOrList<OneOrList<int>> counts, int level, int layers) =>
+        Enumerable.Range(0, layers).Select(counts.At(level).At).ToArray();
 
     public UNetLevel Down(int i)
     {
         var c = BlockOutChannels;
         var layers = LayersPerBlock.At(i);
         return new UNetLevel(Strip(DownBlockTypes[i]), i == 0 ? c[0] : c[i - 1], c[i], 0, layers,
-            TransformerLayersPerBlock.PerLayer(i, layers), Heads(i), CrossAttentionDim.At(i), OnlyCrossAttentionAt(i), i < Levels - 1);
+            PerLayer(TransformerLayersPerBlock, i, layers), Heads(i), CrossAttentionDim.At(i), OnlyCrossAttentionAt(i), i < Levels - 1);
     }
 
     public UNetLevel Mid()
     {
         var last = Levels - 1;
         return new UNetLevel(MidBlockType ?? "", BlockOutChannels[last], BlockOutChannels[last], 0, 1,
-            TransformerLayersPerBlock.PerLayer(last, 1), Heads(last), CrossAttentionDim.At(last), false, false);
+            PerLayer(TransformerLayersPerBlock, last, 1), Heads(last), CrossAttentionDim.At(last), false, false);
     }
 
     public UNetLevel Up(int i)
@@ -32,23 +38,11 @@ public sealed partial record UNet2DConditionConfig
         var c = BlockOutChannels;
         var layers = LayersPerBlock.At(level) + 1;
         var transformer = ReverseTransformerLayersPerBlock is { } rev
-            ? rev.PerLayer(i, layers)
-            : TransformerLayersPerBlock.PerLayer(level, layers);
+            ? PerLayer(rev, i, layers)
+            : PerLayer(TransformerLayersPerBlock, level, layers);
         var prev = c[Math.Min(n - i, n - 1)];
         var skip = c[Math.Max(level - 1, 0)];
         return new UNetLevel(Strip(UpBlockTypes[i]), skip, c[level], prev, layers, transformer, Heads(level),
             CrossAttentionDim.At(level), OnlyCrossAttentionAt(level), i < n - 1);
     }
-}
-/// <summary>
-/// One level of the U-Net as diffusers builds it. For up blocks <see cref="InChannels"/> is the channel
-/// count of the deepest skip connection and <see cref="PrevOutputChannels"/> that of the block below.
-/// </summary>
-public sealed record UNetLevel(
-    string BlockType, int InChannels, int OutChannels, int PrevOutputChannels, int Layers, int[] TransformerLayers,
-    int Heads, int CrossAttentionDim, bool OnlyCrossAttention, bool AddSampler)
-{
-    public bool HasCrossAttention => BlockType is "CrossAttnDownBlock2D" or "CrossAttnUpBlock2D" or "UNetMidBlock2DCrossAttn";
-    /// <summary>diffusers' head size: channels // heads (integer division; inner width heads * head size).</summary>
-    public int HeadDim => OutChannels / Heads;
 }

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Configs;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Diffusion;
@@ -51,7 +52,7 @@ public sealed class AutoencoderKL : nn.Module
 
     public AutoencoderKL(AutoencoderKLConfig config, Device? device = null) : base(nameof(AutoencoderKL))
     {
-        config.Validate();
+        config.Validate(new ConfigLocation("vae config"));
         Config = config;
         encoder = new VaeEncoder(config, device);
         decoder = new VaeDecoder(config, device);
@@ -74,7 +75,7 @@ public sealed class AutoencoderKL : nn.Module
     public static AutoencoderKL FromPretrained(string folder, string? variant = null, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         var dir = Pretrained.ComponentFolder(folder, "vae");
-        var model = new AutoencoderKL(AutoencoderKLConfig.FromFile(Path.Combine(dir, "config.json")), device);
+        var model = new AutoencoderKL(ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(dir, "config.json")), device);
         try
         {
             if (dtype != ScalarType.Float32) model.to(dtype);

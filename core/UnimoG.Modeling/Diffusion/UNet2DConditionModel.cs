@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Configs;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Diffusion;
@@ -34,7 +35,7 @@ public sealed class UNet2DConditionModel : nn.Module
     /// <param name="device">Where to create the weights; <c>torch.META</c> builds the module without allocating them.</param>
     public UNet2DConditionModel(UNet2DConditionConfig config, Device? device = null) : base(nameof(UNet2DConditionModel))
     {
-        config.Validate();
+        config.Validate(new ConfigLocation("unet config"));
         Config = config;
         var c = config.BlockOutChannels;
         var s = new BlockSettings(config, config.TimeEmbedDim, device);
@@ -76,7 +77,7 @@ public sealed class UNet2DConditionModel : nn.Module
     public static UNet2DConditionModel FromPretrained(string folder, string? variant = null, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         var dir = Pretrained.ComponentFolder(folder, "unet");
-        var model = new UNet2DConditionModel(UNet2DConditionConfig.FromFile(Path.Combine(dir, "config.json")), device);
+        var model = new UNet2DConditionModel(ConfigJson.Read<UNet2DConditionConfig>(Path.Combine(dir, "config.json")), device);
         try
         {
             if (dtype != ScalarType.Float32) model.to(dtype);

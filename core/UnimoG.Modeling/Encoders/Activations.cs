@@ -1,4 +1,5 @@
 using TorchSharp;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Encoders;
@@ -8,7 +9,13 @@ public static class Activations
 {
     public static readonly string[] Supported = ["gelu", "quick_gelu", "silu", "swish", "gelu_new", "gelu_pytorch_tanh", "relu"];
 
-    public static Func<Tensor, Tensor> Get(string name, JsonConfig? config = null, string key = "hidden_act") => name switch
+    /// <summary>Fails naming the config key when <paramref name="name"/> is not one of <see cref="Supported"/>.</summary>
+    public static void Check(ConfigLocation at, string name)
+    {
+        if (!Supported.Contains(name)) throw at.Error($"\"{name}\" is not supported: supported: {string.Join(", ", Supported)}");
+    }
+
+    public static Func<Tensor, Tensor> Get(string name) => name switch
     {
         "gelu" => x => nn.functional.gelu(x),
         // CLIP's x * sigmoid(1.702 x)
@@ -17,7 +24,6 @@ public static class Activations
         // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
         "gelu_new" or "gelu_pytorch_tanh" => x => 0.5 * x * (1.0 + torch.tanh(Math.Sqrt(2.0 / Math.PI) * (x + 0.044715 * torch.pow(x, 3.0)))),
         "relu" => x => nn.functional.relu(x),
-        _ => throw (config?.Unsupported(key, $"is \"{name}\"; supported: {string.Join(", ", Supported)}")
-                    ?? new InvalidDataException($"unsupported activation \"{name}\"; supported: {string.Join(", ", Supported)}")),
+        _ => throw new InvalidDataException($"unsupported activation \"{name}\"; supported: {string.Join(", ", Supported)}"),
     };
 }

@@ -50,7 +50,7 @@ public sealed class MultiModalProjector : nn.Module<Tensor, Tensor>
 
     public MultiModalProjector(int visionWidth, int llmWidth, string act) : base(nameof(MultiModalProjector))
     {
-        _act = Activations.Get(act, key: "projector_hidden_act");
+        _act = Activations.Get(act);
         linear_1 = nn.Linear(visionWidth, llmWidth);
         linear_2 = nn.Linear(llmWidth, llmWidth);
         RegisterComponents();

@@ -1,5 +1,6 @@
 using TorchSharp;
 using UnimoG.Modeling.Checkpoints;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Encoders;
@@ -76,19 +77,19 @@ public static class MllmFolder
     public static void Save(MllmEncoder encoder, string folder, ScalarType dtype = ScalarType.Float32)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "encoder_config.json"), encoder.Config.ToJson());
-        WritePart(Path.Combine(folder, "vision_model"), encoder.Vision, encoder.Vision.Config.ToJson(), _ => true, dtype);
+        File.WriteAllText(Path.Combine(folder, "encoder_config.json"), ConfigJson.Write(encoder.Config));
+        WritePart(Path.Combine(folder, "vision_model"), encoder.Vision, ConfigJson.Write(encoder.Vision.Config), _ => true, dtype);
         var adapter = (nn.Module)encoder.Adapter;
         if (encoder.Adapter is QFormerAdapter q)
         {
-            WritePart(Path.Combine(folder, "qformer"), q.qformer, q.qformer.Config.ToJson(), _ => true, dtype);
+            WritePart(Path.Combine(folder, "qformer"), q.qformer, ConfigJson.Write(q.qformer.Config), _ => true, dtype);
             WritePart(Path.Combine(folder, "projector"), adapter, null, k => !k.StartsWith("qformer.", StringComparison.Ordinal), dtype);
         }
         else
         {
             WritePart(Path.Combine(folder, "projector"), adapter, null, _ => true, dtype);
         }
-        WritePart(Path.Combine(folder, "language_model"), encoder.Llm, encoder.Llm.Config.ToJson(), _ => true, dtype);
+        WritePart(Path.Combine(folder, "language_model"), encoder.Llm, ConfigJson.Write(encoder.Llm.Config), _ => true, dtype);
     }
 
     private static void WritePart(string dir, nn.Module module, string? config, Func<string, bool> keep, ScalarType dtype)

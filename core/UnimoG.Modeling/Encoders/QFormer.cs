@@ -5,60 +5,6 @@ using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Encoders;
 
-/// <summary>transformers' <c>Blip2QFormerConfig</c>.</summary>
-public sealed record QFormerConfig
-{
-    public int HiddenSize { get; init; } = 768;
-    public int NumHiddenLayers { get; init; } = 12;
-    public int NumAttentionHeads { get; init; } = 12;
-    public int IntermediateSize { get; init; } = 3072;
-    public string HiddenAct { get; init; } = "gelu";
-    public double LayerNormEps { get; init; } = 1e-12;
-    public int CrossAttentionFrequency { get; init; } = 2;
-    public int EncoderHiddenSize { get; init; } = 1408;
-
-    public static QFormerConfig FromJson(JsonConfig c)
-    {
-        c = c.Nested("qformer_config") ?? c;
-        var config = new QFormerConfig
-        {
-            HiddenSize = c.Int("hidden_size", 768),
-            NumHiddenLayers = c.Int("num_hidden_layers", 12),
-            NumAttentionHeads = c.Int("num_attention_heads", 12),
-            IntermediateSize = c.Int("intermediate_size", 3072),
-            HiddenAct = c.String("hidden_act", "gelu"),
-            LayerNormEps = c.Double("layer_norm_eps", 1e-12),
-            CrossAttentionFrequency = c.Int("cross_attention_frequency", 2),
-            EncoderHiddenSize = c.Int("encoder_hidden_size", 1408),
-        };
-        var positions = c.String("position_embedding_type", "absolute");
-        if (positions != "absolute")
-            throw c.Unsupported("position_embedding_type", $"is \"{positions}\"; only \"absolute\" (no relative distance embeddings) is supported");
-        if (config.CrossAttentionFrequency < 1) throw c.Unsupported("cross_attention_frequency", "must be at least 1");
-        if (config.HiddenSize % config.NumAttentionHeads != 0)
-            throw c.Unsupported("num_attention_heads", $"({config.NumAttentionHeads}) must divide hidden_size ({config.HiddenSize})");
-        Activations.Get(config.HiddenAct, c);
-        return config;
-    }
-
-    public static QFormerConfig Load(string modelDir) => FromJson(JsonConfig.Load(Path.Combine(modelDir, "config.json")));
-
-    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
-    {
-        ["architectures"] = new[] { "Blip2QFormerModel" },
-        ["model_type"] = "blip_2_qformer",
-        ["hidden_size"] = HiddenSize,
-        ["num_hidden_layers"] = NumHiddenLayers,
-        ["num_attention_heads"] = NumAttentionHeads,
-        ["intermediate_size"] = IntermediateSize,
-        ["hidden_act"] = HiddenAct,
-        ["layer_norm_eps"] = LayerNormEps,
-        ["cross_attention_frequency"] = CrossAttentionFrequency,
-        ["encoder_hidden_size"] = EncoderHiddenSize,
-        ["position_embedding_type"] = "absolute",
-    }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
-}
-
 /// <summary>BERT-style attention projections: <c>query</c>, <c>key</c>, <c>value</c> (keys from the encoder width for cross-attention).</summary>
 public sealed class QFormerMultiHeadAttention : nn.Module
 {

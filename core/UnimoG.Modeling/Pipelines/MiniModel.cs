@@ -6,6 +6,7 @@ using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Encoders;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Pipelines;
@@ -28,13 +29,13 @@ public static class MiniModel
         using (var unet = new UNet2DConditionModel(MiniConfigs.UNet))
         {
             DeterministicInit.Apply(unet, generator);
-            counts["unet"] = Save(unet, Path.Combine(folder, "unet"), unet.Config.ToJson(), storage);
+            counts["unet"] = Save(unet, Path.Combine(folder, "unet"), ConfigJson.Write(unet.Config), storage);
         }
         double rmse;
         using (var vae = new AutoencoderKL(MiniConfigs.Vae))
         {
             DeterministicInit.Apply(vae, generator);
-            counts["vae"] = Save(vae, Path.Combine(folder, "vae"), vae.Config.ToJson(), storage);
+            counts["vae"] = Save(vae, Path.Combine(folder, "vae"), ConfigJson.Write(vae.Config), storage);
             // Fit the previews to the weights as stored (float16 -> float32), i.e. as the services load them.
             using var stored = AutoencoderKL.FromPretrained(Path.Combine(folder, "vae"));
             using var images = SampleImages.Shapes(64, stored.Config.SampleSize?.At(0) ?? 64, seed);

@@ -71,8 +71,8 @@ public sealed class ModelFolder
         Path = System.IO.Path.GetFullPath(path);
         Id = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(Path));
         Untrained = File.Exists(Combine(UntrainedMarker));
-        UNet = Read(UNetFolder, "config.json", UNet2DConditionConfig.FromFile);
-        Vae = Read(VaeFolder, "config.json", AutoencoderKLConfig.FromFile);
+        UNet = Read(UNetFolder, "config.json", p => ConfigJson.Read<UNet2DConditionConfig>(p));
+        Vae = Read(VaeFolder, "config.json", p => ConfigJson.Read<AutoencoderKLConfig>(p));
         Scheduler = Read(SchedulerFolder, "scheduler_config.json", DdimSchedulerConfig.Load);
         if (Directory.Exists(MllmFolderPath))
         {
@@ -157,9 +157,9 @@ public sealed class ModelFolder
     public ClipImageProcessorConfig MllmImageProcessor()
     {
         var file = System.IO.Path.Combine(MllmFolderPath, "preprocessor_config.json");
-        if (File.Exists(file)) return ClipImageProcessorConfig.FromFile(file);
+        if (File.Exists(file)) return ConfigJson.Read<ClipImageProcessorConfig>(file);
         var size = ClipVisionConfig.Load(System.IO.Path.Combine(MllmFolderPath, "vision_model")).ImageSize;
-        return new ClipImageProcessorConfig { ShortestEdge = size, CropHeight = size, CropWidth = size };
+        return ClipImageProcessorConfig.ForImageSize(size);
     }
 
     private static string Checked(string path, string? sha, string refFile)
@@ -202,7 +202,11 @@ public sealed class ModelFolder
         {
             return read(path);
         }
-        catch (Exception e) when (e is InvalidDataException or ConfigException or JsonException or KeyNotFoundException)
+        catch (ConfigException e)
+        {
+            throw new ModelFolderException(e.Message, e);   // it names the file already
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or KeyNotFoundException)
         {
             throw new ModelFolderException($"{path}: {e.Message}", e);
         }

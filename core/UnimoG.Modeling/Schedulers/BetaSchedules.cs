@@ -9,17 +9,17 @@ public static class BetaSchedules
 {
     public static float[] Betas(DdimSchedulerConfig c)
     {
-        var n = c.num_train_timesteps;
-        var betas = c.trained_betas is { } tb ? tb.Select(b => (float)b).ToArray() // torch.tensor(list, float32)
-            : c.beta_schedule switch
+        var n = c.NumTrainTimesteps;
+        var betas = c.TrainedBetas is { } tb ? tb.Select(b => (float)b).ToArray() // torch.tensor(list, float32)
+            : c.BetaSchedule switch
             {
-                "linear" => TorchLinspace(c.beta_start, c.beta_end, n),
+                "linear" => TorchLinspace(c.BetaStart, c.BetaEnd, n),
                 // linspace of the square roots (Python floats), squared in float32: latent diffusion's schedule
-                "scaled_linear" => TorchLinspace(Math.Pow(c.beta_start, 0.5), Math.Pow(c.beta_end, 0.5), n).Select(b => b * b).ToArray(),
+                "scaled_linear" => TorchLinspace(Math.Pow(c.BetaStart, 0.5), Math.Pow(c.BetaEnd, 0.5), n).Select(b => b * b).ToArray(),
                 "squaredcos_cap_v2" => BetasForAlphaBar(n),
-                _ => throw new InvalidDataException($"beta_schedule '{c.beta_schedule}' is not supported"),
+                _ => throw new InvalidDataException($"beta_schedule '{c.BetaSchedule}' is not supported"),
             };
-        return c.rescale_betas_zero_snr ? RescaleZeroTerminalSnr(betas) : betas;
+        return c.RescaleBetasZeroSnr ? RescaleZeroTerminalSnr(betas) : betas;
     }
 
     /// <summary>alphas_cumprod = cumprod(1 - betas): torch's CPU cumprod multiplies in double and stores float32.</summary>

@@ -1,3 +1,4 @@
+using UnimoG.Data.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -55,12 +56,12 @@ public sealed partial class DdimScheduler
 
     public DdimScheduler(DdimSchedulerConfig config)
     {
-        config.Validate();
+        config.Validate(new ConfigLocation("scheduler config"));
         Config = config;
         _betas = BetaSchedules.Betas(config);
         _alphasCumprod = BetaSchedules.AlphasCumprod(_betas);
-        FinalAlphaCumprod = config.set_alpha_to_one ? 1f : _alphasCumprod[0];
-        Timesteps = Enumerable.Range(0, config.num_train_timesteps).Reverse().Select(t => (long)t).ToArray();
+        FinalAlphaCumprod = config.SetAlphaToOne ? 1f : _alphasCumprod[0];
+        Timesteps = Enumerable.Range(0, config.NumTrainTimesteps).Reverse().Select(t => (long)t).ToArray();
     }
 
     /// <summary>From a scheduler folder, a pipeline folder (its <c>scheduler/</c>) or the JSON file.</summary>
@@ -108,7 +109,7 @@ public sealed partial class DdimScheduler
 
         // 3. "predicted x_0" of formula (12), and the epsilon it implies
         Tensor predOriginal, predEpsilon;
-        switch (Config.prediction_type)
+        switch (Config.PredictionType)
         {
             case "epsilon":
                 predOriginal = (sample - sqrtBeta * modelOutput) / sqrtAlpha;
@@ -123,14 +124,14 @@ public sealed partial class DdimScheduler
                 predEpsilon = sqrtAlpha * modelOutput + sqrtBeta * sample;
                 break;
             default:
-                throw new InvalidDataException($"prediction_type '{Config.prediction_type}' is not supported");
+                throw new InvalidDataException($"prediction_type '{Config.PredictionType}' is not supported");
         }
 
         // 4. clip or threshold "predicted x_0"
-        if (Config.thresholding)
+        if (Config.Thresholding)
             predOriginal = ThresholdSample(predOriginal);
-        else if (Config.clip_sample)
-            predOriginal = predOriginal.clamp(-Config.clip_sample_range, Config.clip_sample_range);
+        else if (Config.ClipSample)
+            predOriginal = predOriginal.clamp(-Config.ClipSampleRange, Config.ClipSampleRange);
 
         // 5. sigma_t(eta) of formula (16) is in the coefficients; Glide re-derives epsilon from the clipped x_0
         if (useClippedModelOutput)
@@ -166,7 +167,7 @@ public sealed partial class DdimScheduler
         if (s.Eta > 0 && s.Generator is null && s.VarianceNoise is null)
             throw new ArgumentException("eta > 0 needs a generator or variance_noise (we never draw from the global RNG)");
 
-        var prevTimestep = s.Timestep - Config.num_train_timesteps / s.NumInferenceSteps;
+        var prevTimestep = s.Timestep - Config.NumTrainTimesteps / s.NumInferenceSteps;
         var alphaProdT = _alphasCumprod[s.Timestep];
         var alphaProdTPrev = prevTimestep >= 0 ? _alphasCumprod[prevTimestep] : FinalAlphaCumprod;
         var betaProdT = 1f - alphaProdT;
@@ -209,8 +210,8 @@ public sealed partial class DdimScheduler
         var shape = sample.shape;
         var x = dtype is ScalarType.Float32 or ScalarType.Float64 ? sample : sample.to_type(ScalarType.Float32);
         x = x.reshape(shape[0], -1);                                                           // [B, C*H*W]
-        var q = tensor(Config.dynamic_thresholding_ratio, dtype: x.dtype);
-        var s = quantile(x.abs(), q, dim: 1, keepdim: false).clamp(1, Config.sample_max_value).unsqueeze(1); // [B, 1]
+        var q = tensor(Config.DynamicThresholdingRatio, dtype: x.dtype);
+        var s = quantile(x.abs(), q, dim: 1, keepdim: false).clamp(1, Config.SampleMaxValue).unsqueeze(1); // [B, 1]
         x = minimum(maximum(x, -s), s) / s;
         return x.reshape(shape).to_type(dtype);
     }

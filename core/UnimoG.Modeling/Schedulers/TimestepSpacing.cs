@@ -10,17 +10,17 @@ public static class TimestepSpacing
     public static long[] Timesteps(DdimSchedulerConfig c, int numInferenceSteps)
     {
         var n = numInferenceSteps;
-        var train = c.num_train_timesteps;
+        var train = c.NumTrainTimesteps;
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(numInferenceSteps), $"num_inference_steps must be >= 1, got {n}");
         if (n > train)
             throw new ArgumentOutOfRangeException(nameof(numInferenceSteps),
                 $"num_inference_steps {n} cannot be larger than num_train_timesteps {train}");
-        return c.timestep_spacing switch
+        return c.TimestepSpacing switch
         {
             "linspace" => Linspace(train, n),
-            "leading" => Leading(train, n, c.steps_offset),
+            "leading" => Leading(train, n, c.StepsOffset),
             "trailing" => Trailing(train, n),
-            _ => throw new InvalidDataException($"timestep_spacing '{c.timestep_spacing}' is not supported"),
+            _ => throw new InvalidDataException($"timestep_spacing '{c.TimestepSpacing}' is not supported"),
         };
     }
 

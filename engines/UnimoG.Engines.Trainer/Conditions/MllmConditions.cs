@@ -14,12 +14,7 @@ namespace UnimoG.Engines.Trainer.Conditions;
 /// </summary>
 public sealed class MllmConditions(MllmEncoder encoder, int? layer = null, bool ownsEncoder = true) : IConditionSource
 {
-    private readonly ClipImageProcessor _processor = new(new ClipImageProcessorConfig
-    {
-        ShortestEdge = encoder.Vision.Config.ImageSize,
-        CropHeight = encoder.Vision.Config.ImageSize,
-        CropWidth = encoder.Vision.Config.ImageSize,
-    });
+    private readonly ClipImageProcessor _processor = new(ClipImageProcessorConfig.ForImageSize(encoder.Vision.Config.ImageSize));
 
     public MllmEncoder Encoder { get; } = encoder;
     public string Description => $"in-process MLLM '{Encoder.Config.ModelId}'";

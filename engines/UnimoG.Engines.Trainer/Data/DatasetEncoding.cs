@@ -6,6 +6,7 @@ using UnimoG.Modeling.Diffusion;
 using UnimoG.Engines.Trainer.Conditions;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Training;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Trainer.Data;
@@ -39,13 +40,13 @@ public static class DatasetEncoding
             var writerSource = c.Source != "cache" ? c
                 : c.Encoder is not null ? c with { Source = "encoder" }
                 : c.Address is not null ? c with { Source = "service" }
-                : throw new TrainingConfigException("conditions.encoder", "encode-dataset needs the encoder (conditions.encoder) or the Encoder service (conditions.address) to fill the cache");
-            using var source = TrainingComponents.LoadConditions(writerSource);
+                : throw config.Location["conditions"]["encoder"].Error("encode-dataset needs the encoder (conditions.encoder) or the Encoder service (conditions.address) to fill the cache");
+            using var source = TrainingComponents.LoadConditions(writerSource, config.Location["conditions"]);
             prompts = EncodeConditions(config, source, phases, conditionsOut, batch, log, ct);
         }
         if (latentsOut is not null)
         {
-            if (config.Model.Vae is null) throw new TrainingConfigException("model.vae", "encode-dataset needs the VAE to cache latents");
+            if (config.Model.Vae is null) throw config.Location["model"]["vae"].Error("encode-dataset needs the VAE to cache latents");
             using var vae = AutoencoderKL.FromPretrained(config.Model.Vae);
             latents = EncodeLatents(config, vae, phases, latentsOut, batch, log, ct);
         }
@@ -101,8 +102,8 @@ public static class DatasetEncoding
         string folder, int batch, ILogger log, CancellationToken ct)
     {
         var unetConfig = config.Model.UNet is { } dir
-            ? UNet2DConditionConfig.FromFile(Path.Combine(Pretrained.ComponentFolder(dir, "unet"), "config.json"))
-            : UNet2DConditionConfig.FromJson(config.Model.UNetConfigJson!, config.Model.UNetConfigSource ?? "model.unet_config");
+            ? ConfigJson.Read<UNet2DConditionConfig>(Path.Combine(Pretrained.ComponentFolder(dir, "unet"), "config.json"))
+            : config.Model.UNetConfig!.Value;
         var multiple = vae.DownscaleFactor * (1 << (unetConfig.Levels - 1));
         var writer = new TensorStoreWriter(folder, LatentSource.Kind, new JsonObject
         {

@@ -3,6 +3,7 @@ using TorchSharp;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Engines.Trainer.Config;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Trainer.Losses;
@@ -74,20 +75,21 @@ public static class AttentionMaskLoss
     /// The cross-attention layers the loss reads: the configured names, or every cross-attention layer whose map is at
     /// most <c>max_resolution</c> on its longer side for a latent of <paramref name="latentSide"/> (all when neither is set).
     /// </summary>
-    public static IReadOnlyList<string> Layers(UNet2DConditionModel unet, AttentionLossSettings s, int latentSide)
+    /// <param name="at">Where <paramref name="s"/> sits in its config file (errors name it).</param>
+    public static IReadOnlyList<string> Layers(UNet2DConditionModel unet, AttentionLossSettings s, int latentSide, ConfigLocation at)
     {
         if (s.Layers is { } named)
         {
             foreach (var n in named)
                 if (!unet.CrossAttentionLayers.Contains(n))
-                    throw new Config.TrainingConfigException("attention_loss.layers", $"'{n}' is not a cross-attention layer of the U-Net (e.g. {string.Join(", ", unet.CrossAttentionLayers.Take(3))})");
+                    throw at["layers"].Error($"'{n}' is not a cross-attention layer of the U-Net (e.g. {string.Join(", ", unet.CrossAttentionLayers.Take(3))})");
             return named;
         }
         if (s.MaxResolution is not { } r) return unet.CrossAttentionLayers;
         var levels = unet.Config.Levels;
         var chosen = unet.CrossAttentionLayers.Where(n => MapSide(n, latentSide, levels) <= r).ToList();
         return chosen.Count > 0 ? chosen
-            : throw new Config.TrainingConfigException("attention_loss.max_resolution", $"no cross-attention layer has maps of side <= {r} (latent side {latentSide})");
+            : throw at["max_resolution"].Error($"no cross-attention layer has maps of side <= {r} (latent side {latentSide})");
     }
 
     /// <summary>A layer's map side from its block: down_blocks.i at latent / 2^i, up_blocks.i at latent / 2^(levels-1-i), the mid block at the smallest.</summary>

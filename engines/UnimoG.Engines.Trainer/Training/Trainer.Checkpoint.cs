@@ -5,6 +5,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Diffusion;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Trainer.Training;
@@ -62,7 +63,7 @@ public sealed partial class Trainer
     public static void SaveUNet(UNet2DConditionModel unet, string dir)
     {
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "config.json"), unet.Config.ToJson());
+        File.WriteAllText(Path.Combine(dir, "config.json"), ConfigJson.Write(unet.Config));
         SafetensorsWriter.Save(Path.Combine(dir, WeightsFile), unet.state_dict());
     }
 

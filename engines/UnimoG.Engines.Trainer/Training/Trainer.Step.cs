@@ -4,6 +4,7 @@ using UnimoG.Engines.Trainer.Conditions;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Losses;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Trainer.Training;
@@ -38,10 +39,10 @@ public sealed partial class Trainer
         var buckets = new AspectBuckets(_config.Buckets, p.Resolution, PixelMultiple);
         var bucketOf = examples.Select(e => buckets.For(e.Width, e.Height).Index).ToArray();
         if (!bucketOf.GroupBy(b => b).Any(g => g.Count() >= batch))
-            throw new TrainingConfigException($"phases[{phase}].batch_size", $"no aspect-ratio bucket of {p.Data.Path} holds {batch} samples ({examples.Count} samples in all)");
+            throw _config.Location["phases"][phase]["batch_size"].Error($"no aspect-ratio bucket of {p.Data.Path} holds {batch} samples ({examples.Count} samples in all)");
         IReadOnlyList<string> layers = [];
         if (_config.AttentionLoss is { Lambda: > 0 } attn)
-            layers = AttentionMaskLoss.Layers(_c.UNet, attn, p.Resolution / _latents.ScaleFactor);
+            layers = AttentionMaskLoss.Layers(_c.UNet, attn, p.Resolution / _latents.ScaleFactor, _config.Location["attention_loss"]);
         _log.LogPhase(phase, p.Name, examples.Count, p.Data.Path, string.Join(", ", buckets.All.Select(b => $"{b.Width}x{b.Height}")), layers.Count);
         return _phaseData[phase] = new PhaseData(examples, buckets, bucketOf, batch, layers);
     }
@@ -129,14 +130,14 @@ public sealed partial class Trainer
         var drop = dropDraw.Select(x => x < _config.ConditionDropout).ToList();
         BatchObserver?.Invoke(examples, plain, drop);
         var noise = randn(latents.shape, device: _device, generator: _generator);
-        var timesteps = randint(0, _scheduler.Config.num_train_timesteps, [b], device: _device, generator: _generator);   // int64
+        var timesteps = randint(0, _scheduler.Config.NumTrainTimesteps, [b], device: _device, generator: _generator);   // int64
 
         using var encoded = _c.Conditions.Encode(examples.Select((e, i) => ConditionRequest.For(e, plain[i])).ToList());
         using var onDevice = new Conditioning(encoded.HiddenStates.to(_device), encoded.AttentionMask?.to(_device), encoded.Spans);
         using var cond = ConditionBatch.WithDropout(onDevice, _uncond, drop);
         _inputSeconds += inputClock.Elapsed.TotalSeconds;
         var noisy = _scheduler.AddNoise(latents, noise, timesteps);
-        var target = _scheduler.Config.prediction_type == "v_prediction" ? _scheduler.GetVelocity(latents, noise, timesteps) : noise;
+        var target = _scheduler.Config.PredictionType == "v_prediction" ? _scheduler.GetVelocity(latents, noise, timesteps) : noise;
 
         var attnSettings = _config.AttentionLoss;
         var entities = attnSettings is { Lambda: > 0 } ? Entities(examples, plain, drop, cond, bucket) : [];

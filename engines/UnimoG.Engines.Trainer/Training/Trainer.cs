@@ -10,6 +10,7 @@ using UnimoG.Engines.Trainer.Conditions;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Losses;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Trainer.Training;
@@ -65,7 +66,7 @@ public sealed partial class Trainer : IDisposable
         _lr = new LearningRate(config);
         _device = torch.device(config.Device);
         if (_device.type == DeviceType.CUDA && !torch.cuda.is_available())
-            throw new TrainingConfigException("device", "\"cuda\" was asked for, but no CUDA device is available to this build (the default build is CPU-only: -p:TorchBackend=cuda)");
+            throw config.Location["device"].Error("\"cuda\" was asked for, but no CUDA device is available to this build (the default build is CPU-only: -p:TorchBackend=cuda)");
         _generator = new Generator((ulong)config.Seed, _device);
         _c.UNet.to(_device);
         _c.Vae?.to(_device);

@@ -6,6 +6,7 @@ using UnimoG.Modeling.Schedulers;
 using UnimoG.Text.Tokenizers;
 using UnimoG.Engines.Trainer.Conditions;
 using UnimoG.Engines.Trainer.Config;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Engines.Trainer.Training;
 
@@ -38,20 +39,18 @@ public sealed class TrainingComponents(UNet2DConditionModel unet, AutoencoderKL?
             if (m.UNet is not null) unet = UNet2DConditionModel.FromPretrained(m.UNet);
             else
             {
-                unet = new UNet2DConditionModel(UNet2DConditionConfig.FromJson(m.UNetConfigJson!, m.UNetConfigSource ?? "model.unet_config"));
+                unet = new UNet2DConditionModel(m.UNetConfig!.Value);
                 WeightInit.Reset(unet, config.Seed);
             }
             if (m.Vae is not null) vae = AutoencoderKL.FromPretrained(m.Vae);
-            var scheduler = m.Scheduler is not null ? DdimSchedulerConfig.Load(m.Scheduler)
-                : m.SchedulerJson is not null ? DdimSchedulerConfig.Parse(m.SchedulerJson, "model.scheduler")
-                : new DdimSchedulerConfig();
-            if (m.PredictionType is { } pt) scheduler = scheduler with { prediction_type = pt };
-            if (scheduler.prediction_type is not ("epsilon" or "v_prediction"))
-                throw new TrainingConfigException("model.prediction_type", $"training supports epsilon and v_prediction, the scheduler says '{scheduler.prediction_type}'");
-            conditions = LoadConditions(config.Conditions, encoderService);
+            var scheduler = m.Scheduler?.Value ?? new DdimSchedulerConfig();
+            if (m.PredictionType is { } pt) scheduler = scheduler with { PredictionType = pt };
+            if (scheduler.PredictionType is not ("epsilon" or "v_prediction"))
+                throw config.Location["model"]["prediction_type"].Error($"training supports epsilon and v_prediction, the scheduler says '{scheduler.PredictionType}'");
+            conditions = LoadConditions(config.Conditions, config.Location["conditions"], encoderService);
             var width = unet.Config.CrossAttentionDim.At(0);
             if (conditions.Width != width)
-                throw new TrainingConfigException("conditions", $"{conditions.Description} gives hidden states of width {conditions.Width}, the U-Net's cross_attention_dim is {width}");
+                throw config.Location["conditions"].Error($"{conditions.Description} gives hidden states of width {conditions.Width}, the U-Net's cross_attention_dim is {width}");
             return new TrainingComponents(unet, vae, scheduler, conditions);
         }
         catch
@@ -63,7 +62,8 @@ public sealed class TrainingComponents(UNet2DConditionModel unet, AutoencoderKL?
         }
     }
 
-    public static IConditionSource LoadConditions(ConditionSettings c, Func<ConditionSettings, IConditionSource>? encoderService = null)
+    /// <param name="at">Where <paramref name="c"/> sits in its config file (errors name it).</param>
+    public static IConditionSource LoadConditions(ConditionSettings c, ConfigLocation at, Func<ConditionSettings, IConditionSource>? encoderService = null)
     {
         switch (c.Source)
         {
@@ -80,7 +80,7 @@ public sealed class TrainingComponents(UNet2DConditionModel unet, AutoencoderKL?
             return new ClipConditions(new ClipTextConditioner(model, text => tokenizer.Encode(text)));
         }
         var tok = c.Tokenizer ?? Path.Combine(c.Encoder!, "tokenizer", "tokenizer.model");
-        if (!File.Exists(tok)) throw new TrainingConfigException("conditions.tokenizer", $"the MLLM's LLaMA tokenizer was not found at {tok}");
+        if (!File.Exists(tok)) throw at["tokenizer"].Error($"the MLLM's LLaMA tokenizer was not found at {tok}");
         var encoder = MllmFolder.Load(c.Encoder!, LlamaSentencePieceTokenizer.FromFile(tok).ForMllm());
         return new MllmConditions(encoder, c.ConditionLayer);
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using TorchSharp;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Modeling.Tests.Diffusion;
 
@@ -50,14 +51,14 @@ public class ParameterCountTests
         var dir = Path.Combine(DiffusersBFixtureTests.Dir, name);
         if (name.StartsWith("unet", StringComparison.Ordinal))
         {
-            var config = UNet2DConditionConfig.FromFile(Path.Combine(dir, "unet", "config.json"));
+            var config = ConfigJson.Read<UNet2DConditionConfig>(Path.Combine(dir, "unet", "config.json"));
             using var real = new UNet2DConditionModel(config);
             Assert.Equal(expected, real.parameters().Sum(p => p.numel()));
             Assert.Equal(expected, UNet2DConditionModel.CountParameters(config));
         }
         else
         {
-            var config = AutoencoderKLConfig.FromFile(Path.Combine(dir, "vae", "config.json"));
+            var config = ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(dir, "vae", "config.json"));
             using var real = new AutoencoderKL(config);
             Assert.Equal(expected, real.parameters().Sum(p => p.numel()));
             Assert.Equal(expected, AutoencoderKL.CountParameters(config));

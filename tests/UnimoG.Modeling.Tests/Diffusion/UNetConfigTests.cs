@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.TestSupport;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Modeling.Tests.Diffusion;
 
@@ -16,16 +17,17 @@ public class UNetConfigTests
     {
         var json = Fixture();
         json[key] = value;
-        return Assert.Throws<ConfigException>(() => UNet2DConditionConfig.FromJson(json.ToJsonString(), "test/unet/config.json"));
+        return Assert.Throws<ConfigException>(() => ConfigJson.Parse<UNet2DConditionConfig>(json.ToJsonString(), "test/unet/config.json"));
     }
 
     [Fact]
     public void EveryDiffusers031KeyIsKnownAndParsed()
     {
-        var config = UNet2DConditionConfig.FromFile(FixtureConfig);
-        Assert.Empty(config.IgnoredKeys);
-        var keys = Fixture().Select(p => p.Key).Where(k => !k.StartsWith('_')).ToHashSet();
-        Assert.Equal(keys.OrderBy(k => k), UNet2DConditionConfig.Keys.OrderBy(k => k));   // the fixture's config.json lists all 48
+        var config = ConfigJson.Read<UNet2DConditionConfig>(FixtureConfig);
+        Assert.Null(config.IgnoredKeys);
+        var keys = Fixture().Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        var declared = JsonNode.Parse(ConfigJson.Write(new UNet2DConditionConfig { DiffusersVersion = "0.31.0" }))!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(keys, declared);   // the fixture's config.json lists all 48 keys and the metadata diffusers writes
         Assert.Equal([32, 64], config.BlockOutChannels);
         Assert.Equal(8, config.Heads(0));   // attention_head_dim 8 with num_attention_heads null: 8 heads
         Assert.Equal(4, config.Down(0).HeadDim);
@@ -36,8 +38,9 @@ public class UNetConfigTests
     {
         var json = Fixture();
         json["decay"] = 0.9999;   // EMA settings that training scripts leave in configs
-        var config = UNet2DConditionConfig.FromJson(json.ToJsonString(), "test");
-        Assert.Equal(["decay"], config.IgnoredKeys);
+        var config = ConfigJson.Parse<UNet2DConditionConfig>(json.ToJsonString(), "test");
+        Assert.Equal(["decay"], config.IgnoredKeys!.Keys);
+        Assert.Equal(0.9999, JsonNode.Parse(ConfigJson.Write(config))!["decay"]!.GetValue<double>());   // written back
     }
 
     [Theory]
@@ -67,14 +70,14 @@ public class UNetConfigTests
     {
         var e = Reject(key, JsonNode.Parse(value));
         Assert.Equal(key, e.Key);
-        Assert.Contains($"'{key}'", e.Message);
-        Assert.Contains("test/unet/config.json", e.Message);
+        Assert.StartsWith($"test/unet/config.json: {key}: ", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]
     public void WrongClassNameIsNamed()
     {
-        var e = Assert.Throws<ConfigException>(() => UNet2DConditionConfig.FromFile(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")));
+        var e = Assert.Throws<ConfigException>(() => ConfigJson.Read<UNet2DConditionConfig>(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")));
         Assert.Equal("_class_name", e.Key);
     }
 
@@ -83,7 +86,7 @@ public class UNetConfigTests
     {
         var json = Fixture();
         json["num_attention_heads"] = new JsonArray(2, 4);
-        var config = UNet2DConditionConfig.FromJson(json.ToJsonString(), "test");
+        var config = ConfigJson.Parse<UNet2DConditionConfig>(json.ToJsonString(), "test");
         using var unet = new UNet2DConditionModel(config);
         var down = (CrossAttnDownBlock2D)unet.down_blocks[0];
         Assert.Equal(2, down.attentions[0].transformer_blocks[0].attn2.Heads);
@@ -97,11 +100,12 @@ public class UNetConfigTests
         foreach (var path in Directory.GetFiles(DiffusersBFixtureTests.Dir, "config.json", SearchOption.AllDirectories)
                      .Where(p => Path.GetFileName(Path.GetDirectoryName(p)) == "unet").Append(FixtureConfig))
         {
-            var config = UNet2DConditionConfig.FromFile(path);
-            var again = UNet2DConditionConfig.FromJson(config.ToJson(), "round trip");
-            Assert.Equal(config.ToJson(), again.ToJson());
+            var config = ConfigJson.Read<UNet2DConditionConfig>(path);
+            var again = ConfigJson.Parse<UNet2DConditionConfig>(ConfigJson.Write(config), "round trip");
+            Assert.Equal(ConfigJson.Write(config), ConfigJson.Write(again));
+            Assert.Equivalent(config, again, strict: true);
             var original = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-            var written = JsonNode.Parse(config.ToJson())!.AsObject();
+            var written = JsonNode.Parse(ConfigJson.Write(config))!.AsObject();
             foreach (var (key, value) in original.Where(p => !p.Key.StartsWith('_')))
                 Assert.True(JsonNode.DeepEquals(Normalize(value), Normalize(written[key])), $"{path}: {key} {value?.ToJsonString()} -> {written[key]?.ToJsonString()}");
         }
@@ -115,11 +119,11 @@ public class UNetConfigTests
     {
         var json = JsonNode.Parse(File.ReadAllText(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")))!.AsObject();
         json["down_block_types"] = new JsonArray("AttnDownEncoderBlock2D", "DownEncoderBlock2D");
-        var e = Assert.Throws<ConfigException>(() => AutoencoderKLConfig.FromJson(json.ToJsonString(), "vae/config.json"));
+        var e = Assert.Throws<ConfigException>(() => ConfigJson.Parse<AutoencoderKLConfig>(json.ToJsonString(), "vae/config.json"));
         Assert.Equal("down_block_types", e.Key);
         json = JsonNode.Parse(File.ReadAllText(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")))!.AsObject();
         json["latent_channels"] = "four";
-        Assert.Equal("latent_channels", Assert.Throws<ConfigException>(() => AutoencoderKLConfig.FromJson(json.ToJsonString(), "vae/config.json")).Key);
-        Assert.Empty(AutoencoderKLConfig.FromFile(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")).IgnoredKeys);
+        Assert.Equal("latent_channels", Assert.Throws<ConfigException>(() => ConfigJson.Parse<AutoencoderKLConfig>(json.ToJsonString(), "vae/config.json")).Key);
+        Assert.Null(ConfigJson.Read<AutoencoderKLConfig>(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")).IgnoredKeys);
     }
 }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using UnimoG.Data.Config;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Encoders;
 using static TorchSharp.torch;
@@ -48,7 +49,9 @@ public class ComponentErrorTests
             Assert.Contains("model.layers.1.self_attn.k_proj.weight: checkpoint [48, 48], model [16, 48]", e.Message);
 
             System.IO.File.WriteAllText(Path.Combine(dir, "config.json"), """{"hidden_size": 48, "num_attention_heads": 6, "rope_scaling": {"type": "linear", "factor": 2.0}}""");
-            Assert.Contains("\"rope_scaling\"", Assert.Throws<InvalidDataException>(() => LlamaForCausalLM.FromPretrained(dir)).Message);
+            var bad = Assert.Throws<ConfigException>(() => LlamaForCausalLM.FromPretrained(dir));
+            Assert.Equal("rope_scaling", bad.Key);
+            Assert.StartsWith($"{Path.Combine(dir, "config.json")}: rope_scaling: ", bad.Message);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using UnimoG.Data.Config;
 using UnimoG.Text.Prompts;
 using TorchSharp;
 using UnimoG.Modeling.Checkpoints;
@@ -162,9 +163,12 @@ public class MllmEncoderTests
             Assert.Equal(["language_projection.bias"], e.Missing);
 
             File.WriteAllText(Path.Combine(dir, "encoder_config.json"), """{"adapter": "perceiver"}""");
-            var bad = Assert.Throws<InvalidDataException>(() => MllmFolder.Load(dir, CharTokenizer));
-            Assert.Contains("\"adapter\"", bad.Message);
-            Assert.Contains("encoder_config.json", bad.Message);
+            var bad = Assert.Throws<ConfigException>(() => MllmFolder.Load(dir, CharTokenizer));
+            Assert.Equal("adapter", bad.Key);
+            Assert.StartsWith($"{Path.Combine(dir, "encoder_config.json")}: adapter: ", bad.Message);
+            // Our own format: a key it does not have is a mistake, not a setting to ignore.
+            File.WriteAllText(Path.Combine(dir, "encoder_config.json"), """{"adaptor": "mlp"}""");
+            Assert.Equal("adaptor", Assert.Throws<ConfigException>(() => MllmFolder.Load(dir, CharTokenizer)).Key);
         }
         finally
         {

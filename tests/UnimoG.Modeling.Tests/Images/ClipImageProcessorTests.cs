@@ -2,6 +2,7 @@ using System.Text.Json;
 using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.TestSupport;
+using UnimoG.Data.Config;
 
 namespace UnimoG.Modeling.Tests.Images;
 
@@ -41,7 +42,7 @@ public class ClipImageProcessorTests
     {
         // clip_crop_32.png: PIL bicubic resize of source_61x47 to 41x32 (short side 32, long int(32*61/47)),
         // then the (H-32)//2, (W-32)//2 centre crop.
-        var config = new ClipImageProcessorConfig { ShortestEdge = 32, CropHeight = 32, CropWidth = 32 };
+        var config = ClipImageProcessorConfig.ForImageSize(32);
         var processor = new ClipImageProcessor(config);
         var image = ImageDecoder.Decode(File.ReadAllBytes(TestImages.Data("source_61x47.png")));
         var (rgb, h, w) = processor.ResizeAndCrop(image);
@@ -75,7 +76,7 @@ public class ClipImageProcessorTests
     [Fact]
     public void Smaller_images_are_centred_on_zeros_when_not_resized()
     {
-        var config = new ClipImageProcessorConfig { DoResize = false, CropHeight = 4, CropWidth = 4, DoNormalize = false, DoRescale = false };
+        var config = new ClipImageProcessorConfig { DoResize = false, CropSize = new() { Height = 4, Width = 4 }, DoNormalize = false, DoRescale = false };
         var pixels = new ClipImageProcessor(config).Preprocess(DecodedImage.Solid(2, 2, 9, 9, 9));
         float[] plane = [0, 0, 0, 0, 0, 9, 9, 0, 0, 9, 9, 0, 0, 0, 0, 0];
         Assert.Equal(plane, pixels[..16]);
@@ -103,16 +104,16 @@ public class ClipImageProcessorTests
              "image_std": [0.26862954, 0.26130258, 0.27577711], "resample": 3,
              "rescale_factor": 0.00392156862745098, "size": {"shortest_edge": 224}}
             """;
-        var config = ClipImageProcessorConfig.FromJson(JsonDocument.Parse(json).RootElement);
+        var config = ConfigJson.Parse<ClipImageProcessorConfig>(json, "preprocessor_config.json");
         Assert.Equal(224, config.ShortestEdge);
         Assert.Equal((224, 224), (config.CropHeight, config.CropWidth));
         Assert.Equal(PilFilter.Bicubic, config.Resample);
-        Assert.Equal(0.26130258f, config.ImageStd[1]);
+        Assert.Equal(0.26130258f, config.ImageStd.At(1));
         // The older layout: plain numbers.
-        var old = ClipImageProcessorConfig.FromJson(JsonDocument.Parse("""{"size": 336, "crop_size": 336}""").RootElement);
+        var old = ConfigJson.Parse<ClipImageProcessorConfig>("""{"size": 336, "crop_size": 336}""", "old");
         Assert.Equal((336, 336, 336), (old.ShortestEdge!.Value, old.CropHeight, old.CropWidth));
-        var bad = Assert.Throws<InvalidDataException>(() => ClipImageProcessorConfig.FromJson(JsonDocument.Parse("""{"resample": 0}""").RootElement));
-        Assert.Contains("'resample'", bad.Message);
-        Assert.Throws<InvalidDataException>(() => ClipImageProcessorConfig.FromJson(JsonDocument.Parse("""{"image_std": [1, 0, 1]}""").RootElement));
+        Assert.Equal("resample", Assert.Throws<ConfigException>(() => ConfigJson.Parse<ClipImageProcessorConfig>("""{"resample": 0}""", "bad")).Key);
+        Assert.Equal("image_std", Assert.Throws<ConfigException>(() => ConfigJson.Parse<ClipImageProcessorConfig>("""{"image_std": [1, 0, 1]}""", "bad")).Key);
+        Assert.Equal("size.shortest_edge", Assert.Throws<ConfigException>(() => ConfigJson.Parse<ClipImageProcessorConfig>("""{"size": {"shortest_edge": "x"}}""", "bad")).Key);
     }
 }

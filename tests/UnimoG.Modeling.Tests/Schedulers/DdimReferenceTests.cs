@@ -25,15 +25,15 @@ public class DdimReferenceTests
     {
         var configs = Directory.GetDirectories(DataRoot).Select(d => DdimSchedulerConfig.Load(d)).ToList();
         Assert.Equal(10, configs.Count);
-        foreach (var schedule in new[] { "linear", "scaled_linear", "squaredcos_cap_v2" }) Assert.Contains(configs, c => c.beta_schedule == schedule && c.trained_betas is null);
-        foreach (var spacing in new[] { "leading", "trailing", "linspace" }) Assert.Contains(configs, c => c.timestep_spacing == spacing);
-        foreach (var prediction in new[] { "epsilon", "v_prediction", "sample" }) Assert.Contains(configs, c => c.prediction_type == prediction);
-        Assert.Contains(configs, c => c.trained_betas is not null);
-        Assert.Contains(configs, c => c.rescale_betas_zero_snr);
-        Assert.Contains(configs, c => c.thresholding);
-        Assert.Contains(configs, c => c.clip_sample && !c.thresholding);
-        Assert.Contains(configs, c => c.set_alpha_to_one);
-        Assert.Contains(configs, c => c.steps_offset > 1);
+        foreach (var schedule in new[] { "linear", "scaled_linear", "squaredcos_cap_v2" }) Assert.Contains(configs, c => c.BetaSchedule == schedule && c.TrainedBetas is null);
+        foreach (var spacing in new[] { "leading", "trailing", "linspace" }) Assert.Contains(configs, c => c.TimestepSpacing == spacing);
+        foreach (var prediction in new[] { "epsilon", "v_prediction", "sample" }) Assert.Contains(configs, c => c.PredictionType == prediction);
+        Assert.Contains(configs, c => c.TrainedBetas is not null);
+        Assert.Contains(configs, c => c.RescaleBetasZeroSnr);
+        Assert.Contains(configs, c => c.Thresholding);
+        Assert.Contains(configs, c => c.ClipSample && !c.Thresholding);
+        Assert.Contains(configs, c => c.SetAlphaToOne);
+        Assert.Contains(configs, c => c.StepsOffset > 1);
     }
 
     [Theory]
@@ -55,7 +55,7 @@ public class DdimReferenceTests
             Assert.Equal(r.Read($"n{n}.timesteps").data<long>().ToArray(), s.TimestepsFor(n));
         // Every n in [1, T]: length, sum and sum of (i + 1) * t_i of numpy's schedule.
         var check = r.Read("timestep_checksums").data<long>().ToArray();
-        for (var n = 1; n <= s.Config.num_train_timesteps; n++)
+        for (var n = 1; n <= s.Config.NumTrainTimesteps; n++)
         {
             var ts = s.TimestepsFor(n);
             long[] mine = [ts.Length, ts.Sum(), ts.Select((t, i) => t * (i + 1)).Sum()];
@@ -123,7 +123,7 @@ public class DdimReferenceTests
         s.SetTimesteps(10);
         var x = r.Read("trajectory.x_T");
         var latents = new List<Tensor>();
-        foreach (var t in s.Timesteps.TakeWhile(t => t < s.Config.num_train_timesteps))
+        foreach (var t in s.Timesteps.TakeWhile(t => t < s.Config.NumTrainTimesteps))
         {
             x = s.Step(x * 0.1f + 0.001f * t, t, x).PrevSample;
             latents.Add(x);

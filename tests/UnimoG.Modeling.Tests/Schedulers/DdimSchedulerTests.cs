@@ -2,6 +2,7 @@ using TorchSharp;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Schedulers;
 using UnimoG.TestSupport;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Tests.Schedulers;
@@ -37,7 +38,7 @@ public class DdimSchedulerTests
     public void VPredictionOfTheTrueVelocityRecoversXZero()
     {
         // x_0 = sqrt(a) x_t - sqrt(1 - a) v and eps = sqrt(a) v + sqrt(1 - a) x_t: a perfect v model gives back x_0.
-        var s = new DdimScheduler(DdimSchedulerConfig.Load(RepoPaths.Fixtures("diffusers-a", "ddim")) with { prediction_type = "v_prediction" });
+        var s = new DdimScheduler(DdimSchedulerConfig.Load(RepoPaths.Fixtures("diffusers-a", "ddim")) with { PredictionType = "v_prediction" });
         s.SetTimesteps(10);
         var g = new Generator(3);
         using var x0 = randn([2, 4, 8, 8], generator: g);
@@ -56,7 +57,7 @@ public class DdimSchedulerTests
     public void ARowSteppedInABatchEqualsTheRowSteppedAlone()
     {
         // Requests at different timesteps of different schedules, with and without eta, batched together.
-        var config = DdimSchedulerConfig.Load(RepoPaths.Fixtures("diffusers-a", "ddim")) with { thresholding = true, dynamic_thresholding_ratio = 0.9, sample_max_value = 1.5 };
+        var config = DdimSchedulerConfig.Load(RepoPaths.Fixtures("diffusers-a", "ddim")) with { Thresholding = true, DynamicThresholdingRatio = 0.9, SampleMaxValue = 1.5 };
         var s = new DdimScheduler(config);
         var g = new Generator(11);
         using var x = randn([5, 4, 6, 6], generator: g) * 2;
@@ -89,7 +90,7 @@ public class DdimSchedulerTests
         // At t = 1 with 10 steps the previous timestep is -99: alpha_prev is alphas_cumprod[0] (set_alpha_to_one false) or 1.
         foreach (var alphaToOne in new[] { false, true })
         {
-            var config = DdimSchedulerConfig.Load(RepoPaths.Fixtures("diffusers-a", "ddim")) with { set_alpha_to_one = alphaToOne };
+            var config = DdimSchedulerConfig.Load(RepoPaths.Fixtures("diffusers-a", "ddim")) with { SetAlphaToOne = alphaToOne };
             var s = new DdimScheduler(config);
             s.SetTimesteps(10);
             using var x = full(1, 2, 0.5f);
@@ -130,27 +131,49 @@ public class DdimSchedulerTests
     [InlineData("""{"num_train_timesteps": 3, "trained_betas": [0.1, 0.2]}""", "trained_betas")]
     [InlineData("""{"thresholding": true, "dynamic_thresholding_ratio": 1.5}""", "dynamic_thresholding_ratio")]
     [InlineData("""{"betas_start": 0.1}""", "betas_start")]
+    [InlineData("""{"beta_start": -Infinity}""", "beta_start")]
+    [InlineData("""{"beta_end": NaN}""", "beta_end")]
     public void ConfigValuesWeDoNotSupportFailNamingTheKey(string json, string key)
     {
-        var e = Assert.Throws<InvalidDataException>(() => DdimSchedulerConfig.Parse(json, "scheduler_config.json"));
-        Assert.Contains(key, e.Message);
+        var e = Assert.Throws<ConfigException>(() => ConfigJson.Parse<DdimSchedulerConfig>(json, "scheduler_config.json"));
+        Assert.Equal(key, e.Key);
+        Assert.StartsWith($"scheduler_config.json: {key}: ", e.Message);
+    }
+
+    [Fact]
+    public void ConfigsDiffusersSavedForOtherSamplersRead()
+    {
+        // diffusers' own files, -Infinity (lambda_min_clipped of DPM-Solver) included: DDIM takes its keys, ignores the rest.
+        var dirs = Directory.GetDirectories(RepoPaths.Fixtures("diffusers-samplers-a"));
+        Assert.NotEmpty(dirs);
+        foreach (var dir in dirs)
+        {
+            var c = DdimSchedulerConfig.Load(dir);
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "scheduler_config.json")).Replace("-Infinity", "null"))!;
+            Assert.Equal((double)json["beta_start"]!, c.BetaStart);
+            Assert.Equal((string)json["timestep_spacing"]!, c.TimestepSpacing);
+            Assert.Equal((int)json["steps_offset"]!, c.StepsOffset);
+            if (json["lambda_min_clipped"] is not null || File.ReadAllText(Path.Combine(dir, "scheduler_config.json")).Contains("-Infinity"))
+                Assert.Equal("-Infinity", c.IgnoredKeys!["lambda_min_clipped"].GetString());
+        }
     }
 
     [Fact]
     public void ConfigsOfOtherSchedulersLoadLikeDiffusersFromConfig()
     {
         // Stable Diffusion 1.5 ships a PNDMScheduler config; diffusers' DDIMScheduler.from_config ignores its extra keys.
-        var c = DdimSchedulerConfig.Parse("""
+        var c = ConfigJson.Parse<DdimSchedulerConfig>("""
             {"_class_name": "PNDMScheduler", "_diffusers_version": "0.6.0", "beta_end": 0.012, "beta_schedule": "scaled_linear",
              "beta_start": 0.00085, "num_train_timesteps": 1000, "set_alpha_to_one": false, "skip_prk_steps": true,
              "steps_offset": 1, "trained_betas": null, "clip_sample": false}
-            """);
-        Assert.Equal("scaled_linear", c.beta_schedule);
-        Assert.Equal(1, c.steps_offset);
-        Assert.Equal("epsilon", c.prediction_type);     // defaults of diffusers v0.31.0 for absent keys
-        Assert.Equal("leading", c.timestep_spacing);
+            """, "scheduler_config.json");
+        Assert.Equal("scaled_linear", c.BetaSchedule);
+        Assert.Equal(1, c.StepsOffset);
+        Assert.Equal("epsilon", c.PredictionType);     // defaults of diffusers v0.31.0 for absent keys
+        Assert.Equal("leading", c.TimestepSpacing);
         var fixture = DdimSchedulerConfig.Load(RepoPaths.Fixtures("diffusers-a", "ddim"));
-        Assert.Equal(fixture with { }, c with { dynamic_thresholding_ratio = fixture.dynamic_thresholding_ratio });
+        Assert.Equal(fixture with { IgnoredKeys = null }, c with { DynamicThresholdingRatio = fixture.DynamicThresholdingRatio, IgnoredKeys = null });
+        Assert.Equal(["_class_name", "_diffusers_version", "skip_prk_steps"], c.IgnoredKeys!.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]

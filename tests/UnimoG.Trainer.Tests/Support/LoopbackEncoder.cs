@@ -70,10 +70,7 @@ public sealed class LoopbackEncoder : IAsyncDisposable
         public override async Task EncodeMany(IAsyncStreamReader<EncodeRequest> requestStream, IServerStreamWriter<EncodeResponse> responseStream, ServerCallContext context)
         {
             Interlocked.Increment(ref _calls);
-            var processor = new ClipImageProcessor(new ClipImageProcessorConfig
-            {
-                ShortestEdge = encoder.Vision.Config.ImageSize, CropHeight = encoder.Vision.Config.ImageSize, CropWidth = encoder.Vision.Config.ImageSize,
-            });
+            var processor = new ClipImageProcessor(ClipImageProcessorConfig.ForImageSize(encoder.Vision.Config.ImageSize));
             await foreach (var request in requestStream.ReadAllAsync())
             {
                 var parts = new List<MllmPart>();

@@ -14,6 +14,7 @@ using UnimoG.TestSupport;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Training;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests.Support;
@@ -90,7 +91,7 @@ public sealed class TinyWorld
         using (var enc = NewEncoder()) MllmFolder.Save(enc, Mllm);
         Directory.CreateDirectory(Path.Combine(Mllm, "tokenizer"));
         File.Copy(Tokenizer, Path.Combine(Mllm, "tokenizer", "tokenizer.model"));
-        using (var vae = new AutoencoderKL(AutoencoderKLConfig.FromJson(VaeConfigJson, "tiny vae")))
+        using (var vae = new AutoencoderKL(ConfigJson.Parse<AutoencoderKLConfig>(VaeConfigJson, "tiny vae")))
         {
             WeightInit.Reset(vae, 11);
             Directory.CreateDirectory(Vae);

@@ -12,6 +12,7 @@ using UnimoG.Engines.Trainer.Conditions;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Training;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Cli;
@@ -97,8 +98,8 @@ internal static class BenchTrain
     /// <summary>Random images (only their size is read), a random condition cache and a random latent cache.</summary>
     private static void Synthesize(JsonObject json, TrainingConfig parsed, int n, int tokens, int vaeFactor, string work)
     {
-        var unetConfig = parsed.Model.UNetConfigJson is { } j ? UNet2DConditionConfig.FromJson(j, "model.unet_config")
-            : UNet2DConditionConfig.FromFile(Path.Combine(Pretrained.ComponentFolder(parsed.Model.UNet!, "unet"), "config.json"));
+        var unetConfig = parsed.Model.UNetConfig is { } inline ? inline.Value
+            : ConfigJson.Read<UNet2DConditionConfig>(Path.Combine(Pretrained.ComponentFolder(parsed.Model.UNet!, "unet"), "config.json"));
         var width = unetConfig.CrossAttentionDim.At(0);
         var res = parsed.Phases[0].Resolution;
         var latent = res / vaeFactor;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using TorchSharp;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Cli;
@@ -78,10 +79,10 @@ internal static class BenchUNet
         {
             var unet = named.Components().FirstOrDefault(c => c.ClassName == UNet2DConditionConfig.ClassName)
                 ?? throw new UsageException($"configuration '{name}' has no U-Net to benchmark");
-            return UNet2DConditionConfig.FromJson(unet.ConfigJson, $"{name} unet config");
+            return ConfigJson.Parse<UNet2DConditionConfig>(unet.ConfigJson, $"{name} unet config");
         }
         var dir = Pretrained.ComponentFolder(name, "unet");
-        return UNet2DConditionConfig.FromFile(Path.Combine(dir, "config.json"));
+        return ConfigJson.Read<UNet2DConditionConfig>(Path.Combine(dir, "config.json"));
     }
 
     private static string Gb(long bytes) => $"{bytes / 1e9:F2} GB";

@@ -31,7 +31,7 @@ internal static class ComponentDdimStep
     public static int Run(string schedulerPath, int numInferenceSteps, string inputsPath, string outputPath, double eta = 0)
     {
         var ddim = DdimScheduler.Load(schedulerPath);
-        var train = ddim.Config.num_train_timesteps;
+        var train = ddim.Config.NumTrainTimesteps;
         if (numInferenceSteps < 1 || numInferenceSteps > train)
             throw new UsageException($"--num-inference-steps must be in [1, {train}] (num_train_timesteps), got {numInferenceSteps}");
         if (eta < 0) throw new UsageException($"--eta must be >= 0, got {eta}");

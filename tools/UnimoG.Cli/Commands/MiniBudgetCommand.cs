@@ -4,6 +4,7 @@ using TorchSharp;
 using UnimoG.Mini;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Encoders;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Cli;
@@ -27,7 +28,7 @@ internal static class MiniBudgetCommand
             MiniCommand.SetThreads(parse.GetValue(threads));
             var a = parse.GetValue(adapter)!;
             if (a is not ("qformer" or "mlp")) throw new UsageException("--adapter must be qformer or mlp");
-            var unet = parse.GetValue(unetJson) is { } path ? UnimoG.Modeling.Configs.UNet2DConditionConfig.FromFile(path) : MiniConfigs.UNet;
+            var unet = parse.GetValue(unetJson) is { } path ? ConfigJson.Read<UnimoG.Modeling.Configs.UNet2DConditionConfig>(path) : MiniConfigs.UNet;
             var lines = SizeBudget.Lines(a, unet);
             foreach (var l in lines) Console.WriteLine($"{l.Part,-28} {l.Parameters,12:N0} parameters {l.F16Bytes / 1e6,8:0.00} MB (F16)");
             var total = SizeBudget.Total(lines, 100_000);

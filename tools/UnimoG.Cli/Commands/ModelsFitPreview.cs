@@ -54,8 +54,8 @@ internal static class ModelsFitPreview
         if (files.Count == 0) throw new UsageException($"--images: {dir} holds no PNG, JPEG or WebP file");
         var processor = new ClipImageProcessor(new ClipImageProcessorConfig
         {
-            ShortestEdge = Math.Min(size.Height, size.Width), CropHeight = size.Height, CropWidth = size.Width,
-            ImageMean = [0.5f, 0.5f, 0.5f], ImageStd = [0.5f, 0.5f, 0.5f], // -> [-1, 1]
+            Size = new() { ShortestEdge = Math.Min(size.Height, size.Width) }, CropSize = new() { Height = size.Height, Width = size.Width },
+            ImageMean = 0.5f, ImageStd = 0.5f, // -> [-1, 1]
         });
         var decoded = files.Select(f =>
         {

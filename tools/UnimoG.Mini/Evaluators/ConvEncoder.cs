@@ -1,25 +1,26 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
+using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Evaluators;
 
 /// <summary>The evaluators' image encoder: widths per stage (the first at half resolution), output width.</summary>
-public sealed record ConvEncoderConfig
+public sealed record ConvEncoderConfig : IValidatedConfig
 {
     [JsonPropertyName("channels")] public int[] Channels { get; init; } = [32, 48, 96, 128];
     [JsonPropertyName("embed_dim")] public int EmbedDim { get; init; } = 128;
     [JsonPropertyName("norm_groups")] public int NormGroups { get; init; } = 8;
     [JsonPropertyName("image_size")] public int ImageSize { get; init; } = MiniConfigs.ImageSize;
 
-    public void Validate(string source)
+    public void Validate(ConfigLocation at)
     {
+        at["norm_groups"].InRange(NormGroups, 1);
         if (Channels.Length == 0 || Channels.Any(c => c <= 0 || c % NormGroups != 0))
-            throw new InvalidDataException($"{source}: 'channels' [{string.Join(", ", Channels)}] must be positive multiples of norm_groups ({NormGroups})");
-        if (EmbedDim <= 0) throw new InvalidDataException($"{source}: 'embed_dim' must be positive");
-        if (ImageSize != MiniConfigs.ImageSize) throw new InvalidDataException($"{source}: 'image_size' {ImageSize}: the evaluators take {MiniConfigs.ImageSize}x{MiniConfigs.ImageSize} images");
+            throw at["channels"].Error($"[{string.Join(", ", Channels)}] must be positive multiples of norm_groups ({NormGroups})");
+        at["embed_dim"].InRange(EmbedDim, 1);
+        if (ImageSize != MiniConfigs.ImageSize) throw at["image_size"].Error($"{ImageSize}: the evaluators take {MiniConfigs.ImageSize}x{MiniConfigs.ImageSize} images");
     }
 }
 
@@ -92,7 +93,7 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
 
     public ConvEncoder(ConvEncoderConfig config) : base(nameof(ConvEncoder))
     {
-        config.Validate("image encoder config");
+        config.Validate(new ConfigLocation("image encoder config"));
         Config = config;
         var c = config.Channels;
         stages = new ModuleList<Stage>(Enumerable.Range(0, c.Length).Select(i => new Stage(i == 0 ? 3 : c[i - 1], c[i], config.NormGroups)).ToArray());
@@ -109,6 +110,4 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
         x = nn.functional.silu(norm_out.forward(x)).mean([2L, 3L]);                  // [B, C]
         return proj.forward(x).MoveToOuterDisposeScope();                            // [B, E]
     }
-
-    public static string ToJson(ConvEncoderConfig c) => JsonSerializer.Serialize(c, new JsonSerializerOptions { WriteIndented = true });
 }

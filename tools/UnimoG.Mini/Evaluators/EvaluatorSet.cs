@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
+using UnimoG.Data.Config;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Modeling.Checkpoints;
@@ -27,7 +28,7 @@ public sealed class ClipEvaluator : nn.Module
 }
 
 /// <summary><c>evaluators.json</c>: the three networks' configs, the classifier's labels, how they were trained, their validation metrics.</summary>
-public sealed record EvaluatorManifest
+public sealed record EvaluatorManifest : IValidatedConfig
 {
     public const string FileName = "evaluators.json";
     public const string CurrentFormat = "emojibench-evaluators/1";
@@ -41,6 +42,15 @@ public sealed record EvaluatorManifest
     [JsonPropertyName("labels")] public required string[] Labels { get; init; }
     [JsonPropertyName("training")] public Dictionary<string, string> Training { get; init; } = [];
     [JsonPropertyName("metrics")] public Dictionary<string, double> Metrics { get; init; } = [];
+
+    public void Validate(ConfigLocation at)
+    {
+        if (Format != CurrentFormat) throw at["format"].Error($"\"{Format}\" is not this format, \"{CurrentFormat}\"");
+        Dino.Validate(at["dino"]);
+        ClipImage.Validate(at["clip_image"]);
+        ClipText.Validate(at["clip_text"]);
+        Classifier.Validate(at["classifier"]);
+    }
 }
 
 /// <summary>
@@ -70,12 +80,7 @@ public sealed class EvaluatorSet : IDisposable
     {
         var path = Path.Combine(folder, EvaluatorManifest.FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"{folder} holds no {EvaluatorManifest.FileName} (train the evaluators with `unimog mini train-evaluators`)", path);
-        var manifest = JsonSerializer.Deserialize<EvaluatorManifest>(File.ReadAllBytes(path)) ?? throw new InvalidDataException($"{path} is empty");
-        if (manifest.Format != EvaluatorManifest.CurrentFormat) throw new InvalidDataException($"{path}: format '{manifest.Format}', expected '{EvaluatorManifest.CurrentFormat}'");
-        manifest.Dino.Validate($"{path} dino");
-        manifest.ClipImage.Validate($"{path} clip_image");
-        manifest.ClipText.Validate($"{path} clip_text");
-        manifest.Classifier.Validate($"{path} classifier");
+        var manifest = ConfigJson.Read<EvaluatorManifest>(path);
         var dino = new ConvEncoder(manifest.Dino);
         var clip = new ClipEvaluator(manifest.ClipImage, manifest.ClipText);
         var classifier = new ConvEncoder(manifest.Classifier);
@@ -88,10 +93,7 @@ public sealed class EvaluatorSet : IDisposable
     public void Save(string folder, string tokenizerModel)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, EvaluatorManifest.FileName), JsonSerializer.Serialize(Manifest, new JsonSerializerOptions
-        {
-            WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        }));
+        File.WriteAllText(Path.Combine(folder, EvaluatorManifest.FileName), ConfigJson.Write(Manifest));
         void Write(string name, nn.Module m)
         {
             using var scope = torch.NewDisposeScope();

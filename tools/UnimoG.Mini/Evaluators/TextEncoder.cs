@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
+using UnimoG.Data.Config;
 using UnimoG.Modeling.Encoders;
 using UnimoG.Text.Tokenizers;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ using static TorchSharp.torch;
 namespace UnimoG.Mini.Evaluators;
 
 /// <summary>The CLIP-like evaluator's text tower: vocabulary (our tokenizer's), width, layers, heads, longest text.</summary>
-public sealed record TextEncoderConfig
+public sealed record TextEncoderConfig : IValidatedConfig
 {
     [JsonPropertyName("vocab_size")] public int VocabSize { get; init; } = MiniConfigs.VocabSize;
     [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; } = 128;
@@ -18,10 +19,14 @@ public sealed record TextEncoderConfig
     [JsonPropertyName("max_position_embeddings")] public int MaxLength { get; init; } = 48;
     [JsonPropertyName("embed_dim")] public int EmbedDim { get; init; } = 128;
 
-    public void Validate(string source)
+    public void Validate(ConfigLocation at)
     {
-        if (HiddenSize % Heads != 0) throw new InvalidDataException($"{source}: 'num_attention_heads' ({Heads}) must divide 'hidden_size' ({HiddenSize})");
-        if (VocabSize <= 0 || Layers <= 0 || MaxLength < 3 || EmbedDim <= 0) throw new InvalidDataException($"{source}: sizes must be positive (max_position_embeddings at least 3)");
+        at["num_attention_heads"].InRange(Heads, 1);
+        if (HiddenSize % Heads != 0) throw at["num_attention_heads"].Error($"({Heads}) must divide hidden_size ({HiddenSize})");
+        at["vocab_size"].InRange(VocabSize, 1);
+        at["num_hidden_layers"].InRange(Layers, 1);
+        at["max_position_embeddings"].InRange(MaxLength, 3);
+        at["embed_dim"].InRange(EmbedDim, 1);
     }
 }
 
@@ -41,7 +46,7 @@ public sealed class TextEncoder : nn.Module
 
     public TextEncoder(TextEncoderConfig config) : base(nameof(TextEncoder))
     {
-        config.Validate("text encoder config");
+        config.Validate(new ConfigLocation("text encoder config"));
         Config = config;
         token_embedding = nn.Embedding(config.VocabSize, config.HiddenSize);
         position_embedding = nn.Embedding(config.MaxLength, config.HiddenSize);

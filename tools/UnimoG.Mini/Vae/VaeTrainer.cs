@@ -8,6 +8,7 @@ using UnimoG.Mini.Training;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
+using UnimoG.Data.Config;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
 using static TorchSharp.torch;
@@ -50,7 +51,7 @@ public static class VaeTrainer
     public static VaeReport Train(SceneSet train, SceneSet bench, string outDir, VaeTrainOptions o, LoopOptions loop, Action<string> log, CancellationToken cancel = default)
     {
         if (train.Use != DataUse.Generator) throw new ArgumentException("the VAE trains on generator data (the train split) only");
-        var config = AutoencoderKLConfig.FromJson(o.Config, "vae config");
+        var config = ConfigJson.Parse<AutoencoderKLConfig>(o.Config, "vae config");
         using var vae = new AutoencoderKL(config);
         Optimizers.InitDefault(vae, StepRandom.Torch(o.Seed, "vae-init", 0));
         var parameters = vae.parameters().Sum(p => p.numel());
@@ -167,7 +168,7 @@ public static class VaeTrainer
     public static void Export(AutoencoderKL vae, AutoencoderKLConfig config, string folder)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson());
+        File.WriteAllText(Path.Combine(folder, "config.json"), ConfigJson.Write(config));
         using var scope = torch.NewDisposeScope();
         SafetensorsWriter.Save(Path.Combine(folder, "diffusion_pytorch_model.safetensors"),
             vae.state_dict().Select(kv => KeyValuePair.Create(kv.Key, kv.Value.to_type(ScalarType.Float16))));
