@@ -31,7 +31,7 @@ public class EmojiBenchRunTests
     {
         using var temp = new TempFolder();
         using var art = new SyntheticArt();
-        MiniModel.Create(temp["model"], seed: 7);
+        PlaceholderModel.Create(temp["model"], seed: 7);
         var options = new EmojiBenchOptions
         {
             ModelDir = temp["model"], EvaluatorsDir = TinyEvaluators(temp["evaluators"]), ArtDir = art.Folder,

@@ -19,10 +19,10 @@ public sealed class ModelFolderTests
     public void InitMiniIsAPureFunctionOfTheSeed()
     {
         var again = Directory.CreateTempSubdirectory("unimog-mini-again").FullName;
-        MiniModel.Create(again, seed: 7);
+        PlaceholderModel.Create(again, seed: 7);
         Assert.Equal(Hashes(TestModel.Folder), Hashes(again));
         var other = Directory.CreateTempSubdirectory("unimog-mini-other").FullName;
-        MiniModel.Create(other, seed: 8);
+        PlaceholderModel.Create(other, seed: 8);
         Assert.NotEqual(Hashes(TestModel.Folder)["unet/diffusion_pytorch_model.safetensors"], Hashes(other)["unet/diffusion_pytorch_model.safetensors"]);
         var folder = ModelFolder.Open(again);
         Assert.True(folder.Untrained);
@@ -36,7 +36,7 @@ public sealed class ModelFolderTests
         // `unimog models init-mini` stays for tests and fresh setups; checked in a temporary folder (the committed
         // models/unimog-mini is the trained model once `unimog recipe mini` has shipped it).
         var fresh = Directory.CreateTempSubdirectory("unimog-mini-seed0").FullName;
-        MiniModel.Create(fresh, seed: 0);
+        PlaceholderModel.Create(fresh, seed: 0);
         var placeholder = ModelFolder.Open(fresh);
         Assert.True(placeholder.Untrained);
         Assert.False(File.Exists(Path.Combine(fresh, "mllm", "tokenizer", "tokenizer.model")));

@@ -53,7 +53,7 @@ public sealed class PreviewTests
         File.WriteAllText(Path.Combine(dir, "model_index.json"), ModelFolder.ModelIndexJson(EncoderKind.ClipText));
         File.WriteAllText(Path.Combine(dir, "unet", "config.json"), DiffusionConfigs.Sd15UNetJson);
         File.WriteAllText(Path.Combine(dir, "vae", "config.json"), DiffusionConfigs.Sd15VaeJson);
-        File.WriteAllText(Path.Combine(dir, "scheduler", "scheduler_config.json"), MiniConfigs.SchedulerJson);
+        File.WriteAllText(Path.Combine(dir, "scheduler", "scheduler_config.json"), DiffusionConfigs.Sd15SchedulerJson);
         var folder = ModelFolder.Open(dir);
         Assert.Same(LatentPreviewFactors.StableDiffusion15, folder.Preview);
         Assert.Equal((EncoderKind.ClipText, 8, 512, 768, 0), (folder.Encoder, folder.VaeScaleFactor, folder.DefaultWidth, folder.CrossAttentionDim, folder.MaxPromptImages));

@@ -1,3 +1,4 @@
+using UnimoG.Modeling.Schedulers;
 using UnimoG.Data.Config;
 
 namespace UnimoG.Modeling.Configs;
@@ -98,7 +99,24 @@ public static class DiffusionConfigs
         }
         """;
 
+    /// <summary>Stable Diffusion 1.x's DDIM settings.</summary>
+    public const string Sd15SchedulerJson = """
+        {
+          "_class_name": "DDIMScheduler",
+          "num_train_timesteps": 1000,
+          "beta_start": 0.00085,
+          "beta_end": 0.012,
+          "beta_schedule": "scaled_linear",
+          "clip_sample": false,
+          "set_alpha_to_one": false,
+          "steps_offset": 1,
+          "prediction_type": "epsilon",
+          "timestep_spacing": "leading"
+        }
+        """;
+
     public static UNet2DConditionConfig Sd15UNet => ConfigJson.Parse<UNet2DConditionConfig>(Sd15UNetJson, "sd15 unet config");
     public static AutoencoderKLConfig Sd15Vae => ConfigJson.Parse<AutoencoderKLConfig>(Sd15VaeJson, "sd15 vae config");
+    public static DdimSchedulerConfig Sd15Scheduler => ConfigJson.Parse<DdimSchedulerConfig>(Sd15SchedulerJson, "sd15 scheduler config");
     public static UNet2DConditionConfig PaperUNet => ConfigJson.Parse<UNet2DConditionConfig>(PaperUNetJson, "paper unet config");
 }

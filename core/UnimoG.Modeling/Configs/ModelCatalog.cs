@@ -32,8 +32,8 @@ public static class ModelCatalog
             () => [ComponentInfo.UNet("unet", DiffusionConfigs.PaperUNet)]),
         new("sd15", "Stable Diffusion 1.5 (U-Net and VAE configs of runwayml/stable-diffusion-v1-5)",
             () => [ComponentInfo.UNet("unet", DiffusionConfigs.Sd15UNet), ComponentInfo.Vae("vae", DiffusionConfigs.Sd15Vae)]),
-        new("mini", "UNIMO-G mini (models/unimog-mini): U-Net channels 32/64/64 on 16x16x4 latents, cross-attention to the 64-wide mini MLLM; VAE 64x64x3 <-> 16x16x4",
-            () => [ComponentInfo.UNet("unet", MiniConfigs.UNet), ComponentInfo.Vae("vae", MiniConfigs.Vae)]),
+        new("placeholder", "the UNTRAINED placeholder of `unimog models init-placeholder` (not the shipped mini model): U-Net channels 32/64/64 on 16x16x4 latents, cross-attention to a 64-wide MLLM; VAE 64x64x3 <-> 16x16x4",
+            () => [ComponentInfo.UNet("unet", PlaceholderConfigs.UNet), ComponentInfo.Vae("vae", PlaceholderConfigs.Vae)]),
     ];
 
     /// <summary>Reads a component folder (with its <c>config.json</c>) into a <see cref="ComponentInfo"/>, by config class.</summary>

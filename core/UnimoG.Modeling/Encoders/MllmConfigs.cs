@@ -36,7 +36,7 @@ public static class MllmConfigs
         ["paper-mllm"] = Paper,
         ["tiny-mllm"] = Tiny,
         ["tiny-mllm-mlp"] = TinyMlp,
-        ["mini-mllm"] = Configs.MiniConfigs.Mllm,
+        ["placeholder-mllm"] = Configs.PlaceholderConfigs.Mllm,
     };
 
     public static MllmArchitecture Get(string name) =>

@@ -96,7 +96,7 @@ public sealed class ModelFolder
     public static ModelFolder Open(string path)
     {
         if (!Directory.Exists(path))
-            throw new ModelFolderException($"model folder not found: {System.IO.Path.GetFullPath(path)} (set Model:Path or --model; `unimog models init-mini --out DIR` makes an untrained one)");
+            throw new ModelFolderException($"model folder not found: {System.IO.Path.GetFullPath(path)} (set Model:Path or --model; `unimog models init-placeholder --out DIR` makes an untrained one)");
         if (!File.Exists(System.IO.Path.Combine(path, "model_index.json")))
             throw new ModelFolderException($"{System.IO.Path.GetFullPath(path)} is not a model folder: model_index.json is missing");
         return new ModelFolder(path);

@@ -17,7 +17,7 @@ public static class TestModel
     private static readonly Lazy<string> LazyFolder = new(() =>
     {
         var dir = Path.Combine(Path.GetTempPath(), $"unimog-services-tests-{Environment.ProcessId}", "unimog-mini");
-        if (!File.Exists(Path.Combine(dir, "model_index.json"))) MiniModel.Create(dir, seed: 7);
+        if (!File.Exists(Path.Combine(dir, "model_index.json"))) PlaceholderModel.Create(dir, seed: 7);
         return dir;
     });
 

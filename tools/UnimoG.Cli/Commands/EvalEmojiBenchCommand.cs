@@ -38,7 +38,7 @@ internal static class EvalEmojiBenchCommand
             if (parse.GetValue(resamples) < 10) throw new UsageException("--resamples must be at least 10");
             if (parse.GetValue(threads) < 0) throw new UsageException("--threads must be 0 (torch's default) or more");
             var modelDir = ModelPaths.Resolve(parse.GetValue(model));
-            if (!Directory.Exists(modelDir)) throw new UsageException($"--model: model folder not found: {modelDir} (make one: unimog models init-mini --out DIR)");
+            if (!Directory.Exists(modelDir)) throw new UsageException($"--model: model folder not found: {modelDir} (make one: unimog models init-placeholder --out DIR)");
             if (parse.GetValue(evaluators) is { } e && !File.Exists(Path.Combine(e, UnimoG.Mini.Evaluators.EvaluatorManifest.FileName)))
                 throw new UsageException($"--evaluators: {e} holds no {UnimoG.Mini.Evaluators.EvaluatorManifest.FileName} (train them with `unimog mini train-evaluators`)");
             var options = new EmojiBenchOptions

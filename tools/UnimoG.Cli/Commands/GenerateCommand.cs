@@ -90,7 +90,7 @@ internal static class GenerateCommand
             return await ConsumeAsync(client.GenerateAsync(request, ct), options, console, $"gateway {url}", ct);
         }
         if (!Directory.Exists(options.ModelPath))
-            throw new UsageException($"model folder not found: {options.ModelPath} (give --model DIR, or make one: unimog models init-mini --out DIR)");
+            throw new UsageException($"model folder not found: {options.ModelPath} (give --model DIR, or make one: unimog models init-placeholder --out DIR)");
         Console.Out.WriteLine($"loading {options.ModelPath} (every service in this process)...");
         using var local = OneProcess.Load(options.ModelPath, new UnimoG.Engines.Inference.ModelOptions { Path = options.ModelPath, Threads = options.Threads, TokenizerPath = options.Tokenizer });
         var events = Local(local, request, ct);

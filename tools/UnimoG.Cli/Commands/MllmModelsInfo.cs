@@ -12,6 +12,12 @@ internal static class MllmModelsInfo
     public static string? TryDescribe(string name)
     {
         if (!MllmConfigs.Named.TryGetValue(name, out var a)) return null;
+        return Describe(name, a);
+    }
+
+    /// <summary>The MLLM of <paramref name="a"/>, its parts and their parameter counts, under <paramref name="name"/>.</summary>
+    public static string Describe(string name, MllmArchitecture a)
+    {
         var counts = MllmConfigs.CountParameters(a); // on the meta device: nothing allocated
         static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
         var v = a.Vision;

@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using UnimoG.Modeling.Configs;
+using UnimoG.Modeling.Encoders;
+using UnimoG.Modeling.Pipelines;
+using UnimoG.Text.Tokenizers;
 
 namespace UnimoG.Cli;
 
@@ -16,7 +19,10 @@ internal static class ModelsCommand
         MllmModelsInfo.TryDescribe,
     ];
 
-    private static IEnumerable<string> Known => ModelCatalog.Named.Select(m => m.Name).Concat(MllmModelsInfo.Names);
+    private static IEnumerable<string> Known => ModelCatalog.Named.Select(m => m.Name).Prepend(Mini).Concat(MllmModelsInfo.Names);
+
+    /// <summary>The shipped model: <c>models info mini</c> describes its folder, exactly what is shipped.</summary>
+    private const string Mini = "mini";
 
     public static Command Create()
     {
@@ -30,13 +36,32 @@ internal static class ModelsCommand
         });
         var models = new Command("models", "Inspect model configurations; make the untrained mini model; fit preview factors.");
         models.Subcommands.Add(info);
-        models.Subcommands.Add(ModelsInitMini.Create());
+        models.Subcommands.Add(ModelsInitPlaceholder.Create());
         models.Subcommands.Add(ModelsFitPreview.Create());
         return models;
     }
 
+    /// <summary>A model folder's MLLM (<c>mllm/</c>) and the tokenizer it speaks, as the encoder loads them.</summary>
+    private static void DescribeEncoder(StringWriter w, string dir)
+    {
+        var mllm = Path.Combine(dir, "mllm");
+        if (!Directory.Exists(mllm)) return;
+        w.WriteLine();
+        w.WriteLine(MllmModelsInfo.Describe("mllm", MllmFolder.ReadArchitecture(mllm)));
+        var folder = ModelFolder.Open(dir);
+        var tokenizer = folder.LlamaTokenizerPath(null);
+        w.WriteLine($"  tokenizer       {Path.GetRelativePath(dir, tokenizer)}: {TextTokenizers.LoadLlama(tokenizer).VocabularySize:N0} pieces");
+    }
+
     public static string Info(string nameOrDir, bool asJson)
     {
+        if (string.Equals(nameOrDir, Mini, StringComparison.OrdinalIgnoreCase))
+        {
+            var shipped = ModelPaths.Resolve(null);
+            if (!Directory.Exists(shipped)) throw new UsageException($"mini is the shipped model folder {shipped}, which is missing");
+            var described = Info(shipped, asJson);
+            return asJson ? described : $"mini: the shipped UNIMO-G mini, as its folder describes it{Environment.NewLine}{described}";
+        }
         if (ModelCatalog.Find(nameOrDir) is null && !asJson && Describers.Select(d => d(nameOrDir)).FirstOrDefault(t => t is not null) is { } text)
             return text + Environment.NewLine;
         if (ModelCatalog.Find(nameOrDir) is null && !Directory.Exists(nameOrDir))
@@ -77,6 +102,7 @@ internal static class ModelsCommand
             w.WriteLine();
             w.WriteLine($"total: {total:N0} parameters");
         }
+        if (Directory.Exists(nameOrDir)) DescribeEncoder(w, nameOrDir);
         return w.ToString();
     }
 }

@@ -80,7 +80,7 @@ internal static class ModelExport
             SafetensorsWriter.Save(Path.Combine(unet, "diffusion_pytorch_model.safetensors"),
                 model.state_dict().Select(kv => KeyValuePair.Create(kv.Key, kv.Value.to_type(torch.ScalarType.Float16))));
         Directory.CreateDirectory(Path.Combine(dir, "scheduler"));
-        File.WriteAllText(Path.Combine(dir, "scheduler", "scheduler_config.json"), UnimoG.Modeling.Configs.MiniConfigs.SchedulerJson.Trim() + "\n");
+        File.WriteAllText(Path.Combine(dir, "scheduler", "scheduler_config.json"), UnimoG.Modeling.Configs.DiffusionConfigs.Sd15SchedulerJson.Trim() + "\n");
         File.WriteAllText(Path.Combine(dir, "model_index.json"), ModelFolder.ModelIndexJson(EncoderKind.Mllm));
         UnimoG.Mini.ModelNotice.WriteTo(dir, $"UNIMO-G mini ({label}): U-Net, VAE, multimodal LLM encoder and tokenizer trained on EmojiWorld.");
         UnimoG.Mini.ModelNotice.WriteTo(unet, $"UNIMO-G mini ({label}): the U-Net.");

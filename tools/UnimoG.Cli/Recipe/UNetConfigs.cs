@@ -68,7 +68,7 @@ internal static class UNetConfigs
         {
             // The runs' own exports (the staging folder holds copies): the caches can start as soon as each run is done.
             ["vae"] = Path.Combine(r.Run("vae"), "vae"),
-            ["scheduler"] = JsonNode.Parse(UnimoG.Modeling.Configs.MiniConfigs.SchedulerJson),
+            ["scheduler"] = JsonNode.Parse(UnimoG.Modeling.Configs.DiffusionConfigs.Sd15SchedulerJson),
         },
         ["conditions"] = new JsonObject { ["source"] = "cache", ["cache"] = r.W("cache", conditions), ["encoder"] = Path.Combine(r.Run("mllm"), "mllm") },
         ["latent_cache"] = r.W("cache", "latents"),

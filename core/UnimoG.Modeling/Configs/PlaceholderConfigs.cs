@@ -5,12 +5,14 @@ using UnimoG.Data.Config;
 namespace UnimoG.Modeling.Configs;
 
 /// <summary>
-/// <c>mini</c>: the small UNIMO-G shipped in <c>models/unimog-mini</c> (64x64 images, 16x16x4 latents). A
+/// <c>placeholder</c>: the architecture of <c>unimog models init-placeholder</c>, an UNTRAINED stand-in UNIMO-G the
+/// tests build in seconds (64x64 images, 16x16x4 latents). It is NOT the shipped mini model (that one's
+/// architecture is <c>tools/UnimoG.Mini/PlaceholderConfigs.cs</c>; <c>unimog models info mini</c> describes it). A
 /// MiniGPT-4-shaped MLLM (32-wide ViT on 32x32 crops, 2-layer Q-Former with 8 queries, 2-layer LLaMA 64 wide
 /// over LLaMA-2's 32,000-token vocabulary, embeddings tied), a U-Net at channels 32/64/64 cross-attending to
 /// the LLaMA's 64-wide states, a three-level VAE and Stable Diffusion's DDIM schedule.
 /// </summary>
-public static class MiniConfigs
+public static class PlaceholderConfigs
 {
     public const string UNetJson = """
         {
@@ -47,29 +49,13 @@ public static class MiniConfigs
         }
         """;
 
-    /// <summary>Stable Diffusion 1.x's DDIM settings.</summary>
-    public const string SchedulerJson = """
-        {
-          "_class_name": "DDIMScheduler",
-          "num_train_timesteps": 1000,
-          "beta_start": 0.00085,
-          "beta_end": 0.012,
-          "beta_schedule": "scaled_linear",
-          "clip_sample": false,
-          "set_alpha_to_one": false,
-          "steps_offset": 1,
-          "prediction_type": "epsilon",
-          "timestep_spacing": "leading"
-        }
-        """;
+    public static UNet2DConditionConfig UNet => ConfigJson.Parse<UNet2DConditionConfig>(UNetJson, "placeholder unet config");
+    public static AutoencoderKLConfig Vae => ConfigJson.Parse<AutoencoderKLConfig>(VaeJson, "placeholder vae config");
+    public static DdimSchedulerConfig Scheduler => DiffusionConfigs.Sd15Scheduler;
 
-    public static UNet2DConditionConfig UNet => ConfigJson.Parse<UNet2DConditionConfig>(UNetJson, "mini unet config");
-    public static AutoencoderKLConfig Vae => ConfigJson.Parse<AutoencoderKLConfig>(VaeJson, "mini vae config");
-    public static DdimSchedulerConfig Scheduler => ConfigJson.Parse<DdimSchedulerConfig>(SchedulerJson, "mini scheduler config");
-
-    /// <summary>The mini MLLM; its LLaMA speaks LLaMA-2's vocabulary so the real tokenizer applies.</summary>
+    /// <summary>The placeholder MLLM; its LLaMA speaks LLaMA-2's vocabulary so the real tokenizer applies.</summary>
     public static MllmArchitecture Mllm { get; } = new(
-        new MllmConfig { ModelId = "unimog-mini-mllm", Adapter = "qformer", NumQueryTokens = 8, MaxImages = 8 },
+        new MllmConfig { ModelId = "unimog-placeholder-mllm", Adapter = "qformer", NumQueryTokens = 8, MaxImages = 8 },
         new ClipVisionConfig { HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 2, PatchSize = 8, ImageSize = 32, HiddenAct = "gelu" },
         new QFormerConfig { HiddenSize = 32, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 64, CrossAttentionFrequency = 1, EncoderHiddenSize = 32 },
         new LlamaConfig { VocabSize = 32000, HiddenSize = 64, IntermediateSize = 172, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 4, MaxPositionEmbeddings = 512, TieWordEmbeddings = true });

@@ -12,12 +12,12 @@ using static TorchSharp.torch;
 namespace UnimoG.Modeling.Pipelines;
 
 /// <summary>
-/// <c>unimog models init-mini</c>: an UNTRAINED model folder of the mini architecture (<see cref="MiniConfigs"/>)
+/// <c>unimog models init-placeholder</c>: an UNTRAINED model folder of the placeholder architecture (<see cref="PlaceholderConfigs"/>)
 /// with random weights drawn from one seed (<see cref="DeterministicInit"/>: the same seed writes the same
 /// bytes), weights stored as float16 to keep the folder small, preview factors fitted to its random VAE, and the
 /// UNTRAINED marker. It exists so every command works from a fresh clone before the trained model does.
 /// </summary>
-public static class MiniModel
+public static class PlaceholderModel
 {
     public sealed record Result(string Folder, IReadOnlyDictionary<string, long> Parameters, long Bytes, double PreviewRmse);
 
@@ -26,27 +26,27 @@ public static class MiniModel
         Directory.CreateDirectory(folder);
         var generator = new Generator((ulong)seed);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        using (var unet = new UNet2DConditionModel(MiniConfigs.UNet))
+        using (var unet = new UNet2DConditionModel(PlaceholderConfigs.UNet))
         {
             DeterministicInit.Apply(unet, generator);
             counts["unet"] = Save(unet, Path.Combine(folder, "unet"), ConfigJson.Write(unet.Config), storage);
         }
         double rmse;
-        using (var vae = new AutoencoderKL(MiniConfigs.Vae))
+        using (var vae = new AutoencoderKL(PlaceholderConfigs.Vae))
         {
             DeterministicInit.Apply(vae, generator);
             counts["vae"] = Save(vae, Path.Combine(folder, "vae"), ConfigJson.Write(vae.Config), storage);
             // Fit the previews to the weights as stored (float16 -> float32), i.e. as the services load them.
             using var stored = AutoencoderKL.FromPretrained(Path.Combine(folder, "vae"));
             using var images = SampleImages.Shapes(64, stored.Config.SampleSize?.At(0) ?? 64, seed);
-            var preview = PreviewFitting.FitFromVae(stored, images, $"least squares on 64 synthetic shape images through this folder's VAE (init-mini --seed {seed})");
+            var preview = PreviewFitting.FitFromVae(stored, images, $"least squares on 64 synthetic shape images through this folder's VAE (init-placeholder --seed {seed})");
             preview.Save(folder);
             rmse = preview.FitRmse!.Value;
         }
         Directory.CreateDirectory(Path.Combine(folder, "scheduler"));
-        File.WriteAllText(Path.Combine(folder, "scheduler", "scheduler_config.json"), MiniConfigs.SchedulerJson.Trim() + "\n");
+        File.WriteAllText(Path.Combine(folder, "scheduler", "scheduler_config.json"), DiffusionConfigs.Sd15SchedulerJson.Trim() + "\n");
 
-        var arch = MiniConfigs.Mllm;
+        var arch = PlaceholderConfigs.Mllm;
         var (vision, adapter, llm) = arch.BuildParts();
         using (var encoder = new MllmEncoder(arch.Encoder, vision, adapter, llm, new DelegateTokenizer(_ => [])))
         {
@@ -66,7 +66,7 @@ public static class MiniModel
         }
         File.WriteAllText(Path.Combine(folder, "model_index.json"), ModelFolder.ModelIndexJson(EncoderKind.Mllm));
         File.WriteAllText(Path.Combine(folder, ModelFolder.UntrainedMarker),
-            $"Random weights made by `unimog models init-mini --seed {seed}`: this model is UNTRAINED and generates noise.\n" +
+            $"Random weights made by `unimog models init-placeholder --seed {seed}`: this model is UNTRAINED and generates noise.\n" +
             "The trained mini model replaces this folder; delete this file only for a trained model.\n");
         var bytes = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         return new Result(folder, counts, bytes, rmse);
