@@ -3,7 +3,6 @@ using UnimoG.Engines.Gateway;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using UnimoG.Modeling.Pipelines;
-using UnimoG.Engines;
 
 namespace UnimoG.Engines.InProcess;
 

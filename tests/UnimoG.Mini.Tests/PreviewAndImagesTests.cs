@@ -1,10 +1,7 @@
-using System.Text.Json;
 using TorchSharp;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Training;
-using UnimoG.Mini.Vae;
 using UnimoG.Modeling.Images;
-using static TorchSharp.torch;
 using UnimoG.Imaging;
 using UnimoG.Data.Config;
 

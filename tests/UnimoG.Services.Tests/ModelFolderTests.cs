@@ -1,4 +1,3 @@
-using UnimoG.Engines.Inference;
 using UnimoG.Data.Config;
 using System.Security.Cryptography;
 using UnimoG.Modeling.Pipelines;

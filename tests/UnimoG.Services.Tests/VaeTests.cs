@@ -6,9 +6,7 @@ using UnimoG.Client;
 using UnimoG.Engines;
 using UnimoG.Services.Tests.Support;
 using UnimoG.TestSupport;
-using UnimoG.Vae;
 using UnimoG.Engines.Inference;
-using UnimoG.Engines.InProcess;
 using static TorchSharp.torch;
 using V1 = UnimoG.Contracts.V1;
 

@@ -1,5 +1,4 @@
 using UnimoG.Text.Prompts;
-using TorchSharp;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using UnimoG.Data.Checkpoints;
 using UnimoG.Trainer.Tests.Support;
 

@@ -9,7 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Cli;
 using UnimoG.Contracts.V1;
 using UnimoG.Hosting;
-using UnimoG.Trainer;
 using UnimoG.Trainer.Tests.Support;
 
 namespace UnimoG.Trainer.Tests;

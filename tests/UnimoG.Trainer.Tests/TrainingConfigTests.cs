@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using UnimoG.Data.Config;
 using UnimoG.Engines.Trainer.Config;
-using UnimoG.Modeling.Configs;
 using UnimoG.TestSupport;
 using UnimoG.Trainer.Tests.Support;
 

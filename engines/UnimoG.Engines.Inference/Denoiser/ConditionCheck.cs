@@ -1,7 +1,5 @@
 using UnimoG.Contracts.Tensors;
-using UnimoG.Contracts.V1;
 using UnimoG.Modeling;
-using UnimoG.Engines;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Inference;

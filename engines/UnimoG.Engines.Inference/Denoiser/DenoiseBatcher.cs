@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using TorchSharp;
 using UnimoG.Client;
 using UnimoG.Client.Torch;
 using UnimoG.Contracts.Tensors;

@@ -1,7 +1,6 @@
 using UnimoG.Data.Config;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Encoders;
-using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Text.Prompts;

@@ -1,6 +1,5 @@
 using UnimoG.Data.Config;
 using UnimoG.Imaging;
-using UnimoG.Modeling.Images;
 
 namespace UnimoG.Engines.Inference;
 

@@ -6,7 +6,6 @@ using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Engines.Telemetry;
-using UnimoG.Engines;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Inference;

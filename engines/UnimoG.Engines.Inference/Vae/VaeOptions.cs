@@ -1,7 +1,6 @@
 using UnimoG.Contracts.Tensors;
 using UnimoG.Data.Config;
 using UnimoG.Imaging;
-using UnimoG.Modeling.Images;
 
 namespace UnimoG.Engines.Inference;
 

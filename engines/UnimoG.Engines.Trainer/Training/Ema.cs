@@ -1,4 +1,3 @@
-using TorchSharp;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Engines.Trainer.Config;
 using static TorchSharp.torch;

@@ -1,10 +1,7 @@
-using TorchSharp;
 using UnimoG.Modeling;
 using UnimoG.Engines.Trainer.Conditions;
-using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Losses;
-using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Trainer.Training;

@@ -8,7 +8,6 @@ using Spectre.Console;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Engines.InProcess;
-using UnimoG.Engines.Inference;
 using UnimoG.Modeling.Pipelines;
 
 namespace UnimoG.Cli;

@@ -10,9 +10,7 @@ using UnimoG.Engines.Inference;
 using UnimoG.Engines.InProcess;
 using UnimoG.Encoder;
 using UnimoG.Gateway;
-using UnimoG.Engines.Gateway;
 using UnimoG.Hosting;
-using UnimoG.Engines;
 using UnimoG.Trainer;
 using UnimoG.Vae;
 
