@@ -50,21 +50,22 @@ public sealed class AutoencoderKL : nn.Module
     /// <summary>How much smaller a latent is than its image: 2^(levels - 1).</summary>
     public int DownscaleFactor => 1 << (Config.BlockOutChannels.Count - 1);
 
-    public AutoencoderKL(AutoencoderKLConfig config, Device? device = null) : base(nameof(AutoencoderKL))
+    public AutoencoderKL(AutoencoderKLConfig config) : base(nameof(AutoencoderKL))
     {
         config.Validate(new ConfigLocation("vae config"));
         Config = config;
-        encoder = new VaeEncoder(config, device);
-        decoder = new VaeDecoder(config, device);
+        encoder = new VaeEncoder(config);
+        decoder = new VaeDecoder(config);
         var z = config.LatentChannels;
-        if (config.UseQuantConv) quant_conv = Layers.Conv2d(2 * z, 2 * z, 1, device);
-        if (config.UsePostQuantConv) post_quant_conv = Layers.Conv2d(z, z, 1, device);
+        if (config.UseQuantConv) quant_conv = Layers.Conv2d(2 * z, 2 * z, 1);
+        if (config.UsePostQuantConv) post_quant_conv = Layers.Conv2d(z, z, 1);
         RegisterComponents();
     }
 
     public static long CountParameters(AutoencoderKLConfig config)
     {
-        using var model = new AutoencoderKL(config, torch.META);
+        using var meta = new ModelPlacement(torch.META, ScalarType.Float32).Use();
+        using var model = new AutoencoderKL(config);
         return Layers.ParameterCount(model);
     }
 
@@ -72,22 +73,11 @@ public sealed class AutoencoderKL : nn.Module
     /// Loads a diffusers VAE from its <c>vae</c> folder or a pipeline folder holding <c>vae/</c>. Legacy attention
     /// names (<c>query</c>/<c>key</c>/<c>value</c>/<c>proj_attn</c>, also as 1x1-conv weights) are mapped.
     /// </summary>
-    public static AutoencoderKL FromPretrained(string folder, string? variant = null, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    public static AutoencoderKL FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)
     {
         var dir = Pretrained.ComponentFolder(folder, "vae");
-        var model = new AutoencoderKL(ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(dir, "config.json")), device);
-        try
-        {
-            if (dtype != ScalarType.Float32) model.to(dtype);
-            model.LoadStrict(TensorSource.ForComponent(dir, variant), LegacyNames);
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var config = ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(dir, "config.json"));
+        return Pretrained.Load(() => new AutoencoderKL(config), TensorSource.ForComponent(dir, variant), LegacyNames, at);
     }
 
     /// <summary>Maps the attention names of old VAE checkpoints onto diffusers' current ones.</summary>
