@@ -1,3 +1,4 @@
+using UnimoG.Data.Config;
 using UnimoG.Engines.Inference;
 using UnimoG.Engines.Gateway;
 using Microsoft.Extensions.Logging;
@@ -35,13 +36,16 @@ public sealed class OneProcess : IDisposable
         gateway ??= new GatewayOptions();
         denoiser ??= new DenoiserOptions();
         logs ??= NullLoggerFactory.Instance;
+        // What a host checks at start-up, before anything loads: one line naming each bad setting.
+        var problems = model.Validate(ModelOptions.Section).Concat(denoiser.Validate(DenoiserOptions.Section)).Concat(gateway.Validate(GatewayOptions.Section)).ToList();
+        if (problems.Count > 0) throw new ModelFolderException(string.Join(" ", problems));
         var folder = ModelFolder.Open(modelPath);
         EncoderEngine? encoder = null;
         DenoiseBatcher? batcher = null;
         try
         {
             encoder = EncoderEngine.Load(folder, new EncoderOptions(), model);
-            batcher = new DenoiseBatcher(DenoiserModel.Load(folder, model), denoiser, log: logs.CreateLogger<DenoiseBatcher>());
+            batcher = new DenoiseBatcher(DenoiserModel.Load(folder, model, model.PlacementFor(denoiser.Placement)), denoiser, log: logs.CreateLogger<DenoiseBatcher>());
             var vae = VaeEngine.Load(folder, new VaeOptions(), model);
             var (e, b) = (encoder, batcher);
             var pipeline = new GenerationPipeline(new InProcessEncoder(() => e), new InProcessDenoiser(() => b), new InProcessVae(() => vae),

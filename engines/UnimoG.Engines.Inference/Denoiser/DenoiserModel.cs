@@ -1,3 +1,4 @@
+using UnimoG.Modeling;
 using UnimoG.Contracts.V1;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Pipelines;
@@ -27,10 +28,11 @@ public sealed class DenoiserModel : IDisposable
         Model = SamplingAdapters.FromUNet((x, t, h, m) => unet.forward(x, t, h, m));
     }
 
-    public static DenoiserModel Load(ModelFolder folder, ModelOptions options)
+    /// <summary>The folder's U-Net built at <paramref name="at"/> (default: CPU float32) and its weights loaded in place.</summary>
+    public static DenoiserModel Load(ModelFolder folder, ModelOptions options, ModelPlacement? at = null)
     {
         if (options.Threads > 0) TorchSharp.torch.set_num_threads(options.Threads);
-        return new DenoiserModel(folder, UNet2DConditionModel.FromPretrained(folder.UNetFolder));
+        return new DenoiserModel(folder, UNet2DConditionModel.FromPretrained(folder.UNetFolder, at: at ?? ModelPlacement.Cpu));
     }
 
     public void Dispose() => UNet.Dispose();

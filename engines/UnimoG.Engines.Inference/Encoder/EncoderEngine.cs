@@ -51,6 +51,7 @@ public sealed class EncoderEngine : IDisposable
     public static EncoderEngine Load(ModelFolder folder, EncoderOptions options, ModelOptions model, UnimoGMetrics? metrics = null)
     {
         if (model.Threads > 0) set_num_threads(model.Threads);
+        var at = model.PlacementFor(options.Placement);
         var cache = new EmbeddingCache(options.CacheBytes);
         if (folder.Encoder == EncoderKind.Mllm)
         {
@@ -62,11 +63,11 @@ public sealed class EncoderEngine : IDisposable
             if (tokenizer.VocabularySize > vocab)
                 throw new ModelFolderException($"the tokenizer {tokenizerPath} has {tokenizer.VocabularySize} pieces, but the LLM of {folder.Id} has a vocabulary of {vocab}: "
                                                + "it is another model's tokenizer" + (model.TokenizerPath is null ? "" : " (Model:TokenizerPath overrides the folder's own; unset it)"));
-            var mllm = MllmFolder.Load(folder.MllmFolderPath, tokenizer.ForMllm(), cache, arch);
+            var mllm = MllmFolder.Load(folder.MllmFolderPath, tokenizer.ForMllm(), cache, arch, at);
             return new EncoderEngine(folder, options, mllm, new ClipImageProcessor(folder.MllmImageProcessor()), null, cache, metrics);
         }
         var clipTokenizer = TextTokenizers.LoadClip(folder.ClipTokenizerPath(model.TokenizerPath));
-        var text = ClipTextModel.FromPretrained(folder.TextEncoderFolder);
+        var text = ClipTextModel.FromPretrained(folder.TextEncoderFolder, at: at);
         return new EncoderEngine(folder, options, null, null, new ClipTextConditioner(text, s => clipTokenizer.Encode(s)), cache, metrics);
     }
 

@@ -38,7 +38,7 @@ public sealed class VaeEngine : IDisposable
     public static VaeEngine Load(ModelFolder folder, VaeOptions options, ModelOptions model, UnimoGMetrics? metrics = null)
     {
         if (model.Threads > 0) set_num_threads(model.Threads);
-        return new VaeEngine(folder, AutoencoderKL.FromPretrained(folder.VaeFolder), options, metrics);
+        return new VaeEngine(folder, AutoencoderKL.FromPretrained(folder.VaeFolder, at: model.PlacementFor(options.Placement)), options, metrics);
     }
 
     /// <summary>[N, C, h, w] FP32 latents -> one PNG per image. Faults name the tensor "latent".</summary>
