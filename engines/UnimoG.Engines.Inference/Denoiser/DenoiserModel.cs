@@ -19,11 +19,16 @@ public sealed class DenoiserModel : IDisposable
     /// <summary>The U-Net as samplers call it.</summary>
     public DiffusionModel Model { get; }
 
+    /// <summary>Where the U-Net lives and computes: every tensor the batcher makes for it is made there.</summary>
+    public ModelPlacement Placement { get; }
+
     public DenoiserModel(ModelFolder folder, UNet2DConditionModel unet)
     {
         Folder = folder;
         Info = ServedModel.Describe(folder);
         UNet = unet;
+        var weight = unet.parameters().First();
+        Placement = new ModelPlacement(weight.device, weight.dtype);
         Scheduler = new DdimScheduler(folder.Scheduler);
         Model = SamplingAdapters.FromUNet((x, t, h, m) => unet.forward(x, t, h, m));
     }
