@@ -85,6 +85,7 @@ public sealed partial class Trainer
         using (var stepScope = NewDisposeScope())
         {
             _optimizer.zero_grad();
+            _precision.Sync();
             for (var micro = 0; micro < accum; micro++)
             {
                 using var scope = NewDisposeScope();
@@ -97,6 +98,7 @@ public sealed partial class Trainer
                 var (data, indices, bucket) = NextBatch();
                 var examples = indices.Select(i => data.Examples[i]).ToList();
                 var (l, m, a) = Forward(data, examples, bucket, accum);
+                _precision.Accumulate();
                 loss += l / accum;
                 mse += m / accum;
                 if (a is { } av) { attnSum += av; attnCount++; }
@@ -139,8 +141,9 @@ public sealed partial class Trainer
         var attnSettings = _config.AttentionLoss;
         var entities = attnSettings is { Lambda: > 0 } ? Entities(examples, plain, drop, cond, bucket) : [];
         // lambda = 0 (or no entity in the batch) never attaches the capture: exactly the plain-MSE computation.
-        using var capture = entities.Count > 0 ? _c.UNet.CaptureCrossAttention(data.AttentionLayers, keepGradients: true) : null;
-        var pred = _c.UNet.forward(noisy, timesteps, cond);
+        var unet = _precision.Model;
+        using var capture = entities.Count > 0 ? unet.CaptureCrossAttention(data.AttentionLayers, keepGradients: true) : null;
+        var pred = unet.forward(noisy, timesteps, cond);
         var mse = nn.functional.mse_loss(pred.to_type(ScalarType.Float32), target.to_type(ScalarType.Float32));
         var total = mse;
         Tensor? attn = null;
