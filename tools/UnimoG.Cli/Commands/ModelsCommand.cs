@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using UnimoG.Modeling;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Encoders;
 using UnimoG.Modeling.Pipelines;
@@ -28,9 +29,25 @@ internal static class ModelsCommand
     {
         var target = new Argument<string>("NAME|DIR") { Description = $"a named configuration ({string.Join(", ", Known)}) or a model folder" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
-        var info = new Command("info", "Show a model's configuration and parameter count (counted without allocating weights).") { target, json };
+        var dtype = new Option<string?>("--dtype") { Description = "print a memory plan per service at float32, bfloat16 or float16 instead" };
+        var batch = new Option<int>("--batch") { Description = "memory plan: U-Net batch rows (2 = one image with guidance)", DefaultValueFactory = _ => 2 };
+        var size = new Option<int>("--size") { Description = "memory plan: image side in pixels", DefaultValueFactory = _ => 1024 };
+        var tokens = new Option<int>("--tokens") { Description = "memory plan: prompt text tokens", DefaultValueFactory = _ => 77 };
+        var images = new Option<int>("--images") { Description = "memory plan: images in the prompt", DefaultValueFactory = _ => 2 };
+        var info = new Command("info", "Show a model's configuration and parameter count (counted without allocating weights), or with --dtype its memory plan.")
+        {
+            target, json, dtype, batch, size, tokens, images,
+        };
         info.SetAction(r =>
         {
+            if (r.GetValue(dtype) is { } d)
+            {
+                if (!ModelPlacement.DTypes.TryGetValue(d, out var type)) throw new UsageException($"--dtype must be float32, bfloat16 or float16, got '{d}'");
+                if (r.GetValue(batch) < 1 || r.GetValue(size) < 8 || r.GetValue(tokens) < 1 || r.GetValue(images) < 0)
+                    throw new UsageException("--batch and --tokens must be at least 1, --size at least 8, --images 0 or more");
+                Console.Out.Write(ModelsMemoryPlan.Describe(r.GetValue(target)!, type, new PlanShape(r.GetValue(batch), r.GetValue(size), r.GetValue(tokens), r.GetValue(images))));
+                return 0;
+            }
             Console.Out.Write(Info(r.GetValue(target)!, r.GetValue(json)));
             return 0;
         });
