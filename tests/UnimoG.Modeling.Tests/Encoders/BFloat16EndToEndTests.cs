@@ -210,4 +210,26 @@ public class BFloat16EndToEndTests
         }
         Assert.True(cache.Hits >= 4, $"cache hits {cache.Hits}");
     }
+
+    [Theory]
+    [InlineData("tiny-mllm")]
+    [InlineData("tiny-mllm-mlp")]
+    public void MllmFolderLoadsFloat32FilesStraightIntoBFloat16(string name)
+    {
+        var at = At("bfloat16");
+        var arch = MllmConfigs.Get(name);
+        var dir = Path.Combine(Path.GetTempPath(), $"mllm-bf16-{Guid.NewGuid():N}");
+        try
+        {
+            using (var fp32 = MllmEncoderTests.TinyEncoder(arch)) MllmFolder.Save(fp32, dir);
+            using var enc = MllmFolder.Load(dir, MllmEncoderTests.CharTokenizer, at: at);
+            Assert.All(new nn.Module[] { enc.Vision, (nn.Module)enc.Adapter, enc.Llm }.SelectMany(m => m.parameters()), p => Assert.Equal(at.DType, p.dtype));
+            using var c = enc.Encode([new MllmText("x "), MllmEncoderTests.Image(5, arch), new MllmText(" y")]);
+            AssertAt(at, c.HiddenStates, "condition");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
