@@ -26,6 +26,12 @@ public sealed record ModelPlacement(Device Device, ScalarType DType)
     public bool IsCuda => Device.type == DeviceType.CUDA;
     public bool IsMeta => Device.type == DeviceType.META;
 
+    /// <summary>Whether <paramref name="t"/> is already on this device in this dtype.</summary>
+    public bool Holds(Tensor t) => t.dtype == DType && t.device_type == Device.type && (Device.type != DeviceType.CUDA || t.device_index == Device.index);
+
+    /// <summary><paramref name="t"/> at this placement: itself when it is there already, else a new tensor.</summary>
+    public Tensor Place(Tensor t) => Holds(t) ? t : t.to(DType, Device);
+
     /// <summary>Builds modules at this placement on this thread until the returned scope is disposed (scopes nest).</summary>
     public IDisposable Use()
     {

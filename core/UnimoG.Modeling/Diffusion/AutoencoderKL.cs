@@ -16,11 +16,14 @@ public sealed class DiagonalGaussian(Tensor mean, Tensor logvar) : IDisposable
     /// <summary>exp(0.5 * logvar).</summary>
     public Tensor Std() => (LogVar * 0.5).exp();
 
-    /// <summary>mean + std * noise, the noise drawn from <paramref name="generator"/> (diffusers' <c>sample(generator)</c>).</summary>
+    /// <summary>
+    /// mean + std * noise, the noise drawn from <paramref name="generator"/> (diffusers' <c>sample(generator)</c>) on the
+    /// generator's device, then moved to the mean's (a CPU generator gives the same numbers for a CUDA model).
+    /// </summary>
     public Tensor Sample(Generator generator)
     {
         using var scope = torch.NewDisposeScope();
-        var noise = torch.randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator);
+        var noise = torch.randn(Mean.shape, dtype: Mean.dtype, device: generator.device, generator: generator).to(Mean.device);
         return (Mean + Std() * noise).MoveToOuterDisposeScope();
     }
 
@@ -95,21 +98,26 @@ public sealed class AutoencoderKL : nn.Module
     public DiagonalGaussian Encode(Tensor image, Action<string, Tensor>? trace = null)
     {
         using var scope = torch.NewDisposeScope();
-        var h = encoder.forward(image);                                       // [B, 2z, H/f, W/f]
+        var h = encoder.forward(image.to_type(ComputeType));                 // [B, 2z, H/f, W/f]
         trace?.Invoke("encoder", h);
         if (quant_conv is not null) h = quant_conv.call(h);
         trace?.Invoke("moments", h);
         var parts = h.chunk(2, 1);
-        var mean = parts[0].contiguous().MoveToOuterDisposeScope();
-        var logvar = parts[1].clamp(-30.0, 20.0).MoveToOuterDisposeScope();
+        // The posterior leaves in float32, whatever the weights: latents are scaled, sampled and trained in float32.
+        var mean = parts[0].to_type(ScalarType.Float32).contiguous().MoveToOuterDisposeScope();
+        var logvar = parts[1].to_type(ScalarType.Float32).clamp(-30.0, 20.0).MoveToOuterDisposeScope();
         return new DiagonalGaussian(mean, logvar);
     }
 
+    /// <summary>The weights' dtype, in which the VAE computes (inputs are cast to it).</summary>
+    public ScalarType ComputeType => decoder.conv_in.weight!.dtype;
+
     /// <param name="latent">[B, latent_channels, h, w] (unscaled: divide by scaling_factor first).</param>
-    /// <returns>[B, out_channels, h*f, w*f].</returns>
+    /// <returns>[B, out_channels, h*f, w*f] in <see cref="ComputeType"/>.</returns>
     public Tensor Decode(Tensor latent, Action<string, Tensor>? trace = null)
     {
         using var scope = torch.NewDisposeScope();
+        latent = latent.to_type(ComputeType);
         var z = post_quant_conv is null ? latent : post_quant_conv.call(latent);
         trace?.Invoke("post_quant_conv", z);
         return decoder.forward(z).MoveToOuterDisposeScope();

@@ -123,7 +123,10 @@ public sealed class UNet2DConditionModel : nn.Module
     {
         using var scope = torch.NewDisposeScope();
         var batch = sample.shape[0];
-        var dtype = sample.dtype;
+        // The weights' dtype is the compute dtype: inputs are cast to it here (diffusers' pipelines cast before the call).
+        var dtype = conv_in.weight!.dtype;
+        sample = sample.to_type(dtype);
+        encoderHiddenStates = encoderHiddenStates.to_type(dtype);
         if (timestep.dim() > 1 || (timestep.dim() == 1 && timestep.shape[0] != batch && timestep.shape[0] != 1))
             throw new ArgumentException($"timestep must be a scalar, [1] or [{batch}] (the batch), got [{string.Join(", ", timestep.shape)}]");
         // Below an odd-sized skip the upsamplers must hit the skip's size instead of doubling.

@@ -77,9 +77,10 @@ public sealed class EncoderEngine : IDisposable
     /// </summary>
     public WireConditioning Encode(V1.EncodeRequest request)
     {
+        var wireType = WireType(request.Datatype);
         var (cond, hit) = EncodeTorch(request);
         using (cond)
-            return ToWire(cond, hit);
+            return ToWire(cond, hit, wireType);
     }
 
     private (Conditioning Condition, bool CacheHit) EncodeTorch(V1.EncodeRequest request)
@@ -137,10 +138,11 @@ public sealed class EncoderEngine : IDisposable
     }
 
     /// <summary>A one-row condition as the contract carries it (mask as INT64, spans of row 0).</summary>
-    private WireConditioning ToWire(Conditioning c, bool cacheHit)
+    private WireConditioning ToWire(Conditioning c, bool cacheHit, ScalarType? wireType)
     {
         var spans = c.Spans.Count == 0 ? [] : c.Spans[0].Select(VisualSpans.ToWire).ToList();
-        var hidden = c.HiddenStates.ToWire(TensorNames.HiddenStates);
+        using var states = wireType is { } t && t != c.HiddenStates.dtype ? c.HiddenStates.to_type(t) : c.HiddenStates.alias();
+        var hidden = states.ToWire(TensorNames.HiddenStates);
         try
         {
             using var mask = c.AttentionMask!.to_type(ScalarType.Int64);
@@ -151,6 +153,14 @@ public sealed class EncoderEngine : IDisposable
             hidden.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The datatype a request asks for on the wire: null for the model's own.</summary>
+    private static ScalarType? WireType(string datatype)
+    {
+        if (datatype.Length == 0) return null;
+        if (TensorDataTypes.TryParse(datatype, out var t) && t.IsFloat() && t != TensorDataType.FP64) return TorchTensorStreams.ToScalarType(t);
+        throw new InvalidFieldException("datatype", $"must be empty (the encoder's own), FP32, BF16 or FP16, got '{(datatype.Length > 20 ? datatype[..20] + "..." : datatype)}'");
     }
 
     public void Dispose()
