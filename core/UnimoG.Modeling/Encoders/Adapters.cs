@@ -33,6 +33,8 @@ public sealed class QFormerAdapter : nn.Module, IVisualAdapter
 
     public int TokensPerImage(int visionTokens) => (int)query_tokens.shape[1];
 
+    /// <param name="visionFeatures">[B, S, Dv] in any floating dtype (the Q-Former casts them to its own)</param>
+    /// <returns>[B, Q, D] in the adapter's dtype on its device</returns>
     public Tensor forward(Tensor visionFeatures)
     {
         using var scope = torch.NewDisposeScope();
@@ -56,10 +58,11 @@ public sealed class MultiModalProjector : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <param name="x">[B, S, Dv], cast to the weights' dtype and device</param>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        return linear_2.forward(_act(linear_1.forward(x))).MoveToOuterDisposeScope();
+        return linear_2.forward(_act(linear_1.forward(x.CastLike(linear_1.weight!)))).MoveToOuterDisposeScope();
     }
 }
 

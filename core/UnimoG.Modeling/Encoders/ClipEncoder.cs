@@ -35,7 +35,7 @@ public sealed class ClipAttention : nn.Module
         var w = torch.matmul(q, k.transpose(-1, -2)); // [B, H, L, L]
         if (causalMask is not null) w = w + causalMask;
         if (paddingMask is not null) w = w + paddingMask;
-        w = torch.softmax(w, -1);
+        w = torch.softmax(w, -1, ScalarType.Float32).to_type(q.dtype); // float32 softmax, as transformers' eager CLIP
         var o = torch.matmul(w, v).transpose(1, 2).reshape(b, l, d); // [B, L, D]
         return out_proj.forward(o).MoveToOuterDisposeScope();
     }
@@ -103,27 +103,36 @@ public sealed class ClipEncoder : nn.Module
     }
 }
 
-/// <summary>Additive attention masks exactly as transformers v4.37 builds them (finfo.min, not -inf).</summary>
+/// <summary>
+/// Additive attention masks exactly as transformers builds them: in the compute dtype, with its finfo.min (not -inf,
+/// and not float.MinValue, which is -inf in bfloat16 and float16), on the device of the scores they are added to.
+/// </summary>
 public static class AttentionMasks
 {
+    /// <summary>finfo(float32).min.</summary>
     public static readonly float Min = float.MinValue;
 
-    /// <summary>[B, 1, Lq, Lk]: 0 where key j &lt;= query i + past, finfo.min above the diagonal.</summary>
-    public static Tensor Causal(long batch, long queryLength, long past)
+    /// <summary>[B, 1, Lq, Lk] in <paramref name="dtype"/> on <paramref name="device"/>: 0 where key j &lt;= query i + past, finfo.min above the diagonal.</summary>
+    public static Tensor Causal(long batch, long queryLength, long past, ScalarType dtype, Device device)
     {
+        using var scope = torch.NewDisposeScope();
         var keyLength = queryLength + past;
-        var q = torch.arange(queryLength, ScalarType.Int64).view(-1, 1) + past;
-        var k = torch.arange(keyLength, ScalarType.Int64).view(1, -1);
+        var q = torch.arange(queryLength, ScalarType.Int64, device).view(-1, 1) + past;
+        var k = torch.arange(keyLength, ScalarType.Int64, device).view(1, -1);
         var allowed = k <= q; // [Lq, Lk]
-        var mask = torch.zeros(queryLength, keyLength).masked_fill(allowed.logical_not(), Min);
-        return mask.view(1, 1, queryLength, keyLength).expand(batch, 1, queryLength, keyLength);
+        var mask = torch.zeros(queryLength, keyLength, dtype, device).masked_fill(allowed.logical_not(), Compute.MinOf(dtype));
+        return mask.view(1, 1, queryLength, keyLength).expand(batch, 1, queryLength, keyLength).MoveToOuterDisposeScope();
     }
 
-    /// <summary>[B, 1, Lq, Lk] from a [B, Lk] 1/0 key mask: 0 to attend, finfo.min for padding.</summary>
-    public static Tensor Padding(Tensor keyMask, long queryLength)
+    /// <summary>[B, 1, Lq, Lk] in <paramref name="dtype"/> from a [B, Lk] 1/0 key mask, on its device: 0 to attend, finfo.min for padding.</summary>
+    public static Tensor Padding(Tensor keyMask, long queryLength, ScalarType dtype)
     {
+        using var scope = torch.NewDisposeScope();
         var (b, lk) = (keyMask.shape[0], keyMask.shape[1]);
-        var inverted = 1.0f - keyMask.to_type(ScalarType.Float32).view(b, 1, 1, lk).expand(b, 1, queryLength, lk);
-        return inverted.masked_fill(inverted.to_type(ScalarType.Bool), Min);
+        var inverted = 1.0f - keyMask.to_type(dtype).view(b, 1, 1, lk).expand(b, 1, queryLength, lk);
+        return inverted.masked_fill(inverted.to_type(ScalarType.Bool), Compute.MinOf(dtype)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The float32 padding mask (for float32 encoders built outside this folder).</summary>
+    public static Tensor Padding(Tensor keyMask, long queryLength) => Padding(keyMask, queryLength, ScalarType.Float32);
 }

@@ -13,7 +13,7 @@ public sealed class ClipTextConditioner(ClipTextModel model, Func<string, IReadO
 {
     public ClipTextModel Model { get; } = Frozen.Freeze(model);
 
-    /// <summary>[B, 77] ids: truncated (end token kept last) and padded with the end token.</summary>
+    /// <summary>[B, 77] int64 ids on the CPU: truncated (end token kept last) and padded with the end token.</summary>
     public Tensor TokenIds(IReadOnlyList<string> prompts)
     {
         var length = Model.Config.MaxPositionEmbeddings;
@@ -25,9 +25,10 @@ public sealed class ClipTextConditioner(ClipTextModel model, Func<string, IReadO
             if (ids.Count > length) ids = [.. ids.Take(length - 1), end];
             for (var j = 0; j < length; j++) rows[i, j] = j < ids.Count ? ids[j] : end;
         }
-        return torch.tensor(rows);
+        return torch.tensor(rows, device: CPU); // the model moves them to its device
     }
 
+    /// <summary>The hidden states [B, 77, D] in the model's dtype on its device (the caller converts).</summary>
     public Conditioning Encode(IReadOnlyList<string> prompts, int clipSkip = 0)
     {
         if (clipSkip < 0 || clipSkip >= Model.Config.NumHiddenLayers)

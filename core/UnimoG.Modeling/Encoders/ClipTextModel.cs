@@ -28,9 +28,10 @@ public sealed class ClipTextEmbeddings : nn.Module
         RegisterComponents();
     }
 
+    /// <param name="inputIds">[B, L] on the weights' device</param>
     public Tensor forward(Tensor inputIds)
     {
-        using var positions = torch.arange(inputIds.shape[1], ScalarType.Int64).unsqueeze(0); // [1, L]
+        using var positions = torch.arange(inputIds.shape[1], ScalarType.Int64, inputIds.device).unsqueeze(0); // [1, L]
         using var tokens = token_embedding.forward(inputIds);
         using var pos = position_embedding.forward(positions);
         return tokens + pos; // [B, L, D]
@@ -53,21 +54,26 @@ public sealed class ClipTextTransformer : nn.Module
         RegisterComponents();
     }
 
+    /// <returns>hidden states in the weights' dtype, on their device</returns>
     public ClipOutput forward(Tensor inputIds, Tensor? attentionMask)
     {
         var (b, l) = (inputIds.shape[0], inputIds.shape[1]);
         if (l > _config.MaxPositionEmbeddings)
             throw new ArgumentException($"input_ids has {l} tokens; this CLIP text model takes at most {_config.MaxPositionEmbeddings}");
-        using var causal = AttentionMasks.Causal(b, l, 0);
-        using var padding = attentionMask is null ? null : AttentionMasks.Padding(attentionMask, l);
-        var states = encoder.forward(embeddings.forward(inputIds), causal, padding);
+        var weight = embeddings.token_embedding.weight!;
+        var (dtype, device) = (weight.dtype, weight.device);
+        using var ids = inputIds.OnDeviceOf(weight);
+        using var causal = AttentionMasks.Causal(b, l, 0, dtype, device);
+        using var keys = attentionMask?.OnDeviceOf(weight);
+        using var padding = keys is null ? null : AttentionMasks.Padding(keys, l, dtype);
+        var states = encoder.forward(embeddings.forward(ids), causal, padding);
         var last = final_layer_norm.forward(states[^1]);
         // transformers 4.37: configs with eos_token_id == 2 (before PR #24773) pool at the highest token id,
         // the others at the first eos_token_id.
         using var index = _config.EosTokenId == 2
-            ? inputIds.to_type(ScalarType.Int32).argmax(-1)
-            : (inputIds.to_type(ScalarType.Int32) == _config.EosTokenId).to_type(ScalarType.Int32).argmax(-1);
-        using var rows = torch.arange(b, ScalarType.Int64);
+            ? ids.to_type(ScalarType.Int32).argmax(-1)
+            : (ids.to_type(ScalarType.Int32) == _config.EosTokenId).to_type(ScalarType.Int32).argmax(-1);
+        using var rows = torch.arange(b, ScalarType.Int64, device);
         var pooled = last.index(rows, index); // [B, D]
         return new ClipOutput(last, pooled, states);
     }
@@ -86,8 +92,9 @@ public sealed class ClipTextModel : nn.Module
         RegisterComponents();
     }
 
-    /// <param name="inputIds">[B, L] token ids</param>
+    /// <param name="inputIds">[B, L] token ids (moved to the weights' device)</param>
     /// <param name="attentionMask">[B, L] 1 = token, 0 = padding; optional</param>
+    /// <returns>hidden states in the weights' dtype on their device: the caller converts</returns>
     public ClipOutput forward(Tensor inputIds, Tensor? attentionMask = null) => text_model.forward(inputIds, attentionMask);
 
     /// <summary>Loads a transformers folder (<c>config.json</c> + <c>model.safetensors</c>, sharded or fp16-stored), frozen.</summary>

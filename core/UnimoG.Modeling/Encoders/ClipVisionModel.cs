@@ -26,9 +26,11 @@ public sealed class ClipVisionEmbeddings : nn.Module
     {
         using var scope = torch.NewDisposeScope();
         var b = pixelValues.shape[0];
-        var patches = patch_embedding.forward(pixelValues.to_type(ScalarType.Float32)).flatten(2).transpose(1, 2); // [B, P, D]
+        // The model's entry: pixels in the weights' dtype, on their device (transformers: pixel_values.to(dtype=target_dtype)).
+        var px = pixelValues.CastLike(patch_embedding.weight!);
+        var patches = patch_embedding.forward(px).flatten(2).transpose(1, 2);                                       // [B, P, D]
         var cls = class_embedding.view(1, 1, -1).expand(b, 1, -1);                                                  // [B, 1, D]
-        var positions = torch.arange(_config.NumPositions, ScalarType.Int64).unsqueeze(0);                        // [1, P+1]
+        var positions = torch.arange(_config.NumPositions, ScalarType.Int64, px.device).unsqueeze(0);             // [1, P+1]
         return (torch.cat([cls, patches], 1) + position_embedding.forward(positions)).MoveToOuterDisposeScope();
     }
 }
@@ -78,7 +80,8 @@ public sealed class ClipVisionModel : nn.Module
         RegisterComponents();
     }
 
-    /// <param name="pixelValues">[B, C, H, W], CLIP-normalised</param>
+    /// <param name="pixelValues">[B, C, H, W], CLIP-normalised, any floating dtype and device (cast to the weights')</param>
+    /// <returns>hidden states in the weights' dtype on their device: the caller converts</returns>
     public ClipOutput forward(Tensor pixelValues) => vision_model.forward(pixelValues);
 
     public static ClipVisionModel FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace UnimoG.Modeling.Encoders;
 
 /// <summary>
-/// Runs one encoder component on named input tensors and returns named float32 outputs, transformers' names:
+/// Runs one encoder component (at any <see cref="ModelPlacement"/>) on named input tensors and returns named float32
+/// CPU outputs, transformers' names:
 /// <c>last_hidden_state</c>, <c>pooler_output</c>, <c>hidden_states.0</c>.. . The <c>unimog component</c>
 /// commands are thin wrappers; tests call the same code. A missing tensor or a wrong dtype/shape fails naming it.
 /// </summary>
@@ -15,31 +16,33 @@ public static class ComponentRunner
 
     /// <summary>Reads <paramref name="inputsPath"/>, runs the component in <paramref name="modelDir"/>, writes <paramref name="outputPath"/>.</summary>
     /// <returns>Input names the component does not use (the caller may warn).</returns>
-    public static IReadOnlyList<string> RunFiles(string kind, string modelDir, string inputsPath, string outputPath)
+    public static IReadOnlyList<string> RunFiles(string kind, string modelDir, string inputsPath, string outputPath, ModelPlacement? at = null)
     {
         using var scope = torch.NewDisposeScope();
         var inputs = ComponentInputs.Open(inputsPath);
-        var outputs = Run(kind, modelDir, inputs);
+        var outputs = Run(kind, modelDir, inputs, at);
         ComponentInputs.WriteOutputs(outputPath, outputs);
         return inputs.Unused;
     }
 
-    public static Dictionary<string, Tensor> Run(string kind, string modelDir, ComponentInputs inputs)
+    /// <param name="at">Where and in what precision the model is loaded (default: the thread's current placement); the
+    /// inputs are read as stored and cast at the model's entry, the outputs converted to float32 on the CPU.</param>
+    public static Dictionary<string, Tensor> Run(string kind, string modelDir, ComponentInputs inputs, ModelPlacement? at = null)
     {
         using var _ = torch.no_grad();
         return kind switch
         {
-            "clip-text" => ClipText(modelDir, inputs),
-            "clip-vision" => ClipVision(modelDir, inputs),
-            "llama" => Llama(modelDir, inputs),
-            "qformer" => QFormer(modelDir, inputs),
+            "clip-text" => ClipText(modelDir, inputs, at),
+            "clip-vision" => ClipVision(modelDir, inputs, at),
+            "llama" => Llama(modelDir, inputs, at),
+            "qformer" => QFormer(modelDir, inputs, at),
             _ => throw new ArgumentException($"unknown component '{kind}'; known: {string.Join(", ", Kinds)}"),
         };
     }
 
-    private static Dictionary<string, Tensor> ClipText(string dir, ComponentInputs inputs)
+    private static Dictionary<string, Tensor> ClipText(string dir, ComponentInputs inputs, ModelPlacement? at)
     {
-        using var model = ClipTextModel.FromPretrained(dir);
+        using var model = ClipTextModel.FromPretrained(dir, at: at);
         var ids = inputs.Ids("input_ids", model.Config.VocabSize, "B", "L");
         if (ids.shape[1] > model.Config.MaxPositionEmbeddings)
             throw new InvalidDataException($"input_ids has {ids.shape[1]} tokens; max_position_embeddings is {model.Config.MaxPositionEmbeddings}");
@@ -48,18 +51,18 @@ public static class ComponentRunner
         return Named(o.LastHiddenState, o.PoolerOutput, o.HiddenStates);
     }
 
-    private static Dictionary<string, Tensor> ClipVision(string dir, ComponentInputs inputs)
+    private static Dictionary<string, Tensor> ClipVision(string dir, ComponentInputs inputs, ModelPlacement? at)
     {
-        using var model = ClipVisionModel.FromPretrained(dir);
+        using var model = ClipVisionModel.FromPretrained(dir, at: at);
         var c = model.Config;
         var px = inputs.Float("pixel_values", "B", $"{c.NumChannels}", $"{c.ImageSize}", $"{c.ImageSize}");
         var o = model.forward(px);
         return Named(o.LastHiddenState, o.PoolerOutput, o.HiddenStates);
     }
 
-    private static Dictionary<string, Tensor> QFormer(string dir, ComponentInputs inputs)
+    private static Dictionary<string, Tensor> QFormer(string dir, ComponentInputs inputs, ModelPlacement? at)
     {
-        using var model = Blip2QFormerModel.FromPretrained(dir);
+        using var model = Blip2QFormerModel.FromPretrained(dir, at: at);
         var c = model.Config;
         var q = inputs.Float("query_embeds", "B", "Q", $"{c.HiddenSize}");
         var image = inputs.Float("encoder_hidden_states", $"{q.shape[0]}", "L", $"{c.EncoderHiddenSize}");
@@ -69,9 +72,9 @@ public static class ComponentRunner
         return Named(o.LastHiddenState, null, o.HiddenStates);
     }
 
-    private static Dictionary<string, Tensor> Llama(string dir, ComponentInputs inputs)
+    private static Dictionary<string, Tensor> Llama(string dir, ComponentInputs inputs, ModelPlacement? at)
     {
-        using var lm = LlamaForCausalLM.FromPretrained(dir);
+        using var lm = LlamaForCausalLM.FromPretrained(dir, at: at);
         var c = lm.Config;
         var hasIds = inputs.Has("input_ids");
         if (hasIds == inputs.Has("inputs_embeds"))
@@ -90,9 +93,9 @@ public static class ComponentRunner
 
     private static Dictionary<string, Tensor> Named(Tensor last, Tensor? pooled, IReadOnlyList<Tensor> states)
     {
-        var d = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["last_hidden_state"] = last.to_type(ScalarType.Float32) };
-        if (pooled is not null) d["pooler_output"] = pooled.to_type(ScalarType.Float32);
-        for (var i = 0; i < states.Count; i++) d[$"hidden_states.{i}"] = states[i].to_type(ScalarType.Float32);
+        var d = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["last_hidden_state"] = last.to(ScalarType.Float32, CPU) };
+        if (pooled is not null) d["pooler_output"] = pooled.to(ScalarType.Float32, CPU);
+        for (var i = 0; i < states.Count; i++) d[$"hidden_states.{i}"] = states[i].to(ScalarType.Float32, CPU);
         return d;
     }
 }

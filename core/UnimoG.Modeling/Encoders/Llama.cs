@@ -30,16 +30,22 @@ public sealed class LlamaRmsNorm : nn.Module<Tensor, Tensor>
 /// <summary>Rotary position embeddings (no scaling): cos/sin of position * theta^(-2i/d), halves concatenated.</summary>
 public static class LlamaRotary
 {
+    /// <summary>
+    /// Angles and their cos/sin in float32 whatever the model's dtype (positions times frequencies lose whole radians
+    /// in bfloat16), then cast to <paramref name="dtype"/>, as transformers' LlamaRotaryEmbedding ("Force float32",
+    /// <c>cos.to(dtype=x.dtype)</c>); on <paramref name="positionIds"/>' device.
+    /// </summary>
     /// <param name="positionIds">[B or 1, L] int64</param>
-    /// <returns>cos, sin: [B or 1, 1, L, Dh]</returns>
-    public static (Tensor Cos, Tensor Sin) CosSin(Tensor positionIds, int headDim, double theta)
+    /// <param name="dtype">the dtype of the queries and keys they rotate</param>
+    /// <returns>cos, sin: [B or 1, 1, L, Dh] in <paramref name="dtype"/></returns>
+    public static (Tensor Cos, Tensor Sin) CosSin(Tensor positionIds, int headDim, double theta, ScalarType dtype)
     {
         using var scope = torch.NewDisposeScope();
-        var exponents = torch.arange(0, headDim, 2, ScalarType.Int64).to_type(ScalarType.Float32) / headDim;
+        var exponents = torch.arange(0, headDim, 2, ScalarType.Int64, positionIds.device).to_type(ScalarType.Float32) / headDim;
         var invFreq = 1.0f / torch.full_like(exponents, theta).pow(exponents);                      // [Dh/2]
         var freqs = positionIds.to_type(ScalarType.Float32).unsqueeze(-1) * invFreq;                 // [B, L, Dh/2]
         var emb = torch.cat([freqs, freqs], -1).unsqueeze(1);                                        // [B, 1, L, Dh]
-        return (emb.cos().MoveToOuterDisposeScope(), emb.sin().MoveToOuterDisposeScope());
+        return (emb.cos().to_type(dtype).MoveToOuterDisposeScope(), emb.sin().to_type(dtype).MoveToOuterDisposeScope());
     }
 
     public static Tensor RotateHalf(Tensor x)
@@ -90,7 +96,8 @@ public sealed class LlamaKvCache : IDisposable
     }
 }
 
-/// <summary>Grouped-query attention, eager as transformers v4.37: softmax in float32 over an additive finfo.min mask.</summary>
+/// <summary>Grouped-query attention, eager as transformers v4.37: softmax in float32 (cast back to the compute dtype)
+/// over an additive finfo(dtype).min mask.</summary>
 public sealed class LlamaAttention : nn.Module
 {
     private readonly LlamaConfig _c;

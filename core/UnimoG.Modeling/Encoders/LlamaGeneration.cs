@@ -20,15 +20,16 @@ public static class LlamaGeneration
 {
     /// <param name="inputIds">[B, L] prompt ids (left-padded for a batch)</param>
     /// <param name="attentionMask">[B, L]; null: inferred as transformers does (pad tokens masked when pad != eos)</param>
-    /// <returns>[B, L + n] the prompt followed by the n &lt;= MaxNewTokens generated tokens</returns>
+    /// <returns>[B, L + n] int64 on the model's device: the prompt followed by the n &lt;= MaxNewTokens generated tokens</returns>
     public static Tensor Generate(this LlamaForCausalLM lm, Tensor inputIds, Tensor? attentionMask = null, GreedyOptions? options = null)
     {
         options ??= new GreedyOptions();
         var (eos, pad) = Tokens(lm.Config, options);
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var ids = inputIds.to_type(ScalarType.Int64);
-        var mask = attentionMask?.to_type(ScalarType.Int64) ?? DefaultMask(ids, eos, pad);
+        var weight = lm.model.embed_tokens.weight!;
+        var ids = inputIds.to(ScalarType.Int64, weight.device);
+        var mask = attentionMask?.to(ScalarType.Int64, weight.device) ?? DefaultMask(ids, eos, pad);
         var generated = Run(lm, ids, null, mask, options.MaxNewTokens, eos, pad);
         return torch.cat([ids, generated], 1).MoveToOuterDisposeScope();
     }
@@ -43,7 +44,8 @@ public static class LlamaGeneration
         var (eos, pad) = Tokens(lm.Config, options);
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var mask = attentionMask?.to_type(ScalarType.Int64) ?? torch.ones(inputsEmbeds.shape[0], inputsEmbeds.shape[1], ScalarType.Int64);
+        var device = lm.model.embed_tokens.weight!.device;
+        var mask = attentionMask?.to(ScalarType.Int64, device) ?? torch.ones(inputsEmbeds.shape[0], inputsEmbeds.shape[1], ScalarType.Int64, device);
         return Run(lm, null, inputsEmbeds, mask, options.MaxNewTokens, eos, pad).MoveToOuterDisposeScope();
     }
 
@@ -63,11 +65,13 @@ public static class LlamaGeneration
 
     private static Tensor Run(LlamaForCausalLM lm, Tensor? ids, Tensor? embeds, Tensor mask, int maxNewTokens, long[] eos, long pad)
     {
+        // mask is on the model's device already; every tensor made here goes there too (ids stay int64).
         var batch = (ids ?? embeds!).shape[0];
+        var device = mask.device;
         using var cache = new LlamaKvCache(lm.Config.NumHiddenLayers);
-        var unfinished = torch.ones(batch, ScalarType.Int64);
+        var unfinished = torch.ones(batch, ScalarType.Int64, device);
         var tokens = new List<Tensor>();
-        using var eosIds = torch.tensor(eos.Length > 0 ? eos : [-1L]);
+        using var eosIds = torch.tensor(eos.Length > 0 ? eos : [-1L], device: device);
         Tensor? next = null;
         for (var step = 0; step < maxNewTokens; step++)
         {
@@ -79,12 +83,12 @@ public static class LlamaGeneration
             using var output = step == 0
                 ? lm.model.forward(inputIds: ids, inputsEmbeds: embeds, attentionMask: mask, positionIds: positions, cache: cache)
                 : lm.model.forward(inputIds: next!.unsqueeze(1), attentionMask: mask, positionIds: positions, cache: cache);
-            var logits = lm.Logits(output.LastHiddenState[.., -1, ..]).to_type(ScalarType.Float32); // [B, V]
+            var logits = lm.Logits(output.LastHiddenState[.., -1, ..]).to_type(ScalarType.Float32); // [B, V], float32 as transformers' next_token_logits.float()
             var chosen = logits.argmax(-1);
             chosen = chosen * unfinished + pad * (1 - unfinished);
             var isEos = torch.isin(chosen, eosIds).to_type(ScalarType.Int64);
             var stillGoing = unfinished * (1 - isEos);
-            var grown = torch.cat([mask, torch.ones(batch, 1, ScalarType.Int64)], 1);
+            var grown = torch.cat([mask, torch.ones(batch, 1, ScalarType.Int64, device)], 1);
             next = chosen.MoveToOuterDisposeScope();
             tokens.Add(next);
             unfinished.Dispose();
@@ -92,6 +96,6 @@ public static class LlamaGeneration
             mask = grown.MoveToOuterDisposeScope();
             if (eos.Length > 0 && unfinished.max().item<long>() == 0) break;
         }
-        return tokens.Count == 0 ? torch.empty(batch, 0, ScalarType.Int64) : torch.stack(tokens, 1);
+        return tokens.Count == 0 ? torch.empty(batch, 0, ScalarType.Int64, device) : torch.stack(tokens, 1);
     }
 }

@@ -40,22 +40,26 @@ public sealed class LlamaModel : nn.Module
     /// <param name="inputsEmbeds">[B, L, D] or null</param>
     /// <param name="attentionMask">[B, past + L]: 1 = token, 0 = padding (left or right); null = all tokens</param>
     /// <param name="positionIds">[B or 1, L]; null = past..past+L-1 for every row, as transformers 4.37's LlamaModel</param>
+    /// <remarks>Floating inputs are cast to the weights' dtype and device, ids and masks moved there; the hidden states
+    /// come back in the weights' dtype (the caller converts).</remarks>
     public LlamaOutput forward(Tensor? inputIds = null, Tensor? inputsEmbeds = null, Tensor? attentionMask = null,
                                Tensor? positionIds = null, LlamaKvCache? cache = null, bool outputHiddenStates = false)
     {
         if ((inputIds is null) == (inputsEmbeds is null))
             throw new ArgumentException("give exactly one of input_ids and inputs_embeds");
         using var scope = torch.NewDisposeScope();
-        var x = inputsEmbeds?.to_type(ScalarType.Float32) ?? embed_tokens.forward(inputIds!);
+        // The model's entry: embeddings in the weights' dtype on their device; ids, mask and positions moved there.
+        var weight = embed_tokens.weight!;
+        var x = inputsEmbeds?.CastLike(weight) ?? embed_tokens.forward(inputIds!.OnDeviceOf(weight));
         var (b, l) = (x.shape[0], x.shape[1]);
         var past = cache?.Length ?? 0;
         if (x.shape[2] != Config.HiddenSize)
             throw new ArgumentException($"inputs_embeds must be [B, L, {Config.HiddenSize}], got [{string.Join(", ", x.shape)}]");
         if (attentionMask is not null && (attentionMask.dim() != 2 || attentionMask.shape[0] != b || attentionMask.shape[1] != past + l))
             throw new ArgumentException($"attention_mask must be [{b}, {past + l}], got [{string.Join(", ", attentionMask.shape)}]");
-        positionIds ??= torch.arange(past, past + l, ScalarType.Int64).unsqueeze(0);
-        var (cos, sin) = LlamaRotary.CosSin(positionIds, Config.HeadDim, Config.RopeTheta);
-        var mask = BuildMask(attentionMask, b, l, past);
+        var positions = positionIds?.OnDeviceOf(weight) ?? torch.arange(past, past + l, ScalarType.Int64, x.device).unsqueeze(0);
+        var (cos, sin) = LlamaRotary.CosSin(positions, Config.HeadDim, Config.RopeTheta, x.dtype);
+        var mask = BuildMask(attentionMask?.OnDeviceOf(weight), b, l, past, x.dtype, x.device);
 
         var states = new List<Tensor>();
         var h = x;
@@ -70,13 +74,13 @@ public sealed class LlamaModel : nn.Module
         return new LlamaOutput(h.alias().MoveToOuterDisposeScope(), states);
     }
 
-    /// <summary>transformers 4.37's <c>_prepare_4d_causal_attention_mask</c>: [B, 1, L, past + L] of 0 / finfo.min.</summary>
-    private static Tensor? BuildMask(Tensor? attentionMask, long b, long l, long past)
+    /// <summary>transformers 4.37's <c>_prepare_4d_causal_attention_mask</c>: [B, 1, L, past + L] of 0 / finfo(dtype).min.</summary>
+    private static Tensor? BuildMask(Tensor? attentionMask, long b, long l, long past, ScalarType dtype, Device device)
     {
-        var causal = l > 1 ? AttentionMasks.Causal(b, l, past) : null;
+        var causal = l > 1 ? AttentionMasks.Causal(b, l, past, dtype, device) : null;
         if (attentionMask is null) return causal;
-        var padding = AttentionMasks.Padding(attentionMask, l);
-        return causal is null ? padding : causal.masked_fill(padding.ne(0), AttentionMasks.Min);
+        var padding = AttentionMasks.Padding(attentionMask, l, dtype);
+        return causal is null ? padding : causal.masked_fill(padding.ne(0), Compute.MinOf(dtype));
     }
 }
 
@@ -100,11 +104,13 @@ public sealed class LlamaForCausalLM : nn.Module
 
     public bool HasHead => lm_head is not null || Config.TieWordEmbeddings;
 
-    /// <summary>[B, L, V] float32 logits from hidden states.</summary>
+    /// <summary>[B, L, V] logits from hidden states, in the model's dtype.</summary>
     public Tensor Logits(Tensor hidden)
     {
-        if (lm_head is not null) return lm_head.forward(hidden);
-        if (Config.TieWordEmbeddings) return torch.nn.functional.linear(hidden, model.embed_tokens.weight!);
+        var weight = lm_head?.weight ?? model.embed_tokens.weight!;
+        using var h = hidden.CastLike(weight);
+        if (lm_head is not null) return lm_head.forward(h);
+        if (Config.TieWordEmbeddings) return torch.nn.functional.linear(h, weight);
         throw new InvalidOperationException("this LLaMA was loaded without lm_head (a LlamaModel checkpoint): it cannot generate");
     }
 

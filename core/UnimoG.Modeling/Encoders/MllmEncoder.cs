@@ -34,7 +34,8 @@ public sealed class MllmEncoder : IDisposable
     public int Width => Llm.Config.HiddenSize;
     public int TokensPerImage => Adapter.TokensPerImage(Vision.Config.NumPatches + (Config.VisionFeatureSelectStrategy == "full" ? 1 : 0));
 
-    /// <summary>One image's visual tokens [N, D] in the LLM's embedding space (cached by content hash).</summary>
+    /// <summary>One image's visual tokens [N, D] in the LLM's embedding space, in the adapter's dtype on its device
+    /// (cached by content hash). The pixels may be float32 on the CPU: the vision tower casts them at its entry.</summary>
     public Tensor VisualTokens(MllmImage image)
     {
         var key = EmbeddingCache.Key("image", Config.ModelId, image.ContentHash);
@@ -60,6 +61,8 @@ public sealed class MllmEncoder : IDisposable
         var (before, after) = Config.TemplateParts();
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
+        // Text and visual tokens are spliced in the LLM's embedding dtype, on its device.
+        var embedding = Llm.model.embed_tokens.weight!;
         var pieces = new List<Tensor>();
         var spans = new List<VisualSpan>();
         var text = new StringBuilder();
@@ -75,7 +78,7 @@ public sealed class MllmEncoder : IDisposable
             if (ids.Count == 0) return;
             if (ids.Any(i => i < 0 || i >= Llm.Config.VocabSize))
                 throw new ArgumentException($"the tokenizer produced ids outside the LLM's vocabulary [0, {Llm.Config.VocabSize})");
-            pieces.Add(Llm.model.embed_tokens.forward(torch.tensor(ids.ToArray())));
+            pieces.Add(Llm.model.embed_tokens.forward(torch.tensor(ids.ToArray(), device: embedding.device)));
             length += ids.Count;
         }
         var imageIndex = 0;
@@ -92,7 +95,7 @@ public sealed class MllmEncoder : IDisposable
                     var tokens = VisualTokens(image);
                     spans.Add(new VisualSpan(imageIndex++, length, length + (int)tokens.shape[0]));
                     length += (int)tokens.shape[0];
-                    pieces.Add(tokens);
+                    pieces.Add(tokens.CastLike(embedding));
                     text.Append(after);
                     break;
             }
@@ -104,7 +107,10 @@ public sealed class MllmEncoder : IDisposable
     /// <summary>One prompt's condition: hidden states [1, L, D] from <paramref name="layer"/> (default from the config), mask [1, L] and spans.</summary>
     public Conditioning Encode(IReadOnlyList<MllmPart> prompt, int? layer = null) => EncodeBatch([prompt], layer);
 
-    /// <summary>Several prompts right-padded into one batch: [B, Lmax, D], mask [B, Lmax] (int64, 1 = token), spans per row.</summary>
+    /// <summary>
+    /// Several prompts right-padded into one batch: [B, Lmax, D] in the LLM's dtype on its device (the caller converts),
+    /// mask [B, Lmax] (int64, 1 = token) on the same device, spans per row.
+    /// </summary>
     public Conditioning EncodeBatch(IReadOnlyList<IReadOnlyList<MllmPart>> prompts, int? layer = null)
     {
         if (prompts.Count == 0) throw new ArgumentException("no prompts to encode");
@@ -126,8 +132,9 @@ public sealed class MllmEncoder : IDisposable
             var embedded = misses.Select(i => Embed(prompts[i])).ToList();
             var lengths = embedded.Select(e => e.Embeds.shape[0]).ToArray();
             var max = lengths.Max();
-            var embeds = torch.zeros(misses.Count, max, Width);
-            var mask = torch.zeros(misses.Count, max, ScalarType.Int64);
+            var embedding = Llm.model.embed_tokens.weight!;
+            var embeds = torch.zeros(misses.Count, max, Width, embedding.dtype, embedding.device);   // [B, Lmax, D]
+            var mask = torch.zeros(misses.Count, max, ScalarType.Int64, embedding.device);
             for (var j = 0; j < misses.Count; j++)
             {
                 embeds[j, ..(int)lengths[j]] = embedded[j].Embeds;
@@ -143,9 +150,10 @@ public sealed class MllmEncoder : IDisposable
                 Cache?.Put(keys[i], [rows[i]], spans[i]);
             }
         }
+        // Rows (computed or cached) are in the LLM's dtype on its device, and so is the padded batch.
         var longest = rows.Max(r => r.shape[0]);
-        var hidden = torch.zeros(prompts.Count, longest, Width);
-        var keyMask = torch.zeros(prompts.Count, longest, ScalarType.Int64);
+        var hidden = torch.zeros(prompts.Count, longest, Width, rows[0].dtype, rows[0].device);           // [B, Lmax, D]
+        var keyMask = torch.zeros(prompts.Count, longest, ScalarType.Int64, rows[0].device);
         for (var i = 0; i < rows.Length; i++)
         {
             hidden[i, ..(int)rows[i].shape[0]] = rows[i];
@@ -165,14 +173,15 @@ public sealed class MllmEncoder : IDisposable
         var key = EmbeddingCache.Key("unconditional", Config.ModelId, chosen.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
+        var device = Llm.model.embed_tokens.weight!.device;
         if (Cache is null || !Cache.TryGet(key, out var hit, out _))
         {
-            using var output = Llm.model.forward(inputsEmbeds: Llm.model.embed_tokens.forward(torch.tensor(new long[] { bos })).unsqueeze(0),
-                attentionMask: torch.ones(1, 1, ScalarType.Int64), outputHiddenStates: true);
+            using var output = Llm.model.forward(inputsEmbeds: Llm.model.embed_tokens.forward(torch.tensor(new long[] { bos }, device: device)).unsqueeze(0),
+                attentionMask: torch.ones(1, 1, ScalarType.Int64, device), outputHiddenStates: true);
             hit = [output.HiddenStates[PyIndex(chosen, output.HiddenStates.Count, "condition layer")][0].clone()];   // [1, D]
             Cache?.Put(key, hit);
         }
-        return new Conditioning(hit[0].unsqueeze(0).MoveToOuterDisposeScope(), torch.ones(1, 1, ScalarType.Int64).MoveToOuterDisposeScope(), [[]]);
+        return new Conditioning(hit[0].unsqueeze(0).MoveToOuterDisposeScope(), torch.ones(1, 1, ScalarType.Int64, hit[0].device).MoveToOuterDisposeScope(), [[]]);
     }
 
     /// <summary>Content key: model, layer, the prompt with adjacent text merged (NFC) and images by hash.</summary>

@@ -11,7 +11,7 @@ public sealed record MllmArchitecture(MllmConfig Encoder, ClipVisionConfig Visio
     /// <summary>The vision feature width the adapter reads.</summary>
     public int VisionWidth => Vision.HiddenSize;
 
-    /// <summary>Builds the three parts with fresh (random) weights; on the current default device.</summary>
+    /// <summary>Builds the three parts with fresh (random) weights at the thread's <see cref="ModelPlacement.Current"/>.</summary>
     public (ClipVisionModel Vision, IVisualAdapter Adapter, LlamaForCausalLM Llm) BuildParts()
     {
         if (Encoder.Adapter == "qformer" && QFormer is null) throw new InvalidDataException("adapter \"qformer\" needs a Q-Former config");
@@ -35,7 +35,7 @@ public sealed record MllmArchitecture(MllmConfig Encoder, ClipVisionConfig Visio
 /// language_model/            LlamaForCausalLM or LlamaModel folder
 /// tokenizer/                 tokenizer.model (LLaMA SentencePiece)
 /// </code>
-/// Each part is strictly loaded; fp16/bf16-stored weights are computed in float32.
+/// Each part is strictly loaded, straight into the placement's dtype and device whatever dtype the files store.
 /// </summary>
 public static class MllmFolder
 {

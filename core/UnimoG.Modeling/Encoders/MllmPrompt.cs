@@ -16,7 +16,7 @@ public sealed record MllmImage(Tensor PixelValues, string ContentHash) : MllmPar
     /// <summary>An image keyed by the SHA-256 of its pixel values (when no file hash is at hand).</summary>
     public static MllmImage FromPixels(Tensor pixelValues)
     {
-        using var c = pixelValues.to_type(ScalarType.Float32).contiguous();
+        using var c = pixelValues.to(ScalarType.Float32, CPU).contiguous(); // hashed as float32 bytes, wherever they live
         return new MllmImage(pixelValues, "px:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(c.bytes)));
     }
 }

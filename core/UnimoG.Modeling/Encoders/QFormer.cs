@@ -35,7 +35,7 @@ public sealed class QFormerMultiHeadAttention : nn.Module
         var v = value.forward(kv).view(b, s, _heads, _headDim).transpose(1, 2);
         var scores = torch.matmul(q, k.transpose(-1, -2)) / Math.Sqrt(_headDim);            // [B, H, L, S]
         if (mask is not null) scores = scores + mask;
-        var w = torch.softmax(scores, -1);
+        var w = torch.softmax(scores, -1, ScalarType.Float32).to_type(q.dtype); // float32 softmax, cast back
         return torch.matmul(w, v).transpose(1, 2).reshape(b, l, d).MoveToOuterDisposeScope();
     }
 }
@@ -165,19 +165,27 @@ public sealed class Blip2QFormerModel : nn.Module
     /// <param name="encoderHiddenStates">[B, S, encoder_hidden_size]: the vision features</param>
     /// <param name="attentionMask">[B, Q] 1/0 over the queries (BERT's additive -10000), optional</param>
     /// <param name="encoderAttentionMask">[B, S] 1/0 over the features (additive finfo.min), optional</param>
+    /// <returns>hidden states in the weights' dtype on their device (inputs are cast there first)</returns>
     public QFormerOutputs forward(Tensor queryEmbeds, Tensor encoderHiddenStates, Tensor? attentionMask = null, Tensor? encoderAttentionMask = null)
     {
         if (queryEmbeds.dim() != 3 || queryEmbeds.shape[2] != Config.HiddenSize)
             throw new ArgumentException($"query_embeds must be [B, Q, {Config.HiddenSize}], got [{string.Join(", ", queryEmbeds.shape)}]");
         if (encoderHiddenStates.dim() != 3 || encoderHiddenStates.shape[2] != Config.EncoderHiddenSize || encoderHiddenStates.shape[0] != queryEmbeds.shape[0])
             throw new ArgumentException($"encoder_hidden_states must be [{queryEmbeds.shape[0]}, S, {Config.EncoderHiddenSize}], got [{string.Join(", ", encoderHiddenStates.shape)}]");
-        // transformers 4.37: get_extended_attention_mask uses -10000, invert_attention_mask finfo.min.
-        using var selfMask = attentionMask is null ? null : (1.0f - attentionMask.to_type(ScalarType.Float32).unsqueeze(1).unsqueeze(1)) * -10000.0f;
-        using var imageMask = encoderAttentionMask is null ? null : (1.0f - encoderAttentionMask.to_type(ScalarType.Float32).unsqueeze(1).unsqueeze(1)) * float.MinValue;
-        var states = new List<Tensor> { layernorm.forward(queryEmbeds) };
+        // The model's entry: inputs in the weights' dtype on their device; masks built there too. transformers 4.37:
+        // get_extended_attention_mask uses -10000, invert_attention_mask finfo(dtype).min, both in the model's dtype.
+        using var scope = torch.NewDisposeScope();
+        var weight = layernorm.weight!;
+        var dtype = weight.dtype;
+        var queries = queryEmbeds.CastLike(weight);
+        var image = encoderHiddenStates.CastLike(weight);
+        var selfMask = attentionMask is null ? null : (1.0f - attentionMask.OnDeviceOf(weight).to_type(dtype).unsqueeze(1).unsqueeze(1)) * -10000.0f;
+        var imageMask = encoderAttentionMask is null ? null : (1.0f - encoderAttentionMask.OnDeviceOf(weight).to_type(dtype).unsqueeze(1).unsqueeze(1)) * Compute.MinOf(dtype);
+        var states = new List<Tensor> { layernorm.forward(queries) };
         foreach (var l in encoder.layer)
-            states.Add(l.forward(states[^1], encoderHiddenStates, selfMask, imageMask));
-        return new QFormerOutputs(states[^1].alias(), states);
+            states.Add(l.forward(states[^1], image, selfMask, imageMask));
+        foreach (var h in states) h.MoveToOuterDisposeScope();
+        return new QFormerOutputs(states[^1].alias().MoveToOuterDisposeScope(), states);
     }
 
     public static Blip2QFormerModel FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)

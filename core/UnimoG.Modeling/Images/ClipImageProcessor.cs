@@ -47,7 +47,8 @@ public sealed class ClipImageProcessor(ClipImageProcessorConfig config)
         return output;
     }
 
-    /// <summary><c>pixel_values</c> [B, 3, H, W] float32 for images that share an output size.</summary>
+    /// <summary><c>pixel_values</c> [B, 3, H, W] float32 on the CPU for images that share an output size (a vision
+    /// tower casts them to its dtype and device).</summary>
     public Tensor PixelValues(IReadOnlyList<DecodedImage> images)
     {
         if (images.Count == 0)
@@ -61,7 +62,7 @@ public sealed class ClipImageProcessor(ClipImageProcessorConfig config)
                 throw new ArgumentException($"Image {b} preprocesses to a different size than image 0; enable centre crop.", nameof(images));
             one.CopyTo(data, b * one.Length);
         }
-        return torch.tensor(data, [images.Count, 3, h, w], ScalarType.Float32);
+        return torch.tensor(data, [images.Count, 3, h, w], ScalarType.Float32, CPU); // the model casts them at its entry
     }
 
     /// <summary>The uint8 RGB stage before rescaling: [H, W, 3] after resize and centre crop.</summary>
