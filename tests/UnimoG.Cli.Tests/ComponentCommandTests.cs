@@ -65,7 +65,7 @@ public sealed class ComponentCommandTests(ITestOutputHelper log) : IDisposable
 
     [Theory]
     [MemberData(nameof(UNetCases))]
-    public async Task UNetCommandReproducesDiffusers(string model, string io, string? variant)
+    public async Task UNet_command_reproduces_diffusers(string model, string io, string? variant)
     {
         var reference = Resolve(io);
         foreach (var masked in new[] { false, true })
@@ -93,7 +93,7 @@ public sealed class ComponentCommandTests(ITestOutputHelper log) : IDisposable
 
     [Theory]
     [MemberData(nameof(VaeCases))]
-    public async Task VaeCommandsReproduceDiffusers(string model, string io, string? variant)
+    public async Task VAE_commands_reproduce_diffusers(string model, string io, string? variant)
     {
         var reference = Resolve(io);
         string[] extra = variant is null ? [] : ["--variant", variant];
@@ -111,7 +111,7 @@ public sealed class ComponentCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
-    public async Task VaeEncodeSamplesWithTheGivenSeed()
+    public async Task VAE_encode_samples_with_the_given_seed()
     {
         // diffusers-a's `latent` is randn from a generator seeded 21, so --seed 21 gives mean + std * latent.
         var reference = RepoPaths.Fixtures("diffusers-a", "vae_io.safetensors");
@@ -138,7 +138,7 @@ public sealed class ComponentCommandTests(ITestOutputHelper log) : IDisposable
 
     [Theory]
     [MemberData(nameof(UserErrors))]
-    public async Task UserMistakesAreOneLineWithExitCode2(string what, string[] inputs, string expected)
+    public async Task User_mistakes_are_one_line_with_exit_code_2(string what, string[] inputs, string expected)
     {
         var io = SafetensorsFile.Open(RepoPaths.Fixtures("diffusers-a", "unet_io.safetensors"));
         var tensors = new Dictionary<string, Tensor>();
@@ -169,7 +169,7 @@ public sealed class ComponentCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
-    public async Task MissingFilesAndBadConfigsAreOneLineWithExitCode2()
+    public async Task Missing_files_and_bad_configs_are_one_line_with_exit_code_2()
     {
         var io = Inputs(RepoPaths.Fixtures("diffusers-a", "unet_io.safetensors"), "sample", "timestep", "encoder_hidden_states");
         var output = Path.Combine(_tmp, "o.safetensors");
@@ -201,7 +201,7 @@ public sealed class ComponentCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
-    public async Task ModelsInfoPrintsParameterCounts()
+    public async Task Models_info_prints_parameter_counts()
     {
         var text = string.Concat(new[] { "paper", "sd15", B("unet_fp16_sharded_knobs") }.Select(n =>
         {

@@ -22,7 +22,7 @@ public class ComponentDdimStepTests
 
     [Theory]
     [MemberData(nameof(Configs))]
-    public void ReproducesDiffusersForEveryStepCount(string name)
+    public void Reproduces_diffusers_for_every_step_count(string name)
     {
         var reference = SafetensorsFile.Open(Path.Combine(DataRoot, name, "reference.safetensors"));
         foreach (var n in new[] { 1, 2, 3, 7, 10, 50 }.Where(n => reference.Entries.ContainsKey($"n{n}.timestep")))
@@ -43,7 +43,7 @@ public class ComponentDdimStepTests
     }
 
     [Fact]
-    public void EtaWithGivenVarianceNoiseMatches()
+    public void Eta_with_given_variance_noise_matches()
     {
         var dir = Path.Combine(DataRoot, "sd15_leading");
         var reference = SafetensorsFile.Open(Path.Combine(dir, "reference.safetensors"));
@@ -57,7 +57,7 @@ public class ComponentDdimStepTests
     }
 
     [Fact]
-    public void AcceptsAPipelineFolder()
+    public void Accepts_a_pipeline_folder()
     {
         var pipeline = Directory.CreateTempSubdirectory("pipeline-").FullName;
         Directory.CreateDirectory(Path.Combine(pipeline, "scheduler"));
@@ -90,7 +90,7 @@ public class ComponentDdimStepTests
 
     [Theory]
     [MemberData(nameof(Mistakes))]
-    public void UserMistakesPrintOneLineNamingItAndExitWithCode2(string message, string[] change)
+    public void User_mistakes_print_one_line_naming_it_and_exit_with_code_2(string message, string[] change)
     {
         var g = new TorchSharp.torch.Generator(1);
         var tensors = new Dictionary<string, Tensor>

@@ -16,7 +16,7 @@ public class ComponentEncoderTests
     [InlineData("qformer", "qformer", "masked_inputs", "masked_outputs")]
     [InlineData("llama", "llama_gqa", "left_inputs", "left_outputs")]
     [InlineData("llama", "llama_tied", "embeds_inputs", "embeds_outputs")]
-    public void WritesFloat32OutputsMatchingTransformers(string kind, string model, string inputs, string outputs)
+    public void Writes_float32_outputs_matching_transformers(string kind, string model, string inputs, string outputs)
     {
         var output = Path.Combine(Directory.CreateTempSubdirectory("component-").FullName, "out.safetensors");
         var (code, _, error) = CliRunner.Run("component", kind, "--model", Data(model), "--inputs", Data(model, inputs + ".safetensors"), "--output", output);
@@ -35,7 +35,7 @@ public class ComponentEncoderTests
     }
 
     [Fact]
-    public void AMissingTensorIsOneLineAndExitCode2()
+    public void A_missing_tensor_is_one_line_and_exit_code_2()
     {
         var (code, _, error) = CliRunner.Run("component", "clip-vision", "--model", Data("clip_vision"),
             "--inputs", Data("llama_gqa", "right_inputs.safetensors"), "--output", Path.Combine(Path.GetTempPath(), "never.safetensors"));
@@ -45,7 +45,7 @@ public class ComponentEncoderTests
     }
 
     [Fact]
-    public void ModelsInfoDescribesThePaperMllmWithItsParameterCount()
+    public void Models_info_describes_the_paper_MLLM_with_its_parameter_count()
     {
         var (code, output, _) = CliRunner.Run("models", "info", "paper-mllm");
         Assert.Equal(0, code);

@@ -4,7 +4,7 @@ namespace UnimoG.Cli.Tests;
 public class EmojiWorldCommandTests
 {
     [Fact]
-    public void CatalogListsEntitiesAndSplitCounts()
+    public void Catalog_lists_entities_and_split_counts()
     {
         var (code, output, error) = CliRunner.Run("emojiworld", "catalog", "--category", "wearing", "--held-out");
         Assert.True(code == 0, error);
@@ -22,7 +22,7 @@ public class EmojiWorldCommandTests
     [InlineData("--background 'black' must be transparent or white.", "refs", "--out", "/tmp/x", "--background", "black")]
     [InlineData("--category 'drinks' must be living, wearing, toy or food.", "catalog", "--category", "drinks")]
     [InlineData("Emoji art not found at /nonexistent/art", "sheet", "--out", "/tmp/x.png", "--art", "/nonexistent/art")]
-    public void MistakesAreOneLineWithExitCode2(string message, params string[] args)
+    public void Mistakes_are_one_line_with_exit_code_2(string message, params string[] args)
     {
         var (code, _, error) = CliRunner.Run(["emojiworld", .. args]);
         Assert.Equal(2, code);

@@ -84,7 +84,7 @@ public class EvalCommandTests
     }
 
     [Fact]
-    public void Plot_writes_a_png_and_names_unknown_metrics()
+    public void Plot_writes_a_PNG_and_names_unknown_metrics()
     {
         var dir = Temp("plot");
         Directory.CreateDirectory(dir);

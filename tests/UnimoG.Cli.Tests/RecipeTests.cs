@@ -31,7 +31,7 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void StagesRunInOrderOnceAndLeaveMarkers()
+    public void Stages_run_in_order_once_and_leave_markers()
     {
         var work = TempDir("recipe-graph");
         var fake = new Counter();
@@ -58,7 +58,7 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void CompleteOutputIsAdoptedAndAnInterruptedStageRunsAgain()
+    public void Complete_output_is_adopted_and_an_interrupted_stage_runs_again()
     {
         var work = TempDir("recipe-adopt");
         var fake = new Counter();
@@ -86,7 +86,7 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void TheLockRefusesASecondRecipeAndStaleLocksAreTakenOver()
+    public void The_lock_refuses_a_second_recipe_and_stale_locks_are_taken_over()
     {
         var work = TempDir("recipe-lock");
         var fake = new Counter();
@@ -122,7 +122,7 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void TheTinyRecipeRunsEndToEndAdoptsAndResumes()
+    public void The_tiny_recipe_runs_end_to_end_adopts_and_resumes()
     {
         var work = SyntheticWork("recipe-tiny");
         var output = Path.Combine(work, "shipped");
@@ -198,7 +198,7 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void ARunBeingWrittenElsewhereIsNotTouched()
+    public void A_run_being_written_elsewhere_is_not_touched()
     {
         var work = SyntheticWork("recipe-busy");
         Directory.CreateDirectory(Path.Combine(work, "runs", "vae"));

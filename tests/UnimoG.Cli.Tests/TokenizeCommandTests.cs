@@ -50,7 +50,7 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    public void Escapes_and_lone_surrogates_are_read_as_json()
+    public void Escapes_and_lone_surrogates_are_read_as_JSON()
     {
         // "\u00e9" is é; a lone "\ud800" (which Python's json.dumps writes) is kept, then dropped by the clean-up.
         Assert.Equal(Run(Clip.Value, "\"café\"\n"), Run(Clip.Value, "\"caf\\u00e9\"\n"));

@@ -9,7 +9,7 @@ public class GroundingTextTests
     private static readonly GroundingTokenizer Tokenizer = new(TestData.Vocab);
 
     [Fact]
-    public void Caption_tokens_match_the_reference_bert_tokenizer_phrase_by_phrase_and_whole()
+    public void Caption_tokens_match_the_reference_BERT_tokenizer_phrase_by_phrase_and_whole()
     {
         foreach (var c in TestData.Fixtures.GetProperty("bert").EnumerateArray())
         {
@@ -31,7 +31,7 @@ public class GroundingTextTests
     }
 
     [Fact]
-    public void Attention_blocks_and_position_ids_match_groundingdino()
+    public void Attention_blocks_and_position_ids_match_GroundingDINO()
     {
         var special = new HashSet<long> { 2, 3, 5, 6 }; // [CLS], [SEP], ".", "?" in vocab.txt
         var count = 0;
@@ -61,7 +61,7 @@ public class GroundingTextTests
     }
 
     [Fact]
-    public void A_vocabulary_without_bert_punctuation_is_refused()
+    public void A_vocabulary_without_BERT_punctuation_is_refused()
     {
         using var tmp = new TestData.TempDir();
         var path = tmp.Sub("vocab.txt");

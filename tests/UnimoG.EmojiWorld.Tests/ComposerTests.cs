@@ -3,7 +3,7 @@ namespace UnimoG.EmojiWorld.Tests;
 public class ComposerTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFixture>
 {
     [Fact]
-    public async Task TheSameSeedGivesTheSameBytesWhateverElseIsComposed()
+    public async Task The_same_seed_gives_the_same_bytes_whatever_else_is_composed()
     {
         var a = fx.Composer.Compose(Split.Train, 123, 17).Members().ToList();
         // Another composer over the same art, after composing other scenes, on another thread.
@@ -21,7 +21,7 @@ public class ComposerTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtF
     }
 
     [Fact]
-    public void HeldOutEntitiesNeverAppearInTheTrainSplitAndBenchUsesOnlyThem()
+    public void Held_out_entities_never_appear_in_the_train_split_and_bench_uses_only_them()
     {
         var train = Enumerable.Range(0, 1500).Select(i => fx.Composer.Compose(Split.Train, 1, i)).ToList();
         Assert.All(train, s => Assert.All(s.Record.Entities, e => Assert.False(e.HeldOut, $"{s.Key}: held-out {e.NameEn} in train")));
@@ -39,7 +39,7 @@ public class ComposerTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtF
     }
 
     [Fact]
-    public void RecordsAgreeWithThePlanCaptionsAndRendering()
+    public void Records_agree_with_the_plan_captions_and_rendering()
     {
         var templates = new HashSet<string>();
         var backgrounds = new HashSet<string>();
@@ -82,7 +82,7 @@ public class ComposerTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtF
 public class PrepMetadataTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFixture>
 {
     [Fact]
-    public void EntitiesCarryDataPreparationsPhraseAndSpanForTheTxtCaption()
+    public void Entities_carry_data_preparations_phrase_and_span_for_the_txt_caption()
     {
         // docs/dataprep.md: {"entities": [{"phrase", "start", "end"}, ...]} in caption order, text = {key}.txt.
         foreach (var s in Enumerable.Range(0, 50).Select(i => fx.Composer.Compose(Split.Train, 4, i)))

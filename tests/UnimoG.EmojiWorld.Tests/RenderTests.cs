@@ -9,7 +9,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
         fx.Scenes(split, 5, count);
 
     [Fact]
-    public void MasksAreLayerAlphaAtTheThresholdAfterAPngRoundTrip()
+    public void Masks_are_layer_alpha_at_the_threshold_after_a_PNG_round_trip()
     {
         foreach (var s in Scenes(60))
         {
@@ -36,7 +36,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void LayersCompositedOverTheBackgroundGiveBackTheScene()
+    public void Layers_composited_over_the_background_give_back_the_scene()
     {
         var checkedScenes = 0;
         foreach (var s in Scenes(120).Where(s => s.Plan.Background.Kind == BackgroundKind.Colour))
@@ -64,7 +64,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void OccludedPixelsLeaveTheLayerBehindAndColoursAreTheSpritesOwn()
+    public void Occluded_pixels_leave_the_layer_behind_and_colours_are_the_sprites_own()
     {
         foreach (var s in Scenes(200))
         {
@@ -103,7 +103,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void WornItemsReallyOccludeTheWearer()
+    public void Worn_items_really_occlude_the_wearer()
     {
         // A hat or glasses drawn over a head: the head's layer is empty where the item is opaque, and the
         // head's mask is smaller than the head alone.
@@ -122,7 +122,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void FlatAndGradientBackgroundsArePaintedExactly()
+    public void Flat_and_gradient_backgrounds_are_painted_exactly()
     {
         var art = fx.Emoji;
         var red = BackgroundCatalog.Default.Colours.First(c => c.Id == "red");

@@ -69,7 +69,7 @@ public class MetricsAndHealthTests
     }
 
     [Fact]
-    public async Task Grpc_port_is_http2_only_and_metrics_port_is_http1()
+    public async Task GRPC_port_is_HTTP2_only_and_metrics_port_is_HTTP1()
     {
         await using var service = await TestService.StartAsync("ports-test");
         using var http = new HttpClient();

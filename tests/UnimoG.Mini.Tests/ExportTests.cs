@@ -17,7 +17,7 @@ public class ExportTests
     private static LlamaSentencePieceTokenizer Tokenizer => TextTokenizers.LoadLlama(Path.Combine(RepoPaths.Root, "tests", "data", "mini-tokenizer", "tokenizer.model"));
 
     [Fact]
-    public void The_exported_mllm_encodes_a_prompt_as_the_training_batches_lay_it_out()
+    public void The_exported_MLLM_encodes_a_prompt_as_the_training_batches_lay_it_out()
     {
         // The pre-training splices visual tokens into token embeddings itself (MllmBatch); the shipped encoder
         // (MllmEncoder) tokenises prompts segment by segment. Both must give the LLM the same sequence, or the U-Net

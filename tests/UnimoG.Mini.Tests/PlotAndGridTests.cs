@@ -9,7 +9,7 @@ namespace UnimoG.Mini.Tests;
 public class PlotAndGridTests
 {
     [Fact]
-    public void Training_logs_are_read_from_json_json_lines_and_text()
+    public void Training_logs_are_read_from_JSON_JSON_lines_and_text()
     {
         using var temp = new TempFolder();
         Directory.CreateDirectory(temp["stage2"]);
@@ -57,7 +57,7 @@ public class PlotAndGridTests
     }
 
     [Fact]
-    public void A_checkpoint_state_is_named_after_its_run_and_one_line_json_lines_read()
+    public void A_checkpoint_state_is_named_after_its_run_and_one_line_JSON_lines_read()
     {
         using var temp = new TempFolder();
         var step = Path.Combine(temp["vae"], "checkpoints", "step-00000200");

@@ -13,7 +13,7 @@ namespace UnimoG.Mini.Tests;
 public class PreviewAndImagesTests
 {
     [Fact]
-    public void Clip_pixels_equal_the_64_pixel_clip_image_processor()
+    public void CLIP_pixels_equal_the_64_pixel_CLIP_image_processor()
     {
         var rgb = new byte[64 * 64 * 3];
         for (var i = 0; i < rgb.Length; i++) rgb[i] = (byte)(i * 37 % 251);

@@ -27,7 +27,7 @@ public sealed class CliTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public void TheReadmesFirstCommandWorksOnTheCommittedModel()
+    public void The_READMEs_first_command_works_on_the_committed_model()
     {
         var dir = Directory.CreateTempSubdirectory("unimog-cli").FullName;
         var examples = Path.Combine(RepoPaths.Root, "models", "examples");
@@ -45,7 +45,7 @@ public sealed class CliTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public void OneProcessAndServerGiveIdenticalBytes()
+    public void One_process_and_server_give_identical_bytes()
     {
         var dir = Directory.CreateTempSubdirectory("unimog-cli").FullName;
         var image = Path.Combine(dir, "red.png");
@@ -61,7 +61,7 @@ public sealed class CliTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public void UserMistakesAreOneLineWithExitCode2()
+    public void User_mistakes_are_one_line_with_exit_code_2()
     {
         var bad = Run("generate", "<img1> and <img2>", "--image", Path.Combine(RepoPaths.Root, "models", "examples", "dog.png"), "--server", fixture.Cluster.GatewayAddress);
         Assert.Equal(2, bad.Code);
@@ -78,7 +78,7 @@ public sealed class CliTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public void InitMiniAndFitPreview()
+    public void Init_mini_and_fit_preview()
     {
         var dir = Path.Combine(Directory.CreateTempSubdirectory("unimog-cli").FullName, "m");
         var init = Run("models", "init-mini", "--out", dir, "--seed", "3");

@@ -26,7 +26,7 @@ public sealed class HostingTests(ClusterFixture fixture)
     private Cluster Cluster => fixture.Cluster;
 
     [Fact]
-    public async Task EveryServiceIsServingWithReflection()
+    public async Task Every_service_is_serving_with_reflection()
     {
         foreach (var (address, service) in new[] { (Cluster.GatewayAddress, "unimog.v1.Gateway"), (Cluster.DenoiserAddress, "unimog.v1.Denoiser") })
         {
@@ -42,7 +42,7 @@ public sealed class HostingTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task TheCallersRequestIdIsTheGenerationsId()
+    public async Task The_callers_request_id_is_the_generations_id()
     {
         var client = new V1.Gateway.GatewayClient(Cluster.Channel(Cluster.GatewayAddress));
         using var call = client.Generate(GenerationTests.Request(steps: 1), new Metadata { { "x-request-id", "req-from-test-1" } });
@@ -52,7 +52,7 @@ public sealed class HostingTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task MissingModelFolderIsFailedPreconditionAndNotReady()
+    public async Task Missing_model_folder_is_failed_precondition_and_not_ready()
     {
         var url = $"http://127.0.0.1:{Cluster.FreePort()}";
         await using var app = ServeCommand.Build("denoiser", url, Cluster.FreePort(), "/nonexistent/unimog-mini", null, null, null,
@@ -68,7 +68,7 @@ public sealed class HostingTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task ApiKeysAreRequiredWhenAuthIsConfigured()
+    public async Task API_keys_are_required_when_auth_is_configured()
     {
         var url = $"http://127.0.0.1:{Cluster.FreePort()}";
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("s3cret-key")));
@@ -88,7 +88,7 @@ public sealed class HostingTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task RoleAllServesEverythingInOneHost()
+    public async Task Role_all_serves_everything_in_one_host()
     {
         var url = $"http://127.0.0.1:{Cluster.FreePort()}";
         await using var app = ServeCommand.Build("all", url, Cluster.FreePort(), TestModel.Folder, null, null, null,

@@ -16,7 +16,7 @@ public sealed class ModelFolderTests
             .ToDictionary(f => Path.GetRelativePath(dir, f).Replace('\\', '/'), f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f))));
 
     [Fact]
-    public void InitMiniIsAPureFunctionOfTheSeed()
+    public void Init_mini_is_a_pure_function_of_the_seed()
     {
         var again = Directory.CreateTempSubdirectory("unimog-mini-again").FullName;
         PlaceholderModel.Create(again, seed: 7);
@@ -31,7 +31,7 @@ public sealed class ModelFolderTests
     }
 
     [Fact]
-    public void TheInitMiniPlaceholderIsUntrainedAndReferencesTheTokenizer()
+    public void The_init_mini_placeholder_is_untrained_and_references_the_tokenizer()
     {
         // `unimog models init-mini` stays for tests and fresh setups; checked in a temporary folder (the committed
         // models/unimog-mini is the trained model once `unimog recipe mini` has shipped it).
@@ -46,7 +46,7 @@ public sealed class ModelFolderTests
     }
 
     [Fact]
-    public void TheCommittedDefaultModelLoadsWithinTheBudget()
+    public void The_committed_default_model_loads_within_the_budget()
     {
         var committed = Path.Combine(RepoPaths.Root, "models", "unimog-mini");
         var folder = ModelFolder.Open(committed);
@@ -72,7 +72,7 @@ public sealed class ModelFolderTests
 
     /// <summary>Deployment files once pointed Model:TokenizerPath at LLaMA-2's tokenizer for a 2,048-piece model.</summary>
     [Fact]
-    public void AnotherModelsTokenizerIsRefusedAtLoad()
+    public void Another_models_tokenizer_is_refused_at_load()
     {
         var committed = ModelFolder.Open(Path.Combine(RepoPaths.Root, "models", "unimog-mini"));
         var options = new UnimoG.Engines.Inference.EncoderOptions();
@@ -83,7 +83,7 @@ public sealed class ModelFolderTests
     }
 
     [Fact]
-    public void MissingPiecesAreNamed()
+    public void Missing_pieces_are_named()
     {
         var e = Assert.Throws<ModelFolderException>(() => ModelFolder.Open("/nonexistent/m"));
         Assert.Contains("model folder not found: /nonexistent/m", e.Message);

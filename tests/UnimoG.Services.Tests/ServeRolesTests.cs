@@ -28,7 +28,7 @@ public sealed class ServeRolesTests
     }
 
     [Fact]
-    public async Task RoleDataPrepServesThePipelineWithSettingsFromSet()
+    public async Task Role_data_prep_serves_the_pipeline_with_settings_from_set()
     {
         var url = $"http://127.0.0.1:{Cluster.FreePort()}";
         var settings = ServeCommandSettings("DataPrep:Masks=box", "DataPrep__ReplaceRate=1", "DataPrep:TextOnlyShare=0", "Log:MinimumLevel=Warning");
@@ -58,7 +58,7 @@ public sealed class ServeRolesTests
     }
 
     [Fact]
-    public async Task RoleTrainerServesTheTrainerService()
+    public async Task Role_trainer_serves_the_trainer_service()
     {
         var url = $"http://127.0.0.1:{Cluster.FreePort()}";
         await using var app = ServeCommand.Build("trainer", url, Cluster.FreePort(), null, null, null, null,
@@ -74,7 +74,7 @@ public sealed class ServeRolesTests
     }
 
     [Fact]
-    public void UserMistakesAreOneLineAndExitCodeTwo()
+    public void User_mistakes_are_one_line_and_exit_code_two()
     {
         var port = Cluster.FreePort();
         var (code, error) = Run("serve", "--role", "dataprep", "--urls", $"http://127.0.0.1:{port}", "--model", "/models/x");

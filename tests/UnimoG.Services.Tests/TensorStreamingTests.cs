@@ -8,7 +8,7 @@ namespace UnimoG.Services.Tests;
 public sealed class TensorStreamingTests
 {
     [Fact]
-    public void ChunksWrapTheTensorsMemoryWithoutCopying()
+    public void Chunks_wrap_the_tensors_memory_without_copying()
     {
         using var t = arange(0, 1000, dtype: ScalarType.Float32).reshape(10, 100);
         var chunks = TorchTensorStreams.Chunks("x", t, chunkBytes: 1000).ToList();
@@ -24,7 +24,7 @@ public sealed class TensorStreamingTests
     }
 
     [Fact]
-    public void ChunksReassembleIntoATorchTensorExactly()
+    public void Chunks_reassemble_into_a_torch_tensor_exactly()
     {
         using var source = randn(3, 5, 7, dtype: ScalarType.Float32);
         using var mask = tensor(new long[] { 1, 1, 0 });

@@ -21,7 +21,7 @@ public sealed class VaeTests(ClusterFixture fixture)
     private VaeClient Client() => new(new V1.Vae.VaeClient(fixture.Cluster.Channel(fixture.Cluster.VaeAddress)));
 
     [Fact]
-    public async Task ImagesToLatentsAndLatentsToPngs()
+    public async Task Images_to_latents_and_latents_to_PNGs()
     {
         var engine = fixture.Cluster.Vae.Services.GetRequiredService<ModelSlot<VaeEngine>>().Value;
         var png = File.ReadAllBytes(Path.Combine(RepoPaths.Root, "models", "examples", "dog.png"));
@@ -43,7 +43,7 @@ public sealed class VaeTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task BadLatentsAndImagesAreNamed()
+    public async Task Bad_latents_and_images_are_named()
     {
         using var wrong = zeros(1, 3, 16, 16);
         using var wrongWire = wrong.ToWire(TensorNames.Latent);

@@ -69,7 +69,7 @@ public class ConfigAndDataTests
     }
 
     [Fact]
-    public void Coco_rle_decodes_column_major_runs()
+    public void COCO_RLE_decodes_column_major_runs()
     {
         // 2x3 image, column-major: col0 = (0,1), col1 = (1,1), col2 = (0,0) -> counts [1, 3, 2]
         var rle = new CocoRle(2, 3, [1, 3, 2]);

@@ -54,7 +54,7 @@ public class ScheduleAndEmaTests
     }
 
     [Fact]
-    public void Ema_decay_and_update_match_diffusers_closed_form()
+    public void EMA_decay_and_update_match_diffusers_closed_form()
     {
         var warm = new EmaSettings { Decay = 0.999, UseWarmup = true, InvGamma = 1, Power = 2.0 / 3.0 };
         Assert.Equal(0.0, Ema.Decay(1, warm));

@@ -21,7 +21,7 @@ public class UNetConfigTests
     }
 
     [Fact]
-    public void EveryDiffusers031KeyIsKnownAndParsed()
+    public void Every_diffusers_0_31_key_is_known_and_parsed()
     {
         var config = ConfigJson.Read<UNet2DConditionConfig>(FixtureConfig);
         Assert.Null(config.IgnoredKeys);
@@ -34,7 +34,7 @@ public class UNetConfigTests
     }
 
     [Fact]
-    public void UnknownKeysAreIgnoredAndReported()
+    public void Unknown_keys_are_ignored_and_reported()
     {
         var json = Fixture();
         json["decay"] = 0.9999;   // EMA settings that training scripts leave in configs
@@ -66,7 +66,7 @@ public class UNetConfigTests
     [InlineData("conv_in_kernel", "4")]
     [InlineData("block_out_channels", "\"wide\"")]
     [InlineData("use_linear_projection", "\"yes\"")]
-    public void UnsupportedOrMalformedValuesFailNamingTheirKey(string key, string value)
+    public void Unsupported_or_malformed_values_fail_naming_their_key(string key, string value)
     {
         var e = Reject(key, JsonNode.Parse(value));
         Assert.Equal(key, e.Key);
@@ -75,14 +75,14 @@ public class UNetConfigTests
     }
 
     [Fact]
-    public void WrongClassNameIsNamed()
+    public void Wrong_class_name_is_named()
     {
         var e = Assert.Throws<ConfigException>(() => ConfigJson.Read<UNet2DConditionConfig>(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")));
         Assert.Equal("_class_name", e.Key);
     }
 
     [Fact]
-    public void NumAttentionHeadsSetsTheHeadCountWhenGiven()
+    public void Num_attention_heads_sets_the_head_count_when_given()
     {
         var json = Fixture();
         json["num_attention_heads"] = new JsonArray(2, 4);
@@ -95,7 +95,7 @@ public class UNetConfigTests
     }
 
     [Fact]
-    public void ToJsonRoundTripsEveryValue()
+    public void To_JSON_round_trips_every_value()
     {
         foreach (var path in Directory.GetFiles(DiffusersBFixtureTests.Dir, "config.json", SearchOption.AllDirectories)
                      .Where(p => Path.GetFileName(Path.GetDirectoryName(p)) == "unet").Append(FixtureConfig))
@@ -115,7 +115,7 @@ public class UNetConfigTests
     private static JsonNode? Normalize(JsonNode? n) => n is JsonValue v && v.TryGetValue<double>(out var d) ? JsonValue.Create(d) : n is JsonArray a ? new JsonArray(a.Select(Normalize).ToArray()) : n?.DeepClone();
 
     [Fact]
-    public void VaeUnsupportedValuesFailNamingTheirKey()
+    public void VAE_unsupported_values_fail_naming_their_key()
     {
         var json = JsonNode.Parse(File.ReadAllText(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")))!.AsObject();
         json["down_block_types"] = new JsonArray("AttnDownEncoderBlock2D", "DownEncoderBlock2D");

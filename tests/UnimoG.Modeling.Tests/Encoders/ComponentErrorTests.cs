@@ -20,7 +20,7 @@ public class ComponentErrorTests
         Assert.Throws<InvalidDataException>(() => ComponentRunner.RunFiles(kind, Dir(model), inputs, Path.Combine(Path.GetTempPath(), "never.safetensors"))).Message;
 
     [Fact]
-    public void InputMistakesNameTheTensor()
+    public void Input_mistakes_name_the_tensor()
     {
         Assert.Contains("missing input tensor 'pixel_values'", Fail("clip-vision", "clip_vision", Inputs(("pixels", torch.zeros(1, 3, 30, 30)))));
         Assert.Contains("'pixel_values' has shape [1, 3, 32, 32]; expected [B, 3, 30, 30]", Fail("clip-vision", "clip_vision", Inputs(("pixel_values", torch.zeros(1, 3, 32, 32)))));
@@ -33,7 +33,7 @@ public class ComponentErrorTests
     }
 
     [Fact]
-    public void StrictLoadingListsMissingAndMisshapedTensors()
+    public void Strict_loading_lists_missing_and_misshaped_tensors()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"llama-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
@@ -60,7 +60,7 @@ public class ComponentErrorTests
     }
 
     [Fact]
-    public void PlainLlamaModelCheckpointsLoadWithoutThePrefix()
+    public void Plain_LLaMA_model_checkpoints_load_without_the_prefix()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"llama-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);

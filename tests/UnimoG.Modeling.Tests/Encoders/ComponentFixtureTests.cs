@@ -45,6 +45,6 @@ public class ComponentFixtureTests(ITestOutputHelper log)
     [InlineData("llama", "llama_tied", "right_inputs.safetensors", "right_outputs.safetensors")]
     [InlineData("llama", "llama_tied", "left_inputs.safetensors", "left_outputs.safetensors")]
     [InlineData("llama", "llama_tied", "embeds_inputs.safetensors", "embeds_outputs.safetensors")]
-    public void MatchesTransformers(string kind, string model, string inputs, string outputs) =>
+    public void Matches_transformers(string kind, string model, string inputs, string outputs) =>
         Assert.True(RunCase(kind, model, inputs, outputs) <= 1e-5);
 }

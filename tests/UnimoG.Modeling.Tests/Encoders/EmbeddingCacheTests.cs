@@ -7,7 +7,7 @@ namespace UnimoG.Modeling.Tests.Encoders;
 public class EmbeddingCacheTests
 {
     [Fact]
-    public void RepeatedPromptsAndEntityImagesAreServedFromTheCache()
+    public void Repeated_prompts_and_entity_images_are_served_from_the_cache()
     {
         var arch = MllmConfigs.Tiny;
         using var cache = new EmbeddingCache(1 << 20);
@@ -32,7 +32,7 @@ public class EmbeddingCacheTests
     }
 
     [Fact]
-    public void EvictsLeastRecentlyUsedWithinTheByteBudget()
+    public void Evicts_least_recently_used_within_the_byte_budget()
     {
         using var cache = new EmbeddingCache(3 * 400); // room for three 100-float entries
         Tensor T(float v) => torch.full(100, v);
@@ -54,7 +54,7 @@ public class EmbeddingCacheTests
     }
 
     [Fact]
-    public void IsSafeUnderConcurrentUse()
+    public void Is_safe_under_concurrent_use()
     {
         using var cache = new EmbeddingCache(50 * 40);
         Parallel.For(0, 400, i =>
@@ -76,7 +76,7 @@ public class EmbeddingCacheTests
     }
 
     [Fact]
-    public void KeysDependOnEveryPartAndItsBoundaries()
+    public void Keys_depend_on_every_part_and_its_boundaries()
     {
         Assert.Equal(EmbeddingCache.Key("m", "ab"), EmbeddingCache.Key("m", "ab"));
         Assert.NotEqual(EmbeddingCache.Key("m", "ab"), EmbeddingCache.Key("m", "a", "b"));

@@ -10,7 +10,7 @@ public class LlamaGenerationTests
     [Theory]
     [InlineData("llama_gqa")]
     [InlineData("llama_tied")]
-    public void LogitsMatchTransformers(string model)
+    public void Logits_match_transformers(string model)
     {
         using var lm = LlamaForCausalLM.FromPretrained(Dir(model));
         var f = Read(model, "logits.safetensors");
@@ -25,7 +25,7 @@ public class LlamaGenerationTests
     [InlineData("llama_tied", "generate_single.safetensors")] // stops at eos (65) after one token
     [InlineData("llama_gqa", "generate_left.safetensors")]    // batch with left padding
     [InlineData("llama_tied", "generate_left.safetensors")]
-    public void GreedyEqualsTransformersGenerate(string model, string file)
+    public void Greedy_equals_transformers_generate(string model, string file)
     {
         using var lm = LlamaForCausalLM.FromPretrained(Dir(model));
         var f = Read(model, file);
@@ -41,7 +41,7 @@ public class LlamaGenerationTests
     }
 
     [Fact]
-    public void CachedGreedyEqualsArgmaxOfFullForwardStepByStep()
+    public void Cached_greedy_equals_argmax_of_full_forward_step_by_step()
     {
         using var lm = LlamaForCausalLM.FromPretrained(Dir("llama_gqa"));
         using var prompt = torch.tensor(new long[] { 1, 50, 3, 77, 20 }).unsqueeze(0);
@@ -58,7 +58,7 @@ public class LlamaGenerationTests
     }
 
     [Fact]
-    public void GenerationFromEmbedsReturnsOnlyNewTokensAndMatchesIds()
+    public void Generation_from_embeds_returns_only_new_tokens_and_matches_ids()
     {
         using var lm = LlamaForCausalLM.FromPretrained(Dir("llama_gqa"));
         using var prompt = torch.tensor(new long[] { 1, 31, 7, 12 }).unsqueeze(0);
@@ -73,7 +73,7 @@ public class LlamaGenerationTests
 public class ClipTextConditionerTests
 {
     [Fact]
-    public void PadsWithTheEndTokenAndMatchesTransformersOnTheSameIds()
+    public void Pads_with_the_end_token_and_matches_transformers_on_the_same_ids()
     {
         // clip_text_eos: 12 positions, start 96, end 97; its fixture row 0 is [96, 17, 45, 9] padded with 97.
         using var model = ClipTextModel.FromPretrained(Dir("clip_text_eos"));

@@ -33,7 +33,7 @@ public class MllmEncoderTests
     [Theory]
     [InlineData("tiny-mllm")]
     [InlineData("tiny-mllm-mlp")]
-    public void VisualTokenSpansSitExactlyWhereTheImagesWereSpliced(string name)
+    public void Visual_token_spans_sit_exactly_where_the_images_were_spliced(string name)
     {
         var arch = MllmConfigs.Get(name);
         using var enc = TinyEncoder(arch);
@@ -63,7 +63,7 @@ public class MllmEncoderTests
     }
 
     [Fact]
-    public void ConditionIsTheChosenLayerOfTheLlmOverTheSplicedEmbeddings()
+    public void Condition_is_the_chosen_layer_of_the_LLM_over_the_spliced_embeddings()
     {
         var arch = MllmConfigs.Tiny;
         using var enc = TinyEncoder(arch);
@@ -83,7 +83,7 @@ public class MllmEncoderTests
     }
 
     [Fact]
-    public void BatchIsRightPaddedAndEachRowEqualsItsOwnEncoding()
+    public void Batch_is_right_padded_and_each_row_equals_its_own_encoding()
     {
         var arch = MllmConfigs.Tiny;
         using var enc = TinyEncoder(arch);
@@ -103,7 +103,7 @@ public class MllmEncoderTests
     }
 
     [Fact]
-    public void RejectsEmptyPromptsAndTooManyImages()
+    public void Rejects_empty_prompts_and_too_many_images()
     {
         var arch = MllmConfigs.Tiny;
         using var enc = TinyEncoder(arch);
@@ -113,7 +113,7 @@ public class MllmEncoderTests
     }
 
     [Fact]
-    public void EncoderIsFrozen()
+    public void Encoder_is_frozen()
     {
         using var enc = TinyEncoder(MllmConfigs.Tiny);
         Assert.All(new nn.Module[] { enc.Vision, (nn.Module)enc.Adapter, enc.Llm }.SelectMany(m => m.parameters()), p => Assert.False(p.requires_grad));
@@ -125,7 +125,7 @@ public class MllmEncoderTests
     [Theory]
     [InlineData("tiny-mllm")]
     [InlineData("tiny-mllm-mlp")]
-    public void FolderRoundTripLoadsStrictlyAndGivesTheSameCondition(string name)
+    public void Folder_round_trip_loads_strictly_and_gives_the_same_condition(string name)
     {
         var arch = MllmConfigs.Get(name);
         var dir = Path.Combine(Path.GetTempPath(), $"mllm-{Guid.NewGuid():N}");
@@ -147,7 +147,7 @@ public class MllmEncoderTests
     }
 
     [Fact]
-    public void LoadingFailsNamingTheMissingTensorOrTheBadKey()
+    public void Loading_fails_naming_the_missing_tensor_or_the_bad_key()
     {
         var arch = MllmConfigs.Tiny;
         var dir = Path.Combine(Path.GetTempPath(), $"mllm-{Guid.NewGuid():N}");

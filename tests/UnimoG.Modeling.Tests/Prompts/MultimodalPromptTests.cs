@@ -204,7 +204,7 @@ public class MllmPromptPartsTests
     }
 
     [Fact]
-    public void Llama_segments_are_tokenized_without_bos()
+    public void LLaMA_segments_are_tokenized_without_BOS()
     {
         var tokenizer = Tests.Text.Tokenizers.Llama.ForMllm();
         Assert.Equal([263, 15373, 310, 263, 6635], tokenizer.Encode("a photo of a cat")); // fixture row minus BOS

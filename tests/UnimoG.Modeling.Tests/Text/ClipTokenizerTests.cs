@@ -82,7 +82,7 @@ public class ClipTokenizerTests
     }
 
     [Fact]
-    public void Vocab_json_and_merges_txt_give_the_same_ids_as_the_gz_file()
+    public void Vocab_JSON_and_merges_txt_give_the_same_ids_as_the_gz_file()
     {
         // Hugging Face's files, written from openai's .gz: 256 byte symbols (GPT-2's bytes_to_unicode order),
         // the same with </w>, merges 1..48894 concatenated, the special tokens; merges.txt with its header.
