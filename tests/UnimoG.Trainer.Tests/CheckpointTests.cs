@@ -1,7 +1,7 @@
+using UnimoG.TestSupport;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using UnimoG.Data.Checkpoints;
-using UnimoG.Trainer.Tests.Support;
 
 namespace UnimoG.Trainer.Tests;
 

@@ -5,7 +5,6 @@ using Xunit.Abstractions;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.TestSupport;
 using UnimoG.Engines.Trainer.Conditions;
-using UnimoG.Trainer.Tests.Support;
 using UnimoG.Engines.Trainer.Training;
 using static TorchSharp.torch;
 
