@@ -30,7 +30,7 @@ public class ComponentDdimStepTests
             var inputs = WriteInputs(("sample", reference.Read($"n{n}.sample")), ("model_output", reference.Read($"n{n}.model_output")),
                 ("timestep", reference.Read($"n{n}.timestep")));
             var output = Temp("out.safetensors");
-            var (code, _, error) = CliRunner.Run("component", "ddim-step", "--scheduler", Path.Combine(DataRoot, name),
+            var (code, _, error) = Unimog.Run("component", "ddim-step", "--scheduler", Path.Combine(DataRoot, name),
                 "--num-inference-steps", $"{n}", "--inputs", inputs, "--output", output);
             Assert.True(code == 0, error);
             var result = SafetensorsFile.Open(output);
@@ -50,7 +50,7 @@ public class ComponentDdimStepTests
         var inputs = WriteInputs(("sample", reference.Read("n10.sample")), ("model_output", reference.Read("n10.model_output")),
             ("timestep", reference.Read("n10.timestep")), ("variance_noise", reference.Read("n10.eta0.5.variance_noise")));
         var output = Temp("out.safetensors");
-        var (code, _, error) = CliRunner.Run("component", "ddim-step", "--scheduler", dir, "--num-inference-steps", "10",
+        var (code, _, error) = Unimog.Run("component", "ddim-step", "--scheduler", dir, "--num-inference-steps", "10",
             "--inputs", inputs, "--output", output, "--eta", "0.5");
         Assert.True(code == 0, error);
         TensorAssert.Close(reference.Read("n10.eta0.5.prev_sample"), SafetensorsFile.Open(output).Read("prev_sample"), what: "eta 0.5 prev_sample");
@@ -67,7 +67,7 @@ public class ComponentDdimStepTests
         var previous = cat([io.Read("x_T"), io.Read("latents")[..9].reshape(9, 4, 8, 8)], 0);      // [10, 4, 8, 8]
         var inputs = WriteInputs(("sample", previous), ("model_output", io.Read("eps").reshape(10, 4, 8, 8)), ("timestep", io.Read("timesteps_10")));
         var output = Temp("out.safetensors");
-        var (code, _, error) = CliRunner.Run("component", "ddim-step", "--scheduler", pipeline, "--num-inference-steps", "10",
+        var (code, _, error) = Unimog.Run("component", "ddim-step", "--scheduler", pipeline, "--num-inference-steps", "10",
             "--inputs", inputs, "--output", output);
         Assert.True(code == 0, error);
         var result = SafetensorsFile.Open(output);
@@ -115,7 +115,7 @@ public class ComponentDdimStepTests
             default: args[change[0]] = change[1]; break;
         }
         if (!args.ContainsKey("--inputs")) args["--inputs"] = WriteInputs([.. tensors.Select(kv => (kv.Key, kv.Value))]);
-        var (code, _, error) = CliRunner.Run(["component", "ddim-step", .. args.SelectMany(kv => new[] { kv.Key, kv.Value })]);
+        var (code, _, error) = Unimog.Run(["component", "ddim-step", .. args.SelectMany(kv => new[] { kv.Key, kv.Value })]);
         Assert.Equal(2, code);
         Assert.Contains(message, error);
         Assert.Single(error.TrimEnd().Split('\n'));

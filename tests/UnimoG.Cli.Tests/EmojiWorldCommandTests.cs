@@ -6,7 +6,7 @@ public class EmojiWorldCommandTests
     [Fact]
     public void Catalog_lists_entities_and_split_counts()
     {
-        var (code, output, error) = CliRunner.Run("emojiworld", "catalog", "--category", "wearing", "--held-out");
+        var (code, output, error) = Unimog.Run("emojiworld", "catalog", "--category", "wearing", "--held-out");
         Assert.True(code == 0, error);
         Assert.Contains("1F451", output);      // crown, held out
         Assert.Contains("皇冠", output);
@@ -24,7 +24,7 @@ public class EmojiWorldCommandTests
     [InlineData("Emoji art not found at /nonexistent/art", "sheet", "--out", "/tmp/x.png", "--art", "/nonexistent/art")]
     public void Mistakes_are_one_line_with_exit_code_2(string message, params string[] args)
     {
-        var (code, _, error) = CliRunner.Run(["emojiworld", .. args]);
+        var (code, _, error) = Unimog.Run(["emojiworld", .. args]);
         Assert.Equal(2, code);
         Assert.StartsWith("unimog: ", error);
         Assert.Contains(message, error);

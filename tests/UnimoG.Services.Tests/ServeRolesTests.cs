@@ -9,24 +9,12 @@ using V1 = UnimoG.Contracts.V1;
 
 namespace UnimoG.Services.Tests;
 
-/// <summary>`unimog serve --role dataprep` and `--role trainer`: the hosts their own Program.cs make, from the CLI.</summary>
+/// <summary>
+/// `serve --role dataprep` and `--role trainer`: the hosts their own Program.cs make, built by the CLI's ServeCommand
+/// (the command line's own mistakes: UnimoG.Cli.Tests, ServeCommandTests).
+/// </summary>
 public sealed class ServeRolesTests
 {
-    private static (int Code, string Error) Run(params string[] args)
-    {
-        var stderr = Console.Error;
-        using var e = new StringWriter();
-        Console.SetError(e);
-        try
-        {
-            return (CliApp.RunAsync(args).GetAwaiter().GetResult(), e.ToString());
-        }
-        finally
-        {
-            Console.SetError(stderr);
-        }
-    }
-
     [Fact]
     public async Task Role_data_prep_serves_the_pipeline_with_settings_from_set()
     {
@@ -71,31 +59,6 @@ public sealed class ServeRolesTests
         var e = await Assert.ThrowsAsync<RpcException>(() => new V1.Trainer.TrainerClient(channel).StopRunAsync(new V1.StopRunRequest { RunId = "nope" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
         await app.StopAsync();
-    }
-
-    [Fact]
-    public void User_mistakes_are_one_line_and_exit_code_two()
-    {
-        var port = Cluster.FreePort();
-        var (code, error) = Run("serve", "--role", "dataprep", "--urls", $"http://127.0.0.1:{port}", "--model", "/models/x");
-        Assert.Equal(2, code);
-        Assert.Contains("--model does not apply to --role dataprep; its settings are DataPrep:*", error);
-
-        (code, error) = Run("serve", "--role", "dataprep", "--urls", $"http://127.0.0.1:{port}");
-        Assert.Equal(2, code);
-        Assert.Contains("DataPrep:Masks is not set: choose sam (with DataPrep:SamEncoder and DataPrep:SamDecoder), alpha or box.", error);
-
-        (code, error) = Run("serve", "--role", "dataprep", "--urls", $"http://127.0.0.1:{port}", "--set", "DataPrep:Masks=alpha", "--set", "DataPrep:Threads=0");
-        Assert.Equal(2, code);
-        Assert.Contains("DataPrep:Threads must be at least 1, got 0.", error);
-
-        (code, error) = Run("serve", "--role", "trainer", "--urls", $"http://127.0.0.1:{port}", "--encoder", "http://127.0.0.1:1");
-        Assert.Equal(2, code);
-        Assert.Contains("--encoder, --denoiser and --vae are the gateway's", error);
-
-        (code, error) = Run("serve", "--role", "dataprep", "--urls", $"http://127.0.0.1:{port}", "--set", "Masks");
-        Assert.Equal(2, code);
-        Assert.Contains("--set takes KEY=VALUE", error);
     }
 
     private static Dictionary<string, string?> ServeCommandSettings(params string[] pairs) => ServeCommand.Settings(pairs);

@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using UnimoG.Client.Torch;
 using UnimoG.Contracts.Tensors;
 using static TorchSharp.torch;
@@ -33,8 +34,7 @@ public sealed class TensorStreamingTests
         assembler.Complete();
         using var h = assembler.TakeTensor("h");
         using var m = assembler.TakeTensor("m");
-        Assert.Equal(source.shape, h.shape);
-        Assert.True(h.equal(source).all().item<bool>());
+        TensorAssert.Identical(source, h, "h");
         Assert.Equal(ScalarType.Int64, m.dtype);
         Assert.Equal([1L, 1, 0], m.data<long>().ToArray());
         Assert.Throws<TensorStreamException>(() => assembler.TakeTensor("h"));
