@@ -73,7 +73,7 @@ public class AttentionCaptureTests
 
         // Each forward replaces the maps; disposing detaches the capture (later forwards record nothing).
         unet.forward(sample, t, states);
-        Assert.True(TensorDiff.MaxAbs(capture[Layer].Probabilities, expected) > 1e-3, "the unmasked forward's maps replaced the masked ones");
+        TensorAssert.NotClose(expected, capture[Layer].Probabilities, rtol: 0, atol: 1e-3, what: "the unmasked forward's maps replaced the masked ones");
         capture.Dispose();
         Assert.Empty(capture.Maps);
         using var again = unet.CaptureCrossAttention([Layer]);   // free again: a new capture may attach

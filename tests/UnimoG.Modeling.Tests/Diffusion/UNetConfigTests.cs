@@ -113,17 +113,4 @@ public class UNetConfigTests
 
     // 1 and 1.0 are the same config value.
     private static JsonNode? Normalize(JsonNode? n) => n is JsonValue v && v.TryGetValue<double>(out var d) ? JsonValue.Create(d) : n is JsonArray a ? new JsonArray(a.Select(Normalize).ToArray()) : n?.DeepClone();
-
-    [Fact]
-    public void VAE_unsupported_values_fail_naming_their_key()
-    {
-        var json = JsonNode.Parse(File.ReadAllText(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")))!.AsObject();
-        json["down_block_types"] = new JsonArray("AttnDownEncoderBlock2D", "DownEncoderBlock2D");
-        var e = Assert.Throws<ConfigException>(() => ConfigJson.Parse<AutoencoderKLConfig>(json.ToJsonString(), "vae/config.json"));
-        Assert.Equal("down_block_types", e.Key);
-        json = JsonNode.Parse(File.ReadAllText(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")))!.AsObject();
-        json["latent_channels"] = "four";
-        Assert.Equal("latent_channels", Assert.Throws<ConfigException>(() => ConfigJson.Parse<AutoencoderKLConfig>(json.ToJsonString(), "vae/config.json")).Key);
-        Assert.Null(ConfigJson.Read<AutoencoderKLConfig>(RepoPaths.Fixtures("diffusers-a", "vae", "config.json")).IgnoredKeys);
-    }
 }

@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using TorchSharp;
 using UnimoG.Modeling.Encoders;
 using static TorchSharp.torch;
@@ -19,7 +20,7 @@ public class EmbeddingCacheTests
         Assert.Equal(2, cache.Misses); // the prompt, then its image
         using var second = enc.Encode([new MllmText("a "), dog, new MllmText(" run"), new MllmText("ning")]); // same content
         Assert.Equal(1, cache.Hits);
-        TransformersFixtures.AssertClose(first.HiddenStates, second.HiddenStates, 0, "cached");
+        TensorAssert.Identical(first.HiddenStates, second.HiddenStates, "cached");
         Assert.Equal(first.Spans[0], second.Spans[0]);
         // the same entity image in a new prompt: the prompt misses, the image hits
         using var third = enc.Encode([dog, new MllmText(" sleeping")]);
@@ -28,7 +29,7 @@ public class EmbeddingCacheTests
         // a caller disposing its result leaves the cache intact
         first.Dispose();
         using var fourth = enc.Encode(prompt);
-        TransformersFixtures.AssertClose(second.HiddenStates, fourth.HiddenStates, 0, "after dispose");
+        TensorAssert.Identical(second.HiddenStates, fourth.HiddenStates, "after dispose");
     }
 
     [Fact]
