@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld.Tests;
@@ -46,6 +47,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
             byte[] bgRgb = [bg.R, bg.G, bg.B];
             // Visible alphas of all layers plus what shows of the background sum to one, so the scene is
             // background * (1 - sum of alphas) + sum of colour * alpha.
+            var expected = new double[64 * 64 * 3];
             for (var i = 0; i < 64 * 64; i++)
             for (var c = 0; c < 3; c++)
             {
@@ -56,9 +58,9 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
                     covered += a;
                     colour += e.Layer[i * 4 + c] * a;
                 }
-                var expected = bgRgb[c] * (1 - covered) + colour;
-                Assert.True(Math.Abs(expected - s.Rendered.Rgb[i * 3 + c]) <= 2.5, $"{s.Key} pixel {i} channel {c}: {expected:0.0} vs {s.Rendered.Rgb[i * 3 + c]}");
+                expected[i * 3 + c] = bgRgb[c] * (1 - covered) + colour;
             }
+            TensorAssert.Close(expected, Array.ConvertAll(s.Rendered.Rgb, x => (double)x), rtol: 0, atol: 2.5, what: $"{s.Key} RGB (element = pixel * 3 + channel)");
         }
         Assert.True(checkedScenes > 20);
     }
