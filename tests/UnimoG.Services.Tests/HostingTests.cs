@@ -19,7 +19,7 @@ using UnimoG.Services.Tests.Support;
 
 namespace UnimoG.Services.Tests;
 
-/// <summary>Health, reflection, request ids, auth, a missing model, and `serve --role all`.</summary>
+/// <summary>The hosting defaults in the real services: health and reflection, request ids, auth, a missing model.</summary>
 [Collection("cluster")]
 public sealed class HostingTests(ClusterFixture fixture)
 {
@@ -84,23 +84,6 @@ public sealed class HostingTests(ClusterFixture fixture)
         var withKey = new V1.Gateway.GatewayClient(channel.Intercept(m => { m.Add("x-api-key", "s3cret-key"); return m; }));
         var info = await withKey.DescribeAsync(new DescribeRequest());
         Assert.Equal("unimog-mini", info.Model);
-        await app.StopAsync();
-    }
-
-    [Fact]
-    public async Task Role_all_serves_everything_in_one_host()
-    {
-        var url = $"http://127.0.0.1:{Cluster.FreePort()}";
-        await using var app = ServeCommand.Build("all", url, Cluster.FreePort(), TestModel.Folder, null, null, null,
-            new Dictionary<string, string?> { ["Model:TokenizerPath"] = TestModel.Tokenizer, ["Log:MinimumLevel"] = "Warning" });
-        await app.StartAsync();
-        using var channel = GrpcChannel.ForAddress(url);
-        var client = new UnimoGClient(new V1.Gateway.GatewayClient(channel));
-        await GenerationTests.WaitUntil(() => new Health.HealthClient(channel).Check(new HealthCheckRequest()).Status == HealthCheckResponse.Types.ServingStatus.Serving);
-        var request = GenerationTests.Request(steps: 3, seed: 77);
-        var all = await client.GenerateImagesAsync(request);
-        var separate = await Cluster.Client().GenerateImagesAsync(request);
-        Assert.Equal(separate.Images[0], all.Images[0]);
         await app.StopAsync();
     }
 }

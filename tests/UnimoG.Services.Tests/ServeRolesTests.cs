@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using UnimoG.Cli;
+using UnimoG.Client;
 using UnimoG.Services.Tests.Support;
 using UnimoG.TestSupport;
 using V1 = UnimoG.Contracts.V1;
@@ -10,11 +11,15 @@ using V1 = UnimoG.Contracts.V1;
 namespace UnimoG.Services.Tests;
 
 /// <summary>
-/// `serve --role dataprep` and `--role trainer`: the hosts their own Program.cs make, built by the CLI's ServeCommand
-/// (the command line's own mistakes: UnimoG.Cli.Tests, ServeCommandTests).
+/// `serve --role all`, `--role dataprep` and `--role trainer`: the hosts their own Program.cs make, built by the CLI's
+/// ServeCommand (the command line's own mistakes: UnimoG.Cli.Tests, ServeCommandTests). `all` is compared with the
+/// loopback cluster of four separate hosts.
 /// </summary>
-public sealed class ServeRolesTests
+[Collection("cluster")]
+public sealed class ServeRolesTests(ClusterFixture fixture)
 {
+    private Cluster Cluster => fixture.Cluster;
+
     [Fact]
     public async Task Role_data_prep_serves_the_pipeline_with_settings_from_set()
     {
@@ -58,6 +63,23 @@ public sealed class ServeRolesTests
         // No run: the Trainer service answers for itself (not Unimplemented, which an unmapped service would give).
         var e = await Assert.ThrowsAsync<RpcException>(() => new V1.Trainer.TrainerClient(channel).StopRunAsync(new V1.StopRunRequest { RunId = "nope" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task Role_all_serves_everything_in_one_host()
+    {
+        var url = $"http://127.0.0.1:{Cluster.FreePort()}";
+        await using var app = ServeCommand.Build("all", url, Cluster.FreePort(), TestModel.Folder, null, null, null,
+            new Dictionary<string, string?> { ["Model:TokenizerPath"] = TestModel.Tokenizer, ["Log:MinimumLevel"] = "Warning" });
+        await app.StartAsync();
+        using var channel = GrpcChannel.ForAddress(url);
+        var client = new UnimoGClient(new V1.Gateway.GatewayClient(channel));
+        await GenerationTests.WaitUntil(() => new Health.HealthClient(channel).Check(new HealthCheckRequest()).Status == HealthCheckResponse.Types.ServingStatus.Serving);
+        var request = GenerationTests.Request(steps: 3, seed: 77);
+        var all = await client.GenerateImagesAsync(request);
+        var separate = await Cluster.Client().GenerateImagesAsync(request);
+        Assert.Equal(separate.Images[0], all.Images[0]);
         await app.StopAsync();
     }
 
