@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Contracts.Tensors;

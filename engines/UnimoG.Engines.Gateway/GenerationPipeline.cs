@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Engines.Telemetry;
-using UnimoG.Engines;
 using UnimoG.Contracts.Tensors;
 
 namespace UnimoG.Engines.Gateway;

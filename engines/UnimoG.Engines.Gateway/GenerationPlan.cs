@@ -1,7 +1,5 @@
-using Grpc.Core;
 using UnimoG.Contracts.V1;
 using PromptOptions = UnimoG.Text.Prompts.PromptOptions;
-using UnimoG.Engines;
 
 namespace UnimoG.Engines.Gateway;
 

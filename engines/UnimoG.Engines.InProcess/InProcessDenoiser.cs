@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using Grpc.Core;
 using UnimoG.Client;
 using UnimoG.Client.Torch;
-using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using UnimoG.Engines.Inference;
 using UnimoG.Modeling;

@@ -1,7 +1,6 @@
 using UnimoG.Engines.Inference;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
-using UnimoG.Engines;
 using UnimoG.Client.Torch;
 using UnimoG.Contracts.Tensors;
 

@@ -1,9 +1,9 @@
+using UnimoG.Data.Config;
 using UnimoG.Engines.Inference;
 using UnimoG.Engines.Gateway;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using UnimoG.Modeling.Pipelines;
-using UnimoG.Engines;
 
 namespace UnimoG.Engines.InProcess;
 
@@ -20,6 +20,9 @@ public sealed class OneProcess : IDisposable
 
     public ModelFolder Folder { get; }
     public GenerationPipeline Pipeline { get; }
+    public EncoderEngine Encoder => _encoder;
+    public DenoiseBatcher Denoiser => _batcher;
+    public VaeEngine Vae => _vae;
 
     private OneProcess(ModelFolder folder, EncoderEngine encoder, DenoiseBatcher batcher, VaeEngine vae, GenerationPipeline pipeline)
     {
@@ -30,20 +33,27 @@ public sealed class OneProcess : IDisposable
         Pipeline = pipeline;
     }
 
-    public static OneProcess Load(string modelPath, ModelOptions? model = null, GatewayOptions? gateway = null, DenoiserOptions? denoiser = null, ILoggerFactory? logs = null)
+    public static OneProcess Load(string modelPath, ModelOptions? model = null, GatewayOptions? gateway = null, DenoiserOptions? denoiser = null, ILoggerFactory? logs = null,
+        EncoderOptions? encoderOptions = null, VaeOptions? vaeOptions = null)
     {
         model ??= new ModelOptions { Path = modelPath };
         gateway ??= new GatewayOptions();
         denoiser ??= new DenoiserOptions();
+        encoderOptions ??= new EncoderOptions();
+        vaeOptions ??= new VaeOptions();
         logs ??= NullLoggerFactory.Instance;
+        // What a host checks at start-up, before anything loads: one line naming each bad setting.
+        var problems = model.Validate(ModelOptions.Section).Concat(denoiser.Validate(DenoiserOptions.Section)).Concat(gateway.Validate(GatewayOptions.Section))
+            .Concat(encoderOptions.Validate(EncoderOptions.Section)).Concat(vaeOptions.Validate(VaeOptions.Section)).ToList();
+        if (problems.Count > 0) throw new ModelFolderException(string.Join(" ", problems));
         var folder = ModelFolder.Open(modelPath);
         EncoderEngine? encoder = null;
         DenoiseBatcher? batcher = null;
         try
         {
-            encoder = EncoderEngine.Load(folder, new EncoderOptions(), model);
-            batcher = new DenoiseBatcher(DenoiserModel.Load(folder, model), denoiser, log: logs.CreateLogger<DenoiseBatcher>());
-            var vae = VaeEngine.Load(folder, new VaeOptions(), model);
+            encoder = EncoderEngine.Load(folder, encoderOptions, model);
+            batcher = new DenoiseBatcher(DenoiserModel.Load(folder, model, model.PlacementFor(denoiser.Placement)), denoiser, log: logs.CreateLogger<DenoiseBatcher>());
+            var vae = VaeEngine.Load(folder, vaeOptions, model);
             var (e, b) = (encoder, batcher);
             var pipeline = new GenerationPipeline(new InProcessEncoder(() => e), new InProcessDenoiser(() => b), new InProcessVae(() => vae),
                 gateway, new ImageStore(gateway.UploadBytes), logs.CreateLogger<GenerationPipeline>());

@@ -1,4 +1,3 @@
-using UnimoG.Contracts.V1;
 
 namespace UnimoG.Engines;
 

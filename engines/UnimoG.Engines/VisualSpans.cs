@@ -1,4 +1,3 @@
-using UnimoG.Text.Prompts;
 using Wire = UnimoG.Contracts.V1.VisualSpan;
 using Model = UnimoG.Text.Prompts.VisualSpan;
 

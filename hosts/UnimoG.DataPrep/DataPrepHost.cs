@@ -1,12 +1,9 @@
 using UnimoG.Engines.DataPrep;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using UnimoG.DataPrep;
 using UnimoG.Hosting;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Engines.Telemetry;
 
 namespace UnimoG.DataPrep;

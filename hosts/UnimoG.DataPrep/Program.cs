@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Builder;
 using UnimoG.DataPrep;
 using UnimoG.Hosting;
 

@@ -1,5 +1,4 @@
 using UnimoG.Engines.DataPrep;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using UnimoG.Engines.DataPrep.Pipeline;
 using UnimoG.Hosting;

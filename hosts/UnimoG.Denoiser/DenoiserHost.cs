@@ -1,11 +1,7 @@
-using UnimoG.Hosting.Interceptors;
 using UnimoG.Engines.Inference;
-using UnimoG.Hosting;
-using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Engines.Telemetry;
+using UnimoG.Hosting;
 using UnimoG.Modeling.Pipelines;
-using UnimoG.Engines;
 
 namespace UnimoG.Denoiser;
 
@@ -15,11 +11,8 @@ public static class DenoiserHost
     public static WebApplicationBuilder AddDenoiser(this WebApplicationBuilder builder)
     {
         var model = ServingSetup.BindShared<ModelOptions>(builder, ModelOptions.Section);
-        var options = UnimoGOptions.Bind<DenoiserOptions>(builder.Services, builder.Configuration, DenoiserOptions.Section);
-        builder.Services.AddUnimoGFaults();
-        builder.Services.AddSingleton(options);
-        ServingSetup.AddModelSlot(builder.Services, "denoiser model",
-            sp => new DenoiseBatcher(DenoiserModel.Load(ModelFolder.Open(model.Path), model), options,
+        ServingSetup.AddModelRole<DenoiserOptions, DenoiseBatcher>(builder, DenoiserOptions.Section, "denoiser model",
+            (sp, o) => new DenoiseBatcher(DenoiserModel.Load(ModelFolder.Open(model.Path), model, model.PlacementFor(o.Placement)), o,
                 sp.GetRequiredService<UnimoGMetrics>(), sp.GetRequiredService<ILogger<DenoiseBatcher>>()),
             e => e.Model.Folder.Untrained ? e.Model.Folder.UntrainedWarning : null);
         return builder;

@@ -8,7 +8,6 @@ using UnimoG.Contracts.V1;
 using UnimoG.Hosting.Shutdown;
 using UnimoG.Modeling;
 using UnimoG.Engines;
-using static TorchSharp.torch;
 
 namespace UnimoG.Denoiser;
 

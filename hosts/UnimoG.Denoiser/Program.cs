@@ -1,5 +1,4 @@
 using UnimoG.Denoiser;
-using UnimoG.Engines.Inference;
 using UnimoG.Hosting;
 
 var b = WebApplication.CreateBuilder(args);

@@ -1,11 +1,7 @@
-using UnimoG.Hosting.Interceptors;
 using UnimoG.Engines.Inference;
-using UnimoG.Hosting;
-using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Engines.Telemetry;
+using UnimoG.Hosting;
 using UnimoG.Modeling.Pipelines;
-using UnimoG.Engines;
 
 namespace UnimoG.Encoder;
 
@@ -15,10 +11,8 @@ public static class EncoderHost
     public static WebApplicationBuilder AddEncoder(this WebApplicationBuilder builder)
     {
         var model = ServingSetup.BindShared<ModelOptions>(builder, ModelOptions.Section);
-        var options = UnimoGOptions.Bind<EncoderOptions>(builder.Services, builder.Configuration, EncoderOptions.Section);
-        builder.Services.AddUnimoGFaults();
-        ServingSetup.AddModelSlot(builder.Services, "encoder model",
-            sp => EncoderEngine.Load(ModelFolder.Open(model.Path), options, model, sp.GetRequiredService<UnimoGMetrics>()),
+        ServingSetup.AddModelRole<EncoderOptions, EncoderEngine>(builder, EncoderOptions.Section, "encoder model",
+            (sp, o) => EncoderEngine.Load(ModelFolder.Open(model.Path), o, model, sp.GetRequiredService<UnimoGMetrics>()),
             e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null);
         return builder;
     }

@@ -5,7 +5,6 @@ using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Hosting.Shutdown;
 using UnimoG.Engines.Telemetry;
-using UnimoG.Engines;
 
 namespace UnimoG.Encoder;
 

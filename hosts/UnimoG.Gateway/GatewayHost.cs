@@ -3,7 +3,6 @@ using UnimoG.Engines.Gateway;
 using UnimoG.Client;
 using UnimoG.Hosting.Discovery;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Engines.Telemetry;
 using UnimoG.Engines;
 using V1 = UnimoG.Contracts.V1;

@@ -1,5 +1,4 @@
 using UnimoG.Gateway;
-using UnimoG.Engines.Gateway;
 using UnimoG.Hosting;
 
 var b = WebApplication.CreateBuilder(args);

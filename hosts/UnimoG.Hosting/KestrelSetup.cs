@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Hosting.Security;
 
 namespace UnimoG.Hosting;

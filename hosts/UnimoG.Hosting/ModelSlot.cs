@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using UnimoG.Hosting;
 using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting;

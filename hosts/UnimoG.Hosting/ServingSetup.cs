@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using UnimoG.Hosting;
 using Microsoft.Extensions.Options;
 using UnimoG.Hosting.Options;
 using UnimoG.Data.Config;
+using UnimoG.Hosting.Interceptors;
 
 namespace UnimoG.Hosting;
 
@@ -16,6 +16,22 @@ public static class ServingSetup
         if (!builder.Services.Any(d => d.ServiceType == typeof(IValidateOptions<T>)))
             return UnimoGOptions.Bind<T>(builder.Services, builder.Configuration, section);
         return UnimoGOptions.Read<T>(builder.Configuration, section);
+    }
+
+    /// <summary>
+    /// One model-serving role of a host: its options section bound and validated (and registered as a singleton), the
+    /// fault interceptor, and its engine loaded in the background from those options (<see cref="AddModelSlot{T}"/>).
+    /// </summary>
+    public static TOptions AddModelRole<TOptions, TEngine>(WebApplicationBuilder builder, string section, string gate,
+        Func<IServiceProvider, TOptions, TEngine> load, Func<TEngine, string?> warning)
+        where TOptions : class, IValidatedOptions, new()
+        where TEngine : class, IDisposable
+    {
+        var options = UnimoGOptions.Bind<TOptions>(builder.Services, builder.Configuration, section);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddUnimoGFaults();
+        AddModelSlot(builder.Services, gate, sp => load(sp, options), warning);
+        return options;
     }
 
     /// <summary>

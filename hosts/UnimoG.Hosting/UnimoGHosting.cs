@@ -5,7 +5,6 @@ using Microsoft.Extensions.Hosting;
 using UnimoG.Hosting.Discovery;
 using UnimoG.Hosting.Logging;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Hosting.Shutdown;
 using UnimoG.Engines.Telemetry;
 

@@ -1,6 +1,5 @@
 using UnimoG.Hosting;
 using UnimoG.Vae;
-using UnimoG.Engines.Inference;
 
 var b = WebApplication.CreateBuilder(args);
 b.AddUnimoGDefaults("vae");

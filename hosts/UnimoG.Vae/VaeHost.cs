@@ -1,11 +1,7 @@
-using UnimoG.Hosting.Interceptors;
 using UnimoG.Engines.Inference;
-using UnimoG.Hosting;
-using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Engines.Telemetry;
+using UnimoG.Hosting;
 using UnimoG.Modeling.Pipelines;
-using UnimoG.Engines;
 
 namespace UnimoG.Vae;
 
@@ -15,10 +11,8 @@ public static class VaeHost
     public static WebApplicationBuilder AddVae(this WebApplicationBuilder builder)
     {
         var model = ServingSetup.BindShared<ModelOptions>(builder, ModelOptions.Section);
-        var options = UnimoGOptions.Bind<VaeOptions>(builder.Services, builder.Configuration, VaeOptions.Section);
-        builder.Services.AddUnimoGFaults();
-        ServingSetup.AddModelSlot(builder.Services, "vae model",
-            sp => VaeEngine.Load(ModelFolder.Open(model.Path), options, model, sp.GetRequiredService<UnimoGMetrics>()),
+        ServingSetup.AddModelRole<VaeOptions, VaeEngine>(builder, VaeOptions.Section, "vae model",
+            (sp, o) => VaeEngine.Load(ModelFolder.Open(model.Path), o, model, sp.GetRequiredService<UnimoGMetrics>()),
             e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null);
         return builder;
     }

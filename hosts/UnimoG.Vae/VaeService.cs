@@ -53,10 +53,13 @@ public sealed class VaeService(ModelSlot<VaeEngine> model, UnimoGMetrics metrics
         using (mean)
         using (logvar)
         {
-            foreach (var chunk in TorchTensorStreams.Chunks(TensorNames.Latent, latent)) await responseStream.WriteAsync(chunk, ct);
+            using (var wire = latent.ToWire(TensorNames.Latent))
+                foreach (var chunk in wire.Chunks()) await responseStream.WriteAsync(chunk, ct);
             if (!request.IncludeDistribution) return;
-            foreach (var chunk in TorchTensorStreams.Chunks(TensorNames.Mean, mean)) await responseStream.WriteAsync(chunk, ct);
-            foreach (var chunk in TorchTensorStreams.Chunks(TensorNames.LogVar, logvar)) await responseStream.WriteAsync(chunk, ct);
+            using (var wire = mean.ToWire(TensorNames.Mean))
+                foreach (var chunk in wire.Chunks()) await responseStream.WriteAsync(chunk, ct);
+            using (var wire = logvar.ToWire(TensorNames.LogVar))
+                foreach (var chunk in wire.Chunks()) await responseStream.WriteAsync(chunk, ct);
         }
     }
 

@@ -1,6 +1,5 @@
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.TestSupport;
-using static TorchSharp.torch;
 
 namespace UnimoG.Cli.Tests;
 

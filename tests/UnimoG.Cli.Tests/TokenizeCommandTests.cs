@@ -1,4 +1,3 @@
-using System.Text;
 using UnimoG.Text.Tokenizers;
 using UnimoG.TestSupport;
 

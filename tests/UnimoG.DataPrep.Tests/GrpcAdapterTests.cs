@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Grpc.Core;
 using UnimoG.Engines.DataPrep.Entities;
 using UnimoG.Engines.DataPrep.Grounding;
-using UnimoG.DataPrep;
 using UnimoG.Engines.DataPrep.Pipeline;
 using UnimoG.Engines.DataPrep.Shards;
 using UnimoG.Imaging;

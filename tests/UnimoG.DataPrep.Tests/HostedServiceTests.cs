@@ -11,7 +11,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using UnimoG.DataPrep;
 using UnimoG.Engines.DataPrep.Shards;
 using UnimoG.Hosting;
 using UnimoG.Imaging;

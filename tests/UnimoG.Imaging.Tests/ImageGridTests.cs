@@ -1,4 +1,3 @@
-using UnimoG.Imaging;
 
 namespace UnimoG.Imaging.Tests;
 

@@ -1,5 +1,4 @@
 using UnimoG.Data.Random;
-using UnimoG.EmojiWorld;
 using UnimoG.Mini.Bench;
 
 namespace UnimoG.Mini.Tests;

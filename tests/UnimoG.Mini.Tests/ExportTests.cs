@@ -5,7 +5,6 @@ using UnimoG.Mini.Tests.Support;
 using UnimoG.Mini.Training;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Encoders;
-using UnimoG.Text.Prompts;
 using UnimoG.Text.Tokenizers;
 using UnimoG.TestSupport;
 using static TorchSharp.torch;

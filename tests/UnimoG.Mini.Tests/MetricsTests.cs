@@ -1,6 +1,5 @@
 using TorchSharp;
 using UnimoG.Mini.Bench;
-using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Tests;
 

@@ -1,6 +1,5 @@
 using TorchSharp;
 using UnimoG.Mini.Mllm;
-using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Tests;
 

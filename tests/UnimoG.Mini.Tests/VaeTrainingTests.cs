@@ -9,7 +9,6 @@ using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Data.Config;
 using UnimoG.Modeling.Images;
-using static TorchSharp.torch;
 
 namespace UnimoG.Mini.Tests;
 

@@ -46,7 +46,7 @@ public sealed class DenoiserStreamTests(ClusterFixture fixture)
         using var m = ones(1, 5, dtype: ScalarType.Int64);
         var e = await Refused([new DenoiseRequest { Options = Options(1) }, .. Conditions(h, m)]);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.StartsWith("tensor 'cond.hidden_states': expected FP32 [1, L, 64]", e.Status.Detail);
+        Assert.StartsWith("tensor 'cond.hidden_states': expected FP32, BF16 or FP16 [1, L, 64]", e.Status.Detail);
     }
 
     [Fact]

@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using Grpc.Core;
-using UnimoG.Cli;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Engines.InProcess;
-using UnimoG.Engines.Inference;
 using UnimoG.Services.Tests.Support;
 using UnimoG.TestSupport;
 using static TorchSharp.torch;

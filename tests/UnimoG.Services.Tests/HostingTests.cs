@@ -11,9 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Cli;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
-using UnimoG.Denoiser;
 using UnimoG.Engines.Inference;
-using UnimoG.Engines.InProcess;
 using UnimoG.Engines;
 using UnimoG.Services.Tests.Support;
 

@@ -1,4 +1,3 @@
-using UnimoG.Engines.Inference;
 using UnimoG.Data.Config;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Services.Tests.Support;

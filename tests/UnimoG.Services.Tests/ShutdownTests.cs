@@ -1,11 +1,9 @@
-using UnimoG.Engines.Inference;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Client;
 using UnimoG.Hosting;
 using UnimoG.Services.Tests.Support;
-using V1 = UnimoG.Contracts.V1;
 
 namespace UnimoG.Services.Tests;
 

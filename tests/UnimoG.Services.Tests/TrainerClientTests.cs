@@ -1,10 +1,7 @@
 using UnimoG.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using UnimoG.Encoder;
 using UnimoG.Engines.Inference;
-using UnimoG.Engines.InProcess;
 using UnimoG.Text.Prompts;
-using UnimoG.Engines;
 using UnimoG.Services.Tests.Support;
 using UnimoG.TestSupport;
 using UnimoG.Engines.Trainer.Conditions;

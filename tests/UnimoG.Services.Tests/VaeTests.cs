@@ -6,9 +6,7 @@ using UnimoG.Client;
 using UnimoG.Engines;
 using UnimoG.Services.Tests.Support;
 using UnimoG.TestSupport;
-using UnimoG.Vae;
 using UnimoG.Engines.Inference;
-using UnimoG.Engines.InProcess;
 using static TorchSharp.torch;
 using V1 = UnimoG.Contracts.V1;
 
@@ -49,7 +47,7 @@ public sealed class VaeTests(ClusterFixture fixture)
         using var wrongWire = wrong.ToWire(TensorNames.Latent);
         var e = await Assert.ThrowsAsync<InvalidRequestException>(() => Client().DecodeAsync(wrongWire));
         Assert.Equal("latent", e.Field);
-        Assert.Contains("expected FP32 [N, 4, h, w]", e.Detail);
+        Assert.Contains("expected FP32, BF16 or FP16 [N, 4, h, w]", e.Detail);
         var odd = await Assert.ThrowsAsync<InvalidRequestException>(() => Client().EncodeAsync(TestModel.Png(30, 30, 1, 2, 3)));
         Assert.Equal("image", odd.Field);
         Assert.Contains("multiples of 4", odd.Detail);

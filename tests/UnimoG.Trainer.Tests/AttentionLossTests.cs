@@ -1,6 +1,5 @@
 using UnimoG.TestSupport;
 using UnimoG.Text.Prompts;
-using TorchSharp;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
@@ -118,7 +117,10 @@ public class AttentionLossTests
         using var nearest = AttentionMaskLoss.Resize(mask, 2, 2, "nearest");
         Assert.Equal([1f, 0f, 0f, 0f], nearest.data<float>().ToArray());
 
-        using var unet = new UNet2DConditionModel(ConfigJson.Parse<UNet2DConditionConfig>(TinyWorld.UNetConfigJson, "tiny"), META);
+        UNet2DConditionModel unet;
+        using (new UnimoG.Modeling.ModelPlacement(META, ScalarType.Float32).Use())
+            unet = new UNet2DConditionModel(ConfigJson.Parse<UNet2DConditionConfig>(TinyWorld.UNetConfigJson, "tiny"));
+        using var _ = unet;
         // latent 8: down_blocks.0 and up_blocks.1 at 8x8, down_blocks.1, mid, up_blocks.0 at 4x4
         var at = new ConfigLocation("train.json", "attention_loss");
         var small = AttentionMaskLoss.Layers(unet, new AttentionLossSettings { Lambda = 1, MaxResolution = 4 }, 8, at);

@@ -1,6 +1,5 @@
 using UnimoG.TestSupport;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using UnimoG.Data.Checkpoints;
 
 namespace UnimoG.Trainer.Tests;

@@ -5,7 +5,6 @@ using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Trainer.Tests.Support;
 using UnimoG.Engines.Trainer.Training;
-using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using UnimoG.Data.Config;
 using UnimoG.Engines.Trainer.Config;
-using UnimoG.Modeling.Configs;
 using UnimoG.TestSupport;
 
 namespace UnimoG.Trainer.Tests;
@@ -149,7 +148,7 @@ public class TrainingConfigTests
         Assert.Equal("phases", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j.Remove("phases")))).Key);
         Assert.Equal("model.unet", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["model"] = new JsonObject { ["vae"] = "v" }))).Key);
         Assert.Equal("conditions.cache", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["conditions"] = new JsonObject { ["source"] = "cache" }))).Key);
-        Assert.Equal("mixed_precision", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["mixed_precision"] = "bf16"))).Key);
+        Assert.Equal("precision", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["precision"] = "fp8"))).Key);
         Assert.Equal("phases[0].data.path", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["phases"]![0]!.AsObject().Remove("data")))).Key);
         var notJson = Assert.Throws<ConfigException>(() => TinyWorld.Parse("{ not json"));
         Assert.Equal("", notJson.Key);

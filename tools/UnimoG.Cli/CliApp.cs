@@ -46,6 +46,7 @@ public static class CliApp
         UnimoG.Imaging.ImageDecodeException i => i.Message,
         CheckpointMismatchException c => c.Message.ReplaceLineEndings(" "),
         UnimoG.Data.Config.ConfigException c => c.Message,
+        UnimoG.Data.Config.ModelFolderException m => m.Message,
         UnimoG.Client.UnimoGException u => $"{u.Status}: {u.Detail}",
         Microsoft.Extensions.Options.OptionsValidationException o => string.Join(" ", o.Failures),
         OperationCanceledException => "cancelled",

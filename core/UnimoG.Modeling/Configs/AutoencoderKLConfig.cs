@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using UnimoG.Data.Config;
 
@@ -56,7 +55,7 @@ public sealed record AutoencoderKLConfig : IValidatedConfig
         if (NormNumGroups <= 0) throw Unsupported(at, "norm_num_groups", NormNumGroups.ToString(), "must be positive");
         foreach (var c in BlockOutChannels)
             if (c % NormNumGroups != 0) throw Unsupported(at, "norm_num_groups", NormNumGroups.ToString(), $"block_out_channels entry {c} is not divisible by it");
-        if (!Diffusion.Layers.ActivationNames.Contains(ActFn)) throw Unsupported(at, "act_fn", $"\"{ActFn}\"", $"supported: {string.Join(", ", Diffusion.Layers.ActivationNames)}");
+        if (!Layers.ActivationNames.Contains(ActFn)) throw Unsupported(at, "act_fn", $"\"{ActFn}\"", $"supported: {string.Join(", ", Layers.ActivationNames)}");
         if (InChannels <= 0) throw Unsupported(at, "in_channels", InChannels.ToString(), "must be positive");
         if (OutChannels <= 0) throw Unsupported(at, "out_channels", OutChannels.ToString(), "must be positive");
         if (LatentChannels <= 0) throw Unsupported(at, "latent_channels", LatentChannels.ToString(), "must be positive");

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using UnimoG.Data.Config;
 
@@ -123,9 +122,9 @@ public sealed partial record UNet2DConditionConfig : IValidatedConfig
             if (BlockOutChannels[i] / Heads(i) < 1)
                 throw Unsupported(at, NumAttentionHeads is null ? "attention_head_dim" : "num_attention_heads", Heads(i),
                     $"more heads than channels ({BlockOutChannels[i]}) at level {i}");
-        if (!Diffusion.Layers.ActivationNames.Contains(ActFn)) throw Unsupported(at, "act_fn", ActFn, $"supported: {string.Join(", ", Diffusion.Layers.ActivationNames)}");
-        if (TimeEmbeddingActFn is { } tea && !Diffusion.Layers.ActivationNames.Contains(tea)) throw Unsupported(at, "time_embedding_act_fn", tea, "unknown activation");
-        if (TimestepPostAct is { } tpa && !Diffusion.Layers.ActivationNames.Contains(tpa)) throw Unsupported(at, "timestep_post_act", tpa, "unknown activation");
+        if (!Layers.ActivationNames.Contains(ActFn)) throw Unsupported(at, "act_fn", ActFn, $"supported: {string.Join(", ", Layers.ActivationNames)}");
+        if (TimeEmbeddingActFn is { } tea && !Layers.ActivationNames.Contains(tea)) throw Unsupported(at, "time_embedding_act_fn", tea, "unknown activation");
+        if (TimestepPostAct is { } tpa && !Layers.ActivationNames.Contains(tpa)) throw Unsupported(at, "timestep_post_act", tpa, "unknown activation");
         if (TimeEmbeddingType != "positional") throw Unsupported(at, "time_embedding_type", TimeEmbeddingType, "only \"positional\" (sinusoidal) is built");
         if (TimeEmbeddingDim is <= 0) throw Unsupported(at, "time_embedding_dim", TimeEmbeddingDim, "must be positive");
         if (TimeCondProjDim is <= 0) throw Unsupported(at, "time_cond_proj_dim", TimeCondProjDim, "must be positive");

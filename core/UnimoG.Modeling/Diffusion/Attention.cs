@@ -37,7 +37,7 @@ public sealed class Attention : nn.Module
     /// <param name="crossAttentionDim">Width of the encoder hidden states; null for self-attention.</param>
     /// <param name="upcast">Compute scores and softmax in float32 (diffusers' upcast_attention / upcast_softmax).</param>
     /// <param name="normGroups">Group-normalise a 4-D input first (VAE mid block), with <paramref name="eps"/>.</param>
-    public Attention(int queryDim, int heads, int headDim, int? crossAttentionDim, bool bias, bool upcast, Device? device,
+    public Attention(int queryDim, int heads, int headDim, int? crossAttentionDim, bool bias, bool upcast,
         int? normGroups = null, double eps = 1e-6, bool residual = false) : base(nameof(Attention))
     {
         _heads = heads;
@@ -48,11 +48,11 @@ public sealed class Attention : nn.Module
         _scale = (1.0 / Math.Sqrt(headDim)).ToScalar();
         var inner = heads * headDim;
         var kvDim = crossAttentionDim ?? queryDim;
-        if (normGroups is { } g) group_norm = Layers.GroupNorm(g, queryDim, eps, device);
-        to_q = Layers.Linear(queryDim, inner, device, bias);
-        to_k = Layers.Linear(kvDim, inner, device, bias);
-        to_v = Layers.Linear(kvDim, inner, device, bias);
-        to_out = new ModuleList<nn.Module<Tensor, Tensor>>(Layers.Linear(inner, queryDim, device), nn.Dropout(0.0));
+        if (normGroups is { } g) group_norm = Layers.GroupNorm(g, queryDim, eps);
+        to_q = Layers.Linear(queryDim, inner, bias);
+        to_k = Layers.Linear(kvDim, inner, bias);
+        to_v = Layers.Linear(kvDim, inner, bias);
+        to_out = new ModuleList<nn.Module<Tensor, Tensor>>(Layers.Linear(inner, queryDim), nn.Dropout(0.0));
         RegisterComponents();
     }
 

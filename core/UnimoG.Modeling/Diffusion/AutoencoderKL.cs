@@ -16,11 +16,14 @@ public sealed class DiagonalGaussian(Tensor mean, Tensor logvar) : IDisposable
     /// <summary>exp(0.5 * logvar).</summary>
     public Tensor Std() => (LogVar * 0.5).exp();
 
-    /// <summary>mean + std * noise, the noise drawn from <paramref name="generator"/> (diffusers' <c>sample(generator)</c>).</summary>
+    /// <summary>
+    /// mean + std * noise, the noise drawn from <paramref name="generator"/> (diffusers' <c>sample(generator)</c>) on the
+    /// generator's device, then moved to the mean's (a CPU generator gives the same numbers for a CUDA model).
+    /// </summary>
     public Tensor Sample(Generator generator)
     {
         using var scope = torch.NewDisposeScope();
-        var noise = torch.randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator);
+        var noise = torch.randn(Mean.shape, dtype: Mean.dtype, device: generator.device, generator: generator).to(Mean.device);
         return (Mean + Std() * noise).MoveToOuterDisposeScope();
     }
 
@@ -50,21 +53,22 @@ public sealed class AutoencoderKL : nn.Module
     /// <summary>How much smaller a latent is than its image: 2^(levels - 1).</summary>
     public int DownscaleFactor => 1 << (Config.BlockOutChannels.Count - 1);
 
-    public AutoencoderKL(AutoencoderKLConfig config, Device? device = null) : base(nameof(AutoencoderKL))
+    public AutoencoderKL(AutoencoderKLConfig config) : base(nameof(AutoencoderKL))
     {
         config.Validate(new ConfigLocation("vae config"));
         Config = config;
-        encoder = new VaeEncoder(config, device);
-        decoder = new VaeDecoder(config, device);
+        encoder = new VaeEncoder(config);
+        decoder = new VaeDecoder(config);
         var z = config.LatentChannels;
-        if (config.UseQuantConv) quant_conv = Layers.Conv2d(2 * z, 2 * z, 1, device);
-        if (config.UsePostQuantConv) post_quant_conv = Layers.Conv2d(z, z, 1, device);
+        if (config.UseQuantConv) quant_conv = Layers.Conv2d(2 * z, 2 * z, 1);
+        if (config.UsePostQuantConv) post_quant_conv = Layers.Conv2d(z, z, 1);
         RegisterComponents();
     }
 
     public static long CountParameters(AutoencoderKLConfig config)
     {
-        using var model = new AutoencoderKL(config, torch.META);
+        using var meta = new ModelPlacement(torch.META, ScalarType.Float32).Use();
+        using var model = new AutoencoderKL(config);
         return Layers.ParameterCount(model);
     }
 
@@ -72,22 +76,11 @@ public sealed class AutoencoderKL : nn.Module
     /// Loads a diffusers VAE from its <c>vae</c> folder or a pipeline folder holding <c>vae/</c>. Legacy attention
     /// names (<c>query</c>/<c>key</c>/<c>value</c>/<c>proj_attn</c>, also as 1x1-conv weights) are mapped.
     /// </summary>
-    public static AutoencoderKL FromPretrained(string folder, string? variant = null, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    public static AutoencoderKL FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)
     {
         var dir = Pretrained.ComponentFolder(folder, "vae");
-        var model = new AutoencoderKL(ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(dir, "config.json")), device);
-        try
-        {
-            if (dtype != ScalarType.Float32) model.to(dtype);
-            model.LoadStrict(TensorSource.ForComponent(dir, variant), LegacyNames);
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var config = ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(dir, "config.json"));
+        return Pretrained.Load(() => new AutoencoderKL(config), TensorSource.ForComponent(dir, variant), LegacyNames, at);
     }
 
     /// <summary>Maps the attention names of old VAE checkpoints onto diffusers' current ones.</summary>
@@ -105,21 +98,26 @@ public sealed class AutoencoderKL : nn.Module
     public DiagonalGaussian Encode(Tensor image, Action<string, Tensor>? trace = null)
     {
         using var scope = torch.NewDisposeScope();
-        var h = encoder.forward(image);                                       // [B, 2z, H/f, W/f]
+        var h = encoder.forward(image.to_type(ComputeType));                 // [B, 2z, H/f, W/f]
         trace?.Invoke("encoder", h);
         if (quant_conv is not null) h = quant_conv.call(h);
         trace?.Invoke("moments", h);
         var parts = h.chunk(2, 1);
-        var mean = parts[0].contiguous().MoveToOuterDisposeScope();
-        var logvar = parts[1].clamp(-30.0, 20.0).MoveToOuterDisposeScope();
+        // The posterior leaves in float32, whatever the weights: latents are scaled, sampled and trained in float32.
+        var mean = parts[0].to_type(ScalarType.Float32).contiguous().MoveToOuterDisposeScope();
+        var logvar = parts[1].to_type(ScalarType.Float32).clamp(-30.0, 20.0).MoveToOuterDisposeScope();
         return new DiagonalGaussian(mean, logvar);
     }
 
+    /// <summary>The weights' dtype, in which the VAE computes (inputs are cast to it).</summary>
+    public ScalarType ComputeType => decoder.conv_in.weight!.dtype;
+
     /// <param name="latent">[B, latent_channels, h, w] (unscaled: divide by scaling_factor first).</param>
-    /// <returns>[B, out_channels, h*f, w*f].</returns>
+    /// <returns>[B, out_channels, h*f, w*f] in <see cref="ComputeType"/>.</returns>
     public Tensor Decode(Tensor latent, Action<string, Tensor>? trace = null)
     {
         using var scope = torch.NewDisposeScope();
+        latent = latent.to_type(ComputeType);
         var z = post_quant_conv is null ? latent : post_quant_conv.call(latent);
         trace?.Invoke("post_quant_conv", z);
         return decoder.forward(z).MoveToOuterDisposeScope();

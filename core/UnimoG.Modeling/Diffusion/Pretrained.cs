@@ -1,3 +1,7 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using UnimoG.Modeling.Checkpoints;
+
 namespace UnimoG.Modeling.Diffusion;
 
 /// <summary>Where a component lives in a diffusers folder.</summary>
@@ -17,6 +21,29 @@ public static class Pretrained
         var kind = File.Exists(Path.Combine(folder, "model_index.json")) ? "pipeline folder" : "folder";
         throw new FileNotFoundException(
             $"{kind} {folder} has no config.json and no {component}/config.json", Path.Combine(sub, "config.json"));
+    }
+
+    /// <summary>
+    /// Builds a module at <paramref name="at"/> (default: the thread's <see cref="ModelPlacement.Current"/>) and loads its
+    /// weights tensor by tensor, each converted to the parameter's dtype and device as it is copied: the peak is the
+    /// model at its placement plus one tensor in the file's dtype, never a float32 copy of the whole model.
+    /// </summary>
+    public static T Load<T>(Func<T> build, TensorSource source, LoadOptions? options, ModelPlacement? at) where T : nn.Module
+    {
+        T model;
+        using ((at ?? ModelPlacement.Current).Use())
+            model = build();
+        try
+        {
+            model.LoadStrict(source, options);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     private static bool HasConfig(string dir) =>

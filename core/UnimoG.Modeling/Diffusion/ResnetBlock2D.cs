@@ -24,19 +24,19 @@ public sealed class ResnetBlock2D : nn.Module
     private readonly Scalar? _outputScale;   // null when 1 (division by 1 is exact)
 
     /// <param name="tembChannels">Width of the time embedding; null for blocks without one (VAE).</param>
-    public ResnetBlock2D(int inChannels, int outChannels, int? tembChannels, int groups, double eps, string act, Device? device,
+    public ResnetBlock2D(int inChannels, int outChannels, int? tembChannels, int groups, double eps, string act,
         string timeEmbeddingNorm = "default", double outputScaleFactor = 1.0, double dropoutP = 0.0) : base(nameof(ResnetBlock2D))
     {
         _act = Layers.Activation(act);
         _scaleShift = timeEmbeddingNorm == "scale_shift";
         _outputScale = outputScaleFactor == 1.0 ? null : outputScaleFactor.ToScalar();
-        norm1 = Layers.GroupNorm(groups, inChannels, eps, device);
-        conv1 = Layers.Conv2d(inChannels, outChannels, 3, device, padding: 1);
-        if (tembChannels is { } t) time_emb_proj = Layers.Linear(t, _scaleShift ? 2 * outChannels : outChannels, device);
-        norm2 = Layers.GroupNorm(groups, outChannels, eps, device);
+        norm1 = Layers.GroupNorm(groups, inChannels, eps);
+        conv1 = Layers.Conv2d(inChannels, outChannels, 3, padding: 1);
+        if (tembChannels is { } t) time_emb_proj = Layers.Linear(t, _scaleShift ? 2 * outChannels : outChannels);
+        norm2 = Layers.GroupNorm(groups, outChannels, eps);
         dropout = nn.Dropout(dropoutP);
-        conv2 = Layers.Conv2d(outChannels, outChannels, 3, device, padding: 1);
-        if (inChannels != outChannels) conv_shortcut = Layers.Conv2d(inChannels, outChannels, 1, device);
+        conv2 = Layers.Conv2d(outChannels, outChannels, 3, padding: 1);
+        if (inChannels != outChannels) conv_shortcut = Layers.Conv2d(inChannels, outChannels, 1);
         RegisterComponents();
     }
 
@@ -73,10 +73,10 @@ public sealed class Downsample2D : nn.Module<Tensor, Tensor>
     public readonly Conv2d conv;
     private readonly bool _asymmetric;
 
-    public Downsample2D(int channels, int padding, Device? device) : base(nameof(Downsample2D))
+    public Downsample2D(int channels, int padding) : base(nameof(Downsample2D))
     {
         _asymmetric = padding == 0;
-        conv = Layers.Conv2d(channels, channels, 3, device, stride: 2, padding: padding);
+        conv = Layers.Conv2d(channels, channels, 3, stride: 2, padding: padding);
         RegisterComponents();
     }
 
@@ -93,9 +93,9 @@ public sealed class Upsample2D : nn.Module
 {
     public readonly Conv2d conv;
 
-    public Upsample2D(int channels, Device? device) : base(nameof(Upsample2D))
+    public Upsample2D(int channels) : base(nameof(Upsample2D))
     {
-        conv = Layers.Conv2d(channels, channels, 3, device, padding: 1);
+        conv = Layers.Conv2d(channels, channels, 3, padding: 1);
         RegisterComponents();
     }
 

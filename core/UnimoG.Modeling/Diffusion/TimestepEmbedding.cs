@@ -39,12 +39,12 @@ public sealed class TimestepEmbedding : nn.Module
     private readonly Func<Tensor, Tensor> _act;
     private readonly Func<Tensor, Tensor>? _postAct;
 
-    public TimestepEmbedding(int inChannels, int embedDim, string act, string? postAct, int? condProjDim, Device? device)
+    public TimestepEmbedding(int inChannels, int embedDim, string act, string? postAct, int? condProjDim)
         : base(nameof(TimestepEmbedding))
     {
-        linear_1 = Layers.Linear(inChannels, embedDim, device);
-        if (condProjDim is { } c) cond_proj = Layers.Linear(c, inChannels, device, bias: false);
-        linear_2 = Layers.Linear(embedDim, embedDim, device);
+        linear_1 = Layers.Linear(inChannels, embedDim);
+        if (condProjDim is { } c) cond_proj = Layers.Linear(c, inChannels, bias: false);
+        linear_2 = Layers.Linear(embedDim, embedDim);
         _act = Layers.Activation(act);
         _postAct = postAct is null ? null : Layers.Activation(postAct);
         RegisterComponents();

@@ -9,9 +9,9 @@ public sealed class GEGLU : nn.Module<Tensor, Tensor>
 {
     public readonly Linear proj;
 
-    public GEGLU(int dimIn, int dimOut, Device? device) : base(nameof(GEGLU))
+    public GEGLU(int dimIn, int dimOut) : base(nameof(GEGLU))
     {
-        proj = Layers.Linear(dimIn, dimOut * 2, device);
+        proj = Layers.Linear(dimIn, dimOut * 2);
         RegisterComponents();
     }
 
@@ -27,10 +27,10 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
 {
     public readonly ModuleList<nn.Module<Tensor, Tensor>> net;
 
-    public FeedForward(int dim, Device? device) : base(nameof(FeedForward))
+    public FeedForward(int dim) : base(nameof(FeedForward))
     {
         var inner = dim * 4;
-        net = new ModuleList<nn.Module<Tensor, Tensor>>(new GEGLU(dim, inner, device), nn.Dropout(0.0), Layers.Linear(inner, dim, device));
+        net = new ModuleList<nn.Module<Tensor, Tensor>>(new GEGLU(dim, inner), nn.Dropout(0.0), Layers.Linear(inner, dim));
         RegisterComponents();
     }
 
@@ -57,16 +57,16 @@ public sealed class BasicTransformerBlock : nn.Module
 
     private readonly bool _onlyCross;
 
-    public BasicTransformerBlock(int dim, int heads, int headDim, int crossAttentionDim, bool onlyCrossAttention, bool upcastAttention, Device? device)
+    public BasicTransformerBlock(int dim, int heads, int headDim, int crossAttentionDim, bool onlyCrossAttention, bool upcastAttention)
         : base(nameof(BasicTransformerBlock))
     {
         _onlyCross = onlyCrossAttention;
-        norm1 = Layers.LayerNorm(dim, 1e-5, device);
-        attn1 = new Attention(dim, heads, headDim, onlyCrossAttention ? crossAttentionDim : null, bias: false, upcastAttention, device);
-        norm2 = Layers.LayerNorm(dim, 1e-5, device);
-        attn2 = new Attention(dim, heads, headDim, crossAttentionDim, bias: false, upcastAttention, device);
-        norm3 = Layers.LayerNorm(dim, 1e-5, device);
-        ff = new FeedForward(dim, device);
+        norm1 = Layers.LayerNorm(dim, 1e-5);
+        attn1 = new Attention(dim, heads, headDim, onlyCrossAttention ? crossAttentionDim : null, bias: false, upcastAttention);
+        norm2 = Layers.LayerNorm(dim, 1e-5);
+        attn2 = new Attention(dim, heads, headDim, crossAttentionDim, bias: false, upcastAttention);
+        norm3 = Layers.LayerNorm(dim, 1e-5);
+        ff = new FeedForward(dim);
         RegisterComponents();
     }
 
@@ -98,15 +98,15 @@ public sealed class Transformer2DModel : nn.Module
     private readonly int _inner;
 
     public Transformer2DModel(int channels, int heads, int headDim, int layers, int crossAttentionDim, int normGroups,
-        bool useLinearProjection, bool onlyCrossAttention, bool upcastAttention, Device? device) : base(nameof(Transformer2DModel))
+        bool useLinearProjection, bool onlyCrossAttention, bool upcastAttention) : base(nameof(Transformer2DModel))
     {
         _linear = useLinearProjection;
         _inner = heads * headDim;
-        norm = Layers.GroupNorm(normGroups, channels, 1e-6, device);
-        proj_in = _linear ? Layers.Linear(channels, _inner, device) : Layers.Conv2d(channels, _inner, 1, device);
+        norm = Layers.GroupNorm(normGroups, channels, 1e-6);
+        proj_in = _linear ? Layers.Linear(channels, _inner) : Layers.Conv2d(channels, _inner, 1);
         transformer_blocks = new ModuleList<BasicTransformerBlock>(Enumerable.Range(0, layers)
-            .Select(_ => new BasicTransformerBlock(_inner, heads, headDim, crossAttentionDim, onlyCrossAttention, upcastAttention, device)).ToArray());
-        proj_out = _linear ? Layers.Linear(_inner, channels, device) : Layers.Conv2d(_inner, channels, 1, device);
+            .Select(_ => new BasicTransformerBlock(_inner, heads, headDim, crossAttentionDim, onlyCrossAttention, upcastAttention)).ToArray());
+        proj_out = _linear ? Layers.Linear(_inner, channels) : Layers.Conv2d(_inner, channels, 1);
         RegisterComponents();
     }
 

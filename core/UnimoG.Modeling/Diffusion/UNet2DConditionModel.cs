@@ -32,22 +32,21 @@ public sealed class UNet2DConditionModel : nn.Module
     /// <summary>The attention layers that attend to the encoder states, by name (see <see cref="CaptureCrossAttention(IEnumerable{string}, bool)"/>).</summary>
     public IReadOnlyList<string> CrossAttentionLayers { get; }
 
-    /// <param name="device">Where to create the weights; <c>torch.META</c> builds the module without allocating them.</param>
-    public UNet2DConditionModel(UNet2DConditionConfig config, Device? device = null) : base(nameof(UNet2DConditionModel))
+    public UNet2DConditionModel(UNet2DConditionConfig config) : base(nameof(UNet2DConditionModel))
     {
         config.Validate(new ConfigLocation("unet config"));
         Config = config;
         var c = config.BlockOutChannels;
-        var s = new BlockSettings(config, config.TimeEmbedDim, device);
-        conv_in = Layers.Conv2d(config.InChannels, c[0], config.ConvInKernel, device, padding: (config.ConvInKernel - 1) / 2);
-        time_embedding = new TimestepEmbedding(c[0], config.TimeEmbedDim, config.ActFn, config.TimestepPostAct, config.TimeCondProjDim, device);
+        var s = new BlockSettings(config, config.TimeEmbedDim);
+        conv_in = Layers.Conv2d(config.InChannels, c[0], config.ConvInKernel, padding: (config.ConvInKernel - 1) / 2);
+        time_embedding = new TimestepEmbedding(c[0], config.TimeEmbedDim, config.ActFn, config.TimestepPostAct, config.TimeCondProjDim);
         down_blocks = new(Enumerable.Range(0, config.Levels).Select(i => config.Down(i) is var l && l.HasCrossAttention
             ? (UNetDownBlock)new CrossAttnDownBlock2D(l, s) : new DownBlock2D(l, s)).ToArray());
         if (config.MidBlockType is not null) mid_block = new UNetMidBlock(config.Mid(), s);
         up_blocks = new(Enumerable.Range(0, config.Levels).Select(i => config.Up(i) is var l && l.HasCrossAttention
             ? (UNetUpBlock)new CrossAttnUpBlock2D(l, s) : new UpBlock2D(l, s)).ToArray());
-        conv_norm_out = Layers.GroupNorm(config.NormNumGroups!.Value, c[0], config.NormEps, device);
-        conv_out = Layers.Conv2d(c[0], config.OutChannels, config.ConvOutKernel, device, padding: (config.ConvOutKernel - 1) / 2);
+        conv_norm_out = Layers.GroupNorm(config.NormNumGroups!.Value, c[0], config.NormEps);
+        conv_out = Layers.Conv2d(c[0], config.OutChannels, config.ConvOutKernel, padding: (config.ConvOutKernel - 1) / 2);
         _act = Layers.Activation(config.ActFn);
         _timeEmbedAct = config.TimeEmbeddingActFn is { } a ? Layers.Activation(a) : null;
         RegisterComponents();
@@ -65,31 +64,21 @@ public sealed class UNet2DConditionModel : nn.Module
     /// <summary>Builds the module on the meta device and counts its parameters: no weight memory is allocated.</summary>
     public static long CountParameters(UNet2DConditionConfig config)
     {
-        using var model = new UNet2DConditionModel(config, torch.META);
+        using var meta = new ModelPlacement(torch.META, ScalarType.Float32).Use();
+        using var model = new UNet2DConditionModel(config);
         return Layers.ParameterCount(model);
     }
 
     /// <summary>
     /// Loads a diffusers U-Net: <paramref name="folder"/> is the <c>unet</c> folder (with <c>config.json</c>) or a
     /// pipeline folder holding <c>unet/</c>. Weights (single, sharded, or a <paramref name="variant"/> such as
-    /// <c>fp16</c>) are converted to <paramref name="dtype"/> and must match exactly.
+    /// <c>fp16</c>) are converted to the placement's dtype on its device as they load, and must match exactly.
     /// </summary>
-    public static UNet2DConditionModel FromPretrained(string folder, string? variant = null, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    public static UNet2DConditionModel FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)
     {
         var dir = Pretrained.ComponentFolder(folder, "unet");
-        var model = new UNet2DConditionModel(ConfigJson.Read<UNet2DConditionConfig>(Path.Combine(dir, "config.json")), device);
-        try
-        {
-            if (dtype != ScalarType.Float32) model.to(dtype);
-            model.LoadStrict(TensorSource.ForComponent(dir, variant));
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var config = ConfigJson.Read<UNet2DConditionConfig>(Path.Combine(dir, "config.json"));
+        return Pretrained.Load(() => new UNet2DConditionModel(config), TensorSource.ForComponent(dir, variant), null, at);
     }
 
     /// <summary>Starts recording the attention probabilities of the named cross-attention layers.</summary>
@@ -134,7 +123,10 @@ public sealed class UNet2DConditionModel : nn.Module
     {
         using var scope = torch.NewDisposeScope();
         var batch = sample.shape[0];
-        var dtype = sample.dtype;
+        // The weights' dtype is the compute dtype: inputs are cast to it here (diffusers' pipelines cast before the call).
+        var dtype = conv_in.weight!.dtype;
+        sample = sample.to_type(dtype);
+        encoderHiddenStates = encoderHiddenStates.to_type(dtype);
         if (timestep.dim() > 1 || (timestep.dim() == 1 && timestep.shape[0] != batch && timestep.shape[0] != 1))
             throw new ArgumentException($"timestep must be a scalar, [1] or [{batch}] (the batch), got [{string.Join(", ", timestep.shape)}]");
         // Below an odd-sized skip the upsamplers must hit the skip's size instead of doubling.

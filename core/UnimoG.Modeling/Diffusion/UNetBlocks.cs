@@ -6,16 +6,16 @@ using static TorchSharp.torch;
 namespace UnimoG.Modeling.Diffusion;
 
 /// <summary>What every U-Net block is built from: the level's layout plus the model-wide settings.</summary>
-internal sealed record BlockSettings(UNet2DConditionConfig Config, int TembChannels, Device? Device)
+internal sealed record BlockSettings(UNet2DConditionConfig Config, int TembChannels)
 {
     public int Groups => Config.NormNumGroups!.Value;
 
     public ResnetBlock2D Resnet(int cin, int cout, double outputScale = 1.0) =>
-        new(cin, cout, TembChannels, Groups, Config.NormEps, Config.ActFn, Device, Config.ResnetTimeScaleShift, outputScale, Config.Dropout);
+        new(cin, cout, TembChannels, Groups, Config.NormEps, Config.ActFn, Config.ResnetTimeScaleShift, outputScale, Config.Dropout);
 
     public Transformer2DModel Transformer(UNetLevel level, int layers) =>
         new(level.OutChannels, level.Heads, level.HeadDim, layers, level.CrossAttentionDim, Groups,
-            Config.UseLinearProjection, level.OnlyCrossAttention, Config.UpcastAttention, Device);
+            Config.UseLinearProjection, level.OnlyCrossAttention, Config.UpcastAttention);
 }
 
 /// <summary>The inputs every block's cross-attention sees: encoder states [B, L, D] and the mask bias [B, 1, L].</summary>
@@ -45,7 +45,7 @@ public sealed class CrossAttnDownBlock2D : UNetDownBlock
     {
         resnets = new(Enumerable.Range(0, level.Layers).Select(i => s.Resnet(i == 0 ? level.InChannels : level.OutChannels, level.OutChannels)).ToArray());
         attentions = new(Enumerable.Range(0, level.Layers).Select(i => s.Transformer(level, level.TransformerLayers[i])).ToArray());
-        if (level.AddSampler) downsamplers = new(new Downsample2D(level.OutChannels, s.Config.DownsamplePadding, s.Device));
+        if (level.AddSampler) downsamplers = new(new Downsample2D(level.OutChannels, s.Config.DownsamplePadding));
         RegisterComponents();
     }
 
@@ -76,7 +76,7 @@ public sealed class DownBlock2D : UNetDownBlock
     internal DownBlock2D(UNetLevel level, BlockSettings s) : base(nameof(DownBlock2D))
     {
         resnets = new(Enumerable.Range(0, level.Layers).Select(i => s.Resnet(i == 0 ? level.InChannels : level.OutChannels, level.OutChannels)).ToArray());
-        if (level.AddSampler) downsamplers = new(new Downsample2D(level.OutChannels, s.Config.DownsamplePadding, s.Device));
+        if (level.AddSampler) downsamplers = new(new Downsample2D(level.OutChannels, s.Config.DownsamplePadding));
         RegisterComponents();
     }
 
@@ -109,7 +109,7 @@ public sealed class CrossAttnUpBlock2D : UNetUpBlock
     {
         resnets = new(Enumerable.Range(0, level.Layers).Select(i => s.Resnet(UpResnetIn(level, i), level.OutChannels)).ToArray());
         attentions = new(Enumerable.Range(0, level.Layers).Select(i => s.Transformer(level, level.TransformerLayers[i])).ToArray());
-        if (level.AddSampler) upsamplers = new(new Upsample2D(level.OutChannels, s.Device));
+        if (level.AddSampler) upsamplers = new(new Upsample2D(level.OutChannels));
         RegisterComponents();
     }
 
@@ -139,7 +139,7 @@ public sealed class UpBlock2D : UNetUpBlock
     internal UpBlock2D(UNetLevel level, BlockSettings s) : base(nameof(UpBlock2D))
     {
         resnets = new(Enumerable.Range(0, level.Layers).Select(i => s.Resnet(CrossAttnUpBlock2D.UpResnetIn(level, i), level.OutChannels)).ToArray());
-        if (level.AddSampler) upsamplers = new(new Upsample2D(level.OutChannels, s.Device));
+        if (level.AddSampler) upsamplers = new(new Upsample2D(level.OutChannels));
         RegisterComponents();
     }
 

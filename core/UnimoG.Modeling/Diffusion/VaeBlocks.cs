@@ -15,15 +15,15 @@ public sealed class VaeEncoder : nn.Module<Tensor, Tensor>
     public readonly Conv2d conv_out;
     private readonly Func<Tensor, Tensor> _act;
 
-    public VaeEncoder(AutoencoderKLConfig c, Device? device) : base("Encoder")
+    public VaeEncoder(AutoencoderKLConfig c) : base("Encoder")
     {
         var ch = c.BlockOutChannels;
-        conv_in = Layers.Conv2d(c.InChannels, ch[0], 3, device, padding: 1);
+        conv_in = Layers.Conv2d(c.InChannels, ch[0], 3, padding: 1);
         down_blocks = new(Enumerable.Range(0, ch.Count).Select(i =>
-            new DownEncoderBlock2D(i == 0 ? ch[0] : ch[i - 1], ch[i], c.LayersPerBlock, c.NormNumGroups, c.ActFn, i < ch.Count - 1, device)).ToArray());
-        mid_block = new UNetMidBlock2D(ch[^1], c.NormNumGroups, c.ActFn, c.MidBlockAddAttention, device);
-        conv_norm_out = Layers.GroupNorm(c.NormNumGroups, ch[^1], 1e-6, device);
-        conv_out = Layers.Conv2d(ch[^1], 2 * c.LatentChannels, 3, device, padding: 1);
+            new DownEncoderBlock2D(i == 0 ? ch[0] : ch[i - 1], ch[i], c.LayersPerBlock, c.NormNumGroups, c.ActFn, i < ch.Count - 1)).ToArray());
+        mid_block = new UNetMidBlock2D(ch[^1], c.NormNumGroups, c.ActFn, c.MidBlockAddAttention);
+        conv_norm_out = Layers.GroupNorm(c.NormNumGroups, ch[^1], 1e-6);
+        conv_out = Layers.Conv2d(ch[^1], 2 * c.LatentChannels, 3, padding: 1);
         _act = Layers.Activation("silu");   // diffusers' conv_act is SiLU whatever act_fn says
         RegisterComponents();
     }
@@ -48,15 +48,15 @@ public sealed class VaeDecoder : nn.Module<Tensor, Tensor>
     public readonly Conv2d conv_out;
     private readonly Func<Tensor, Tensor> _act;
 
-    public VaeDecoder(AutoencoderKLConfig c, Device? device) : base("Decoder")
+    public VaeDecoder(AutoencoderKLConfig c) : base("Decoder")
     {
         var rev = c.BlockOutChannels.Reverse().ToList();
-        conv_in = Layers.Conv2d(c.LatentChannels, rev[0], 3, device, padding: 1);
-        mid_block = new UNetMidBlock2D(rev[0], c.NormNumGroups, c.ActFn, c.MidBlockAddAttention, device);
+        conv_in = Layers.Conv2d(c.LatentChannels, rev[0], 3, padding: 1);
+        mid_block = new UNetMidBlock2D(rev[0], c.NormNumGroups, c.ActFn, c.MidBlockAddAttention);
         up_blocks = new(Enumerable.Range(0, rev.Count).Select(i =>
-            new UpDecoderBlock2D(i == 0 ? rev[0] : rev[i - 1], rev[i], c.LayersPerBlock + 1, c.NormNumGroups, c.ActFn, i < rev.Count - 1, device)).ToArray());
-        conv_norm_out = Layers.GroupNorm(c.NormNumGroups, rev[^1], 1e-6, device);
-        conv_out = Layers.Conv2d(rev[^1], c.OutChannels, 3, device, padding: 1);
+            new UpDecoderBlock2D(i == 0 ? rev[0] : rev[i - 1], rev[i], c.LayersPerBlock + 1, c.NormNumGroups, c.ActFn, i < rev.Count - 1)).ToArray());
+        conv_norm_out = Layers.GroupNorm(c.NormNumGroups, rev[^1], 1e-6);
+        conv_out = Layers.Conv2d(rev[^1], c.OutChannels, 3, padding: 1);
         _act = Layers.Activation("silu");   // diffusers' conv_act is SiLU whatever act_fn says
         RegisterComponents();
     }
@@ -76,10 +76,10 @@ public sealed class DownEncoderBlock2D : nn.Module<Tensor, Tensor>
     public readonly ModuleList<ResnetBlock2D> resnets;
     public readonly ModuleList<Downsample2D>? downsamplers;
 
-    public DownEncoderBlock2D(int cin, int cout, int layers, int groups, string act, bool downsample, Device? device) : base(nameof(DownEncoderBlock2D))
+    public DownEncoderBlock2D(int cin, int cout, int layers, int groups, string act, bool downsample) : base(nameof(DownEncoderBlock2D))
     {
-        resnets = new(Enumerable.Range(0, layers).Select(i => new ResnetBlock2D(i == 0 ? cin : cout, cout, null, groups, 1e-6, act, device)).ToArray());
-        if (downsample) downsamplers = new(new Downsample2D(cout, 0, device));
+        resnets = new(Enumerable.Range(0, layers).Select(i => new ResnetBlock2D(i == 0 ? cin : cout, cout, null, groups, 1e-6, act)).ToArray());
+        if (downsample) downsamplers = new(new Downsample2D(cout, 0));
         RegisterComponents();
     }
 
@@ -98,10 +98,10 @@ public sealed class UpDecoderBlock2D : nn.Module<Tensor, Tensor>
     public readonly ModuleList<ResnetBlock2D> resnets;
     public readonly ModuleList<Upsample2D>? upsamplers;
 
-    public UpDecoderBlock2D(int cin, int cout, int layers, int groups, string act, bool upsample, Device? device) : base(nameof(UpDecoderBlock2D))
+    public UpDecoderBlock2D(int cin, int cout, int layers, int groups, string act, bool upsample) : base(nameof(UpDecoderBlock2D))
     {
-        resnets = new(Enumerable.Range(0, layers).Select(i => new ResnetBlock2D(i == 0 ? cin : cout, cout, null, groups, 1e-6, act, device)).ToArray());
-        if (upsample) upsamplers = new(new Upsample2D(cout, device));
+        resnets = new(Enumerable.Range(0, layers).Select(i => new ResnetBlock2D(i == 0 ? cin : cout, cout, null, groups, 1e-6, act)).ToArray());
+        if (upsample) upsamplers = new(new Upsample2D(cout));
         RegisterComponents();
     }
 
@@ -120,11 +120,11 @@ public sealed class UNetMidBlock2D : nn.Module<Tensor, Tensor>
     public readonly ModuleList<Attention>? attentions;
     public readonly ModuleList<ResnetBlock2D> resnets;
 
-    public UNetMidBlock2D(int channels, int groups, string act, bool addAttention, Device? device) : base(nameof(UNetMidBlock2D))
+    public UNetMidBlock2D(int channels, int groups, string act, bool addAttention) : base(nameof(UNetMidBlock2D))
     {
         if (addAttention)
-            attentions = new(new Attention(channels, 1, channels, null, bias: true, upcast: true, device, normGroups: groups, eps: 1e-6, residual: true));
-        resnets = new(Enumerable.Range(0, 2).Select(_ => new ResnetBlock2D(channels, channels, null, groups, 1e-6, act, device)).ToArray());
+            attentions = new(new Attention(channels, 1, channels, null, bias: true, upcast: true, normGroups: groups, eps: 1e-6, residual: true));
+        resnets = new(Enumerable.Range(0, 2).Select(_ => new ResnetBlock2D(channels, channels, null, groups, 1e-6, act)).ToArray());
         RegisterComponents();
     }
 

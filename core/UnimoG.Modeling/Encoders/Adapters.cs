@@ -25,9 +25,9 @@ public sealed class QFormerAdapter : nn.Module, IVisualAdapter
 
     public QFormerAdapter(QFormerConfig config, int numQueryTokens, int llmWidth) : base(nameof(QFormerAdapter))
     {
-        query_tokens = nn.Parameter(torch.zeros(1, numQueryTokens, config.HiddenSize));
+        query_tokens = Layers.Parameter([1, numQueryTokens, config.HiddenSize]);
         qformer = new Blip2QFormerModel(config);
-        language_projection = nn.Linear(config.HiddenSize, llmWidth);
+        language_projection = Layers.Linear(config.HiddenSize, llmWidth);
         RegisterComponents();
     }
 
@@ -51,8 +51,8 @@ public sealed class MultiModalProjector : nn.Module<Tensor, Tensor>
     public MultiModalProjector(int visionWidth, int llmWidth, string act) : base(nameof(MultiModalProjector))
     {
         _act = Activations.Get(act);
-        linear_1 = nn.Linear(visionWidth, llmWidth);
-        linear_2 = nn.Linear(llmWidth, llmWidth);
+        linear_1 = Layers.Linear(visionWidth, llmWidth);
+        linear_2 = Layers.Linear(llmWidth, llmWidth);
         RegisterComponents();
     }
 

@@ -16,10 +16,10 @@ public sealed class ClipAttention : nn.Module
         _heads = heads;
         _headDim = hidden / heads;
         _scale = Math.Pow(_headDim, -0.5);
-        q_proj = nn.Linear(hidden, hidden);
-        k_proj = nn.Linear(hidden, hidden);
-        v_proj = nn.Linear(hidden, hidden);
-        out_proj = nn.Linear(hidden, hidden);
+        q_proj = Layers.Linear(hidden, hidden);
+        k_proj = Layers.Linear(hidden, hidden);
+        v_proj = Layers.Linear(hidden, hidden);
+        out_proj = Layers.Linear(hidden, hidden);
         RegisterComponents();
     }
 
@@ -49,8 +49,8 @@ public sealed class ClipMlp : nn.Module
     public ClipMlp(int hidden, int intermediate, string act) : base(nameof(ClipMlp))
     {
         _act = Activations.Get(act);
-        fc1 = nn.Linear(hidden, intermediate);
-        fc2 = nn.Linear(intermediate, hidden);
+        fc1 = Layers.Linear(hidden, intermediate);
+        fc2 = Layers.Linear(intermediate, hidden);
         RegisterComponents();
     }
 
@@ -67,9 +67,9 @@ public sealed class ClipEncoderLayer : nn.Module
     public ClipEncoderLayer(int hidden, int heads, int intermediate, string act, double eps) : base(nameof(ClipEncoderLayer))
     {
         self_attn = new ClipAttention(hidden, heads);
-        layer_norm1 = nn.LayerNorm(hidden, eps);
+        layer_norm1 = Layers.LayerNorm(hidden, eps);
         mlp = new ClipMlp(hidden, intermediate, act);
-        layer_norm2 = nn.LayerNorm(hidden, eps);
+        layer_norm2 = Layers.LayerNorm(hidden, eps);
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using UnimoG.Modeling.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
 using UnimoG.Modeling.Checkpoints;
@@ -22,8 +23,8 @@ public sealed class ClipTextEmbeddings : nn.Module
 
     public ClipTextEmbeddings(ClipTextConfig c) : base(nameof(ClipTextEmbeddings))
     {
-        token_embedding = nn.Embedding(c.VocabSize, c.HiddenSize);
-        position_embedding = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
+        token_embedding = Layers.Embedding(c.VocabSize, c.HiddenSize);
+        position_embedding = Layers.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
         RegisterComponents();
     }
 
@@ -48,7 +49,7 @@ public sealed class ClipTextTransformer : nn.Module
         _config = c;
         embeddings = new ClipTextEmbeddings(c);
         encoder = new ClipEncoder(c.HiddenSize, c.NumAttentionHeads, c.IntermediateSize, c.HiddenAct, c.LayerNormEps, c.NumHiddenLayers);
-        final_layer_norm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+        final_layer_norm = Layers.LayerNorm(c.HiddenSize, c.LayerNormEps);
         RegisterComponents();
     }
 
@@ -90,11 +91,12 @@ public sealed class ClipTextModel : nn.Module
     public ClipOutput forward(Tensor inputIds, Tensor? attentionMask = null) => text_model.forward(inputIds, attentionMask);
 
     /// <summary>Loads a transformers folder (<c>config.json</c> + <c>model.safetensors</c>, sharded or fp16-stored), frozen.</summary>
-    public static ClipTextModel FromPretrained(string folder, string? variant = null)
+    public static ClipTextModel FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)
     {
-        var model = new ClipTextModel(ClipTextConfig.Load(folder));
+        var config = ClipTextConfig.Load(folder);
         // position_ids is a non-persistent buffer that older checkpoints still carry.
-        model.LoadStrict(TensorSource.ForComponent(folder, variant), new LoadOptions { IgnoreUnexpected = n => n.EndsWith("position_ids", StringComparison.Ordinal) });
+        var model = Pretrained.Load(() => new ClipTextModel(config), TensorSource.ForComponent(folder, variant),
+            new LoadOptions { IgnoreUnexpected = n => n.EndsWith("position_ids", StringComparison.Ordinal) }, at);
         Frozen.Freeze(model);
         return model;
     }

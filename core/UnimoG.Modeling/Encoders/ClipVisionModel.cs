@@ -1,3 +1,4 @@
+using UnimoG.Modeling.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
 using UnimoG.Modeling.Checkpoints;
@@ -15,9 +16,9 @@ public sealed class ClipVisionEmbeddings : nn.Module
     public ClipVisionEmbeddings(ClipVisionConfig c) : base(nameof(ClipVisionEmbeddings))
     {
         _config = c;
-        class_embedding = nn.Parameter(torch.randn(c.HiddenSize));
-        patch_embedding = nn.Conv2d(c.NumChannels, c.HiddenSize, c.PatchSize, stride: c.PatchSize, bias: false);
-        position_embedding = nn.Embedding(c.NumPositions, c.HiddenSize);
+        class_embedding = Layers.RandomParameter(c.HiddenSize);
+        patch_embedding = Layers.Conv2d(c.NumChannels, c.HiddenSize, c.PatchSize, stride: c.PatchSize, bias: false);
+        position_embedding = Layers.Embedding(c.NumPositions, c.HiddenSize);
         RegisterComponents();
     }
 
@@ -44,9 +45,9 @@ public sealed class ClipVisionTransformer : nn.Module
     {
         _config = c;
         embeddings = new ClipVisionEmbeddings(c);
-        pre_layrnorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+        pre_layrnorm = Layers.LayerNorm(c.HiddenSize, c.LayerNormEps);
         encoder = new ClipEncoder(c.HiddenSize, c.NumAttentionHeads, c.IntermediateSize, c.HiddenAct, c.LayerNormEps, c.NumHiddenLayers);
-        post_layernorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+        post_layernorm = Layers.LayerNorm(c.HiddenSize, c.LayerNormEps);
         RegisterComponents();
     }
 
@@ -80,10 +81,12 @@ public sealed class ClipVisionModel : nn.Module
     /// <param name="pixelValues">[B, C, H, W], CLIP-normalised</param>
     public ClipOutput forward(Tensor pixelValues) => vision_model.forward(pixelValues);
 
-    public static ClipVisionModel FromPretrained(string folder, string? variant = null)
+    public static ClipVisionModel FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)
     {
-        var model = new ClipVisionModel(ClipVisionConfig.Load(folder));
-        model.LoadStrict(TensorSource.ForComponent(folder, variant), new LoadOptions { IgnoreUnexpected = n => n.EndsWith("position_ids", StringComparison.Ordinal) });
+        var config = ClipVisionConfig.Load(folder);
+        // position_ids is a non-persistent buffer that older checkpoints still carry.
+        var model = Pretrained.Load(() => new ClipVisionModel(config), TensorSource.ForComponent(folder, variant),
+            new LoadOptions { IgnoreUnexpected = n => n.EndsWith("position_ids", StringComparison.Ordinal) }, at);
         Frozen.Freeze(model);
         return model;
     }

@@ -1,7 +1,6 @@
 using UnimoG.Text.Prompts;
 using System.Security.Cryptography;
 using System.Text;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Encoders;

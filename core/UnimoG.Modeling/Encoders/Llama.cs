@@ -13,7 +13,7 @@ public sealed class LlamaRmsNorm : nn.Module<Tensor, Tensor>
     public LlamaRmsNorm(int hidden, double eps) : base(nameof(LlamaRmsNorm))
     {
         _eps = eps;
-        weight = nn.Parameter(torch.ones(hidden));
+        weight = Layers.Parameter([hidden], 1);
         RegisterComponents();
     }
 
@@ -101,10 +101,10 @@ public sealed class LlamaAttention : nn.Module
     {
         _c = c;
         _layer = layer;
-        q_proj = nn.Linear(c.HiddenSize, c.NumAttentionHeads * c.HeadDim, c.AttentionBias);
-        k_proj = nn.Linear(c.HiddenSize, c.NumKeyValueHeads * c.HeadDim, c.AttentionBias);
-        v_proj = nn.Linear(c.HiddenSize, c.NumKeyValueHeads * c.HeadDim, c.AttentionBias);
-        o_proj = nn.Linear(c.NumAttentionHeads * c.HeadDim, c.HiddenSize, c.AttentionBias);
+        q_proj = Layers.Linear(c.HiddenSize, c.NumAttentionHeads * c.HeadDim, c.AttentionBias);
+        k_proj = Layers.Linear(c.HiddenSize, c.NumKeyValueHeads * c.HeadDim, c.AttentionBias);
+        v_proj = Layers.Linear(c.HiddenSize, c.NumKeyValueHeads * c.HeadDim, c.AttentionBias);
+        o_proj = Layers.Linear(c.NumAttentionHeads * c.HeadDim, c.HiddenSize, c.AttentionBias);
         RegisterComponents();
     }
 
@@ -141,9 +141,9 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
     public LlamaMlp(LlamaConfig c) : base(nameof(LlamaMlp))
     {
         _act = Activations.Get(c.HiddenAct);
-        gate_proj = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: false);
-        up_proj = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: false);
-        down_proj = nn.Linear(c.IntermediateSize, c.HiddenSize, hasBias: false);
+        gate_proj = Layers.Linear(c.HiddenSize, c.IntermediateSize, bias: false);
+        up_proj = Layers.Linear(c.HiddenSize, c.IntermediateSize, bias: false);
+        down_proj = Layers.Linear(c.IntermediateSize, c.HiddenSize, bias: false);
         RegisterComponents();
     }
 

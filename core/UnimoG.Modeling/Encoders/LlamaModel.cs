@@ -1,3 +1,4 @@
+using UnimoG.Modeling.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
 using UnimoG.Modeling.Checkpoints;
@@ -29,7 +30,7 @@ public sealed class LlamaModel : nn.Module
     public LlamaModel(LlamaConfig config) : base(nameof(LlamaModel))
     {
         Config = config;
-        embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
+        embed_tokens = Layers.Embedding(config.VocabSize, config.HiddenSize);
         layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i)).ToArray());
         norm = new LlamaRmsNorm(config.HiddenSize, config.RmsNormEps);
         RegisterComponents();
@@ -93,7 +94,7 @@ public sealed class LlamaForCausalLM : nn.Module
     {
         Config = config;
         model = new LlamaModel(config);
-        if (withHead && !config.TieWordEmbeddings) lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+        if (withHead && !config.TieWordEmbeddings) lm_head = Layers.Linear(config.HiddenSize, config.VocabSize, bias: false);
         RegisterComponents();
     }
 
@@ -111,19 +112,18 @@ public sealed class LlamaForCausalLM : nn.Module
     /// Loads a transformers LLaMA folder: LlamaForCausalLM keys (<c>model.*</c>, <c>lm_head.weight</c>) or LlamaModel
     /// keys (no prefix, no head). <c>rotary_emb.inv_freq</c> (older checkpoints) is ignored; computed here.
     /// </summary>
-    public static LlamaForCausalLM FromPretrained(string folder, string? variant = null)
+    public static LlamaForCausalLM FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)
     {
         var config = LlamaConfig.Load(folder);
         var source = TensorSource.ForComponent(folder, variant);
         var prefixed = source.Names.Any(n => n.StartsWith("model.", StringComparison.Ordinal));
         var hasHead = source.Contains("lm_head.weight");
-        var lm = new LlamaForCausalLM(config, withHead: prefixed || hasHead);
-        lm.LoadStrict(source, new LoadOptions
+        var lm = Pretrained.Load(() => new LlamaForCausalLM(config, withHead: prefixed || hasHead), source, new LoadOptions
         {
             Rename = prefixed || hasHead ? null : n => "model." + n,
             // A tied head stored anyway is the embedding matrix again: transformers ties it, so do we.
             IgnoreUnexpected = n => n.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal) || (config.TieWordEmbeddings && n == "lm_head.weight"),
-        });
+        }, at);
         Frozen.Freeze(lm);
         return lm;
     }

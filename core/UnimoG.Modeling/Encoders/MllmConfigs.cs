@@ -42,41 +42,28 @@ public static class MllmConfigs
     public static MllmArchitecture Get(string name) =>
         Named.TryGetValue(name, out var a) ? a : throw new KeyNotFoundException($"unknown MLLM config '{name}'; known: {string.Join(", ", Named.Keys)}");
 
-    private static readonly object MetaGate = new();
-
     /// <summary>
     /// Parameter counts of the modules as built (vision tower, adapter, LLM including lm_head), constructed on the
-    /// meta device: shapes only, no memory for weights. The default device is process state, so this serialises.
+    /// meta device (<see cref="ModelPlacement"/>): shapes only, no memory for weights.
     /// </summary>
     public static IReadOnlyDictionary<string, long> CountParameters(MllmArchitecture arch)
     {
-        lock (MetaGate)
+        using var meta = new ModelPlacement(torch.META, ScalarType.Float32).Use();
+        var (vision, adapter, llm) = arch.BuildParts();
+        using var v = vision;
+        using var a = (nn.Module)adapter;
+        using var l = llm;
+        if (new[] { v, a, l }.SelectMany(m => m.parameters()).Any(p => p.device_type != DeviceType.META))
+            throw new InvalidOperationException("parameters were allocated off the meta device");
+        static long Count(nn.Module m) => m.parameters().Sum(p => p.numel());
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal)
         {
-            var previous = torch.get_default_device();
-            torch.set_default_device(torch.META);
-            try
-            {
-                var (vision, adapter, llm) = arch.BuildParts();
-                using var v = vision;
-                using var a = (nn.Module)adapter;
-                using var l = llm;
-                if (v.parameters().Any(p => p.device_type != DeviceType.META))
-                    throw new InvalidOperationException("parameters were allocated off the meta device");
-                static long Count(nn.Module m) => m.parameters().Sum(p => p.numel());
-                var counts = new Dictionary<string, long>(StringComparer.Ordinal)
-                {
-                    ["vision_model"] = Count(v),
-                    ["adapter"] = Count(a),
-                    ["language_model"] = Count(l.model),
-                    ["lm_head"] = l.lm_head is null ? 0 : Count(l.lm_head),
-                };
-                counts["total"] = counts.Values.Sum();
-                return counts;
-            }
-            finally
-            {
-                torch.set_default_device(previous);
-            }
-        }
+            ["vision_model"] = Count(v),
+            ["adapter"] = Count(a),
+            ["language_model"] = Count(l.model),
+            ["lm_head"] = l.lm_head is null ? 0 : Count(l.lm_head),
+        };
+        counts["total"] = counts.Values.Sum();
+        return counts;
     }
 }

@@ -50,9 +50,11 @@ public static class MllmFolder
     }
 
     /// <param name="arch">The folder's architecture when the caller has read it already (<see cref="ReadArchitecture"/>).</param>
-    public static MllmEncoder Load(string folder, ILlmTokenizer tokenizer, EmbeddingCache? cache = null, MllmArchitecture? arch = null)
+    /// <param name="at">Where and in what precision the weights load (default: the thread's current placement).</param>
+    public static MllmEncoder Load(string folder, ILlmTokenizer tokenizer, EmbeddingCache? cache = null, MllmArchitecture? arch = null, ModelPlacement? at = null)
     {
         arch ??= ReadArchitecture(folder);
+        using var placement = (at ?? ModelPlacement.Current).Use();
         var vision = ClipVisionModel.FromPretrained(Path.Combine(folder, "vision_model"));
         nn.Module adapter;
         var projector = TensorSource.ForComponent(Path.Combine(folder, "projector"));

@@ -1,3 +1,4 @@
+using UnimoG.Modeling.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
 using UnimoG.Modeling.Checkpoints;
@@ -16,9 +17,9 @@ public sealed class QFormerMultiHeadAttention : nn.Module
         _heads = c.NumAttentionHeads;
         _headDim = c.HiddenSize / c.NumAttentionHeads;
         var kvWidth = cross ? c.EncoderHiddenSize : c.HiddenSize;
-        query = nn.Linear(c.HiddenSize, c.HiddenSize);
-        key = nn.Linear(kvWidth, c.HiddenSize);
-        value = nn.Linear(kvWidth, c.HiddenSize);
+        query = Layers.Linear(c.HiddenSize, c.HiddenSize);
+        key = Layers.Linear(kvWidth, c.HiddenSize);
+        value = Layers.Linear(kvWidth, c.HiddenSize);
         RegisterComponents();
     }
 
@@ -47,8 +48,8 @@ public sealed class QFormerOutput : nn.Module
 
     public QFormerOutput(int input, int hidden, double eps) : base(nameof(QFormerOutput))
     {
-        dense = nn.Linear(input, hidden);
-        LayerNorm = nn.LayerNorm(hidden, eps);
+        dense = Layers.Linear(input, hidden);
+        LayerNorm = Layers.LayerNorm(hidden, eps);
         RegisterComponents();
     }
 
@@ -87,7 +88,7 @@ public sealed class QFormerIntermediate : nn.Module
     public QFormerIntermediate(QFormerConfig c) : base(nameof(QFormerIntermediate))
     {
         _act = Activations.Get(c.HiddenAct);
-        dense = nn.Linear(c.HiddenSize, c.IntermediateSize);
+        dense = Layers.Linear(c.HiddenSize, c.IntermediateSize);
         RegisterComponents();
     }
 
@@ -155,7 +156,7 @@ public sealed class Blip2QFormerModel : nn.Module
     public Blip2QFormerModel(QFormerConfig config) : base(nameof(Blip2QFormerModel))
     {
         Config = config;
-        layernorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        layernorm = Layers.LayerNorm(config.HiddenSize, config.LayerNormEps);
         encoder = new QFormerEncoder(config);
         RegisterComponents();
     }
@@ -179,10 +180,12 @@ public sealed class Blip2QFormerModel : nn.Module
         return new QFormerOutputs(states[^1].alias(), states);
     }
 
-    public static Blip2QFormerModel FromPretrained(string folder, string? variant = null)
+    public static Blip2QFormerModel FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)
     {
-        var model = new Blip2QFormerModel(QFormerConfig.Load(folder));
-        model.LoadStrict(TensorSource.ForComponent(folder, variant), new LoadOptions { IgnoreUnexpected = n => n.EndsWith("position_ids", StringComparison.Ordinal) });
+        var config = QFormerConfig.Load(folder);
+        // position_ids is a non-persistent buffer that older checkpoints still carry.
+        var model = Pretrained.Load(() => new Blip2QFormerModel(config), TensorSource.ForComponent(folder, variant),
+            new LoadOptions { IgnoreUnexpected = n => n.EndsWith("position_ids", StringComparison.Ordinal) }, at);
         Frozen.Freeze(model);
         return model;
     }

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using UnimoG.Data.Config;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Encoders;
-using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Sampling;
 using UnimoG.Modeling.Schedulers;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using TorchSharp;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;

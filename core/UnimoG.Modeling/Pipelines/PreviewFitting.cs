@@ -1,3 +1,4 @@
+using UnimoG.Modeling.Sampling;
 using UnimoG.Data.Previews;
 using UnimoG.Modeling.Diffusion;
 using static TorchSharp.torch;
@@ -50,7 +51,7 @@ public static class PreviewFitting
         {
             using var rows = images.narrow(0, i, Math.Min(batch, images.shape[0] - i));
             using var posterior = vae.Encode(rows);
-            latents.Add(posterior.Mean * vae.Config.ScalingFactor);                                      // [b, C, h, w]
+            latents.Add(LatentSpace.FromVae(posterior.Mean, vae.Config.ScalingFactor));                                      // [b, C, h, w]
         }
         return Fit(cat(latents, 0), images, source);
     }

@@ -1,4 +1,3 @@
-using TorchSharp;
 using UnimoG.Modeling.Schedulers;
 using static TorchSharp.torch;
 

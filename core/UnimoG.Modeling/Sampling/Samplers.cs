@@ -25,13 +25,17 @@ public static class Samplers
 {
     /// <summary>
     /// Seeded initial latents: standard normal [B, C, h, w] float32 from <paramref name="generator"/> (drawn in one
-    /// call, as diffusers' randn_tensor with one generator), times the run's init_noise_sigma.
+    /// call on the generator's device, the CPU, as diffusers' randn_tensor does, so a seed gives the same latents on
+    /// any device), times the run's init_noise_sigma, on <paramref name="device"/> (default the CPU).
     /// </summary>
-    public static Tensor InitialNoise(SchedulerRun run, long[] shape, Generator generator)
+    public static Tensor InitialNoise(SchedulerRun run, long[] shape, Generator generator, Device? device = null)
     {
         using var noise = randn(shape, dtype: ScalarType.Float32, generator: generator);
         using var sigma = run.InitNoiseSigma.ToScalar();
-        return noise.mul(sigma);
+        var scaled = noise.mul(sigma);
+        if (device is null || device.type == DeviceType.CPU) return scaled;
+        using (scaled)
+            return scaled.to(device);
     }
 
     /// <summary>A request's noise for stochastic steps, from its own generator (never the global one).</summary>

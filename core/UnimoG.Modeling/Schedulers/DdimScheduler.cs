@@ -1,5 +1,4 @@
 using UnimoG.Data.Config;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Schedulers;

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using UnimoG.Engines.DataPrep.Entities;
 using UnimoG.Engines.DataPrep.Grounding;

@@ -1,7 +1,5 @@
 using UnimoG.Contracts.Tensors;
-using UnimoG.Contracts.V1;
 using UnimoG.Modeling;
-using UnimoG.Engines;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Inference;
@@ -10,14 +8,15 @@ namespace UnimoG.Engines.Inference;
 public static class ConditionCheck
 {
     /// <summary>
-    /// A condition received as tensors: hidden states FP32 [1, L, D] with D the U-Net's cross-attention width, and
-    /// a key mask [1, L] (any integer, bool or float type; converted to int64). Faults name the tensor.
+    /// A condition received as tensors: hidden states [1, L, D] of a float type (FP32, BF16, FP16) with D the U-Net's
+    /// cross-attention width, and a key mask [1, L] (any integer, bool or float type). The condition returned lives at
+    /// the U-Net's placement (states in its dtype, the mask int64, both on its device). Faults name the tensor.
     /// </summary>
     public static Conditioning Check(string prefix, Tensor hidden, Tensor mask, DenoiserModel model, DenoiserOptions limits)
     {
         var width = model.Folder.CrossAttentionDim;
-        if (hidden.dtype != ScalarType.Float32 || hidden.dim() != 3 || hidden.shape[0] != 1 || hidden.shape[2] != width)
-            throw new TensorStreamException($"{prefix}.hidden_states", $"expected FP32 [1, L, {width}], got {hidden.dtype} [{string.Join(", ", hidden.shape)}]");
+        if (hidden.dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16) || hidden.dim() != 3 || hidden.shape[0] != 1 || hidden.shape[2] != width)
+            throw new TensorStreamException($"{prefix}.hidden_states", $"expected FP32, BF16 or FP16 [1, L, {width}], got {hidden.dtype} [{string.Join(", ", hidden.shape)}]");
         if (hidden.shape[1] < 1 || hidden.shape[1] > limits.MaxConditionTokens)
             throw new TensorStreamException($"{prefix}.hidden_states", $"{hidden.shape[1]} tokens; between 1 and {limits.MaxConditionTokens} are accepted (Denoiser:MaxConditionTokens)");
         if (mask.dim() != 2 || mask.shape[0] != 1 || mask.shape[1] != hidden.shape[1])
@@ -31,7 +30,11 @@ public static class ConditionCheck
             if (!hidden.isfinite().all().item<bool>())
                 throw new TensorStreamException($"{prefix}.hidden_states", "holds a value that is not finite");
         }
-        // The caller keeps (and disposes) the mask it passed; the condition owns the hidden states and this copy.
-        return new Conditioning(hidden, mask.to_type(ScalarType.Int64, copy: true));
+        // The caller keeps (and disposes) the mask it passed; the condition owns its own tensors (hidden is the caller's
+        // to give away: it is disposed here when a conversion replaces it).
+        var at = model.Placement;
+        var states = at.Place(hidden);
+        if (!ReferenceEquals(states, hidden)) hidden.Dispose();
+        return new Conditioning(states, mask.to(ScalarType.Int64, at.Device, copy: true));
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using TorchSharp;
 using UnimoG.Client;
 using UnimoG.Client.Torch;
 using UnimoG.Contracts.Tensors;
@@ -116,7 +115,7 @@ public sealed class DenoiseBatcher : IDisposable
             var f = _model.Folder.VaeScaleFactor;
             job.Generator = new Generator(s.Seed);
             job.Run = _model.Scheduler.Start(new(s.Steps, s.Eta), Samplers.From(job.Generator));
-            job.X = Samplers.InitialNoise(job.Run, [s.NumImages, _model.Folder.LatentChannels, s.Height / f, s.Width / f], job.Generator);
+            job.X = Samplers.InitialNoise(job.Run, [s.NumImages, _model.Folder.LatentChannels, s.Height / f, s.Width / f], job.Generator, _model.Placement.Device);
             job.CondRows = s.NumImages == 1 ? null : job.Cond.RepeatRows(s.NumImages);
             job.UncondRows = s.Guided && s.NumImages > 1 ? job.Uncond!.RepeatRows(s.NumImages) : null;
             job.Started = Stopwatch.GetTimestamp();

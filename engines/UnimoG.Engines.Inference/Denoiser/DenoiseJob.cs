@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using TorchSharp;
 using UnimoG.Client;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Schedulers;

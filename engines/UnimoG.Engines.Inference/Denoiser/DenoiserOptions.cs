@@ -35,8 +35,17 @@ public sealed class DenoiserOptions : IValidatedOptions
     public GenerationLimits Limits => new(new(MaxSide, $"{Section}:MaxSide"), new(MaxSide, $"{Section}:MaxSide"), new(MaxSteps, $"{Section}:MaxSteps"),
         new(MaxGuidanceScale, $"{Section}:MaxGuidanceScale"), new(MaxBatchImages, $"{Section}:MaxBatchImages"));
 
+    /// <summary>This role's device (empty: <c>Model:Device</c>), e.g. the VAE on another GPU than the U-Net.</summary>
+    public string? Device { get; set; }
+
+    /// <summary>This role's dtype (empty: <c>Model:Dtype</c>), e.g. a float32 VAE beside a bfloat16 U-Net.</summary>
+    public string? Dtype { get; set; }
+
+    public RolePlacement Placement => new(Section, Device, Dtype);
+
     public IEnumerable<string> Validate(string section)
     {
+        foreach (var problem in (Placement with { Section = section }).Validate()) yield return problem;
         if (!(MaxGuidanceScale >= 0) || double.IsInfinity(MaxGuidanceScale)) yield return $"{section}:MaxGuidanceScale must be a finite number >= 0, got {MaxGuidanceScale}.";
         if (MaxBatchImages < 1) yield return $"{section}:MaxBatchImages must be at least 1, got {MaxBatchImages}.";
         if (MaxQueue < 0) yield return $"{section}:MaxQueue must not be negative, got {MaxQueue}.";

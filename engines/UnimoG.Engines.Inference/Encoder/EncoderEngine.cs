@@ -1,7 +1,6 @@
 using UnimoG.Data.Config;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Encoders;
-using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Text.Prompts;
@@ -52,6 +51,7 @@ public sealed class EncoderEngine : IDisposable
     public static EncoderEngine Load(ModelFolder folder, EncoderOptions options, ModelOptions model, UnimoGMetrics? metrics = null)
     {
         if (model.Threads > 0) set_num_threads(model.Threads);
+        var at = model.PlacementFor(options.Placement);
         var cache = new EmbeddingCache(options.CacheBytes);
         if (folder.Encoder == EncoderKind.Mllm)
         {
@@ -63,11 +63,11 @@ public sealed class EncoderEngine : IDisposable
             if (tokenizer.VocabularySize > vocab)
                 throw new ModelFolderException($"the tokenizer {tokenizerPath} has {tokenizer.VocabularySize} pieces, but the LLM of {folder.Id} has a vocabulary of {vocab}: "
                                                + "it is another model's tokenizer" + (model.TokenizerPath is null ? "" : " (Model:TokenizerPath overrides the folder's own; unset it)"));
-            var mllm = MllmFolder.Load(folder.MllmFolderPath, tokenizer.ForMllm(), cache, arch);
+            var mllm = MllmFolder.Load(folder.MllmFolderPath, tokenizer.ForMllm(), cache, arch, at);
             return new EncoderEngine(folder, options, mllm, new ClipImageProcessor(folder.MllmImageProcessor()), null, cache, metrics);
         }
         var clipTokenizer = TextTokenizers.LoadClip(folder.ClipTokenizerPath(model.TokenizerPath));
-        var text = ClipTextModel.FromPretrained(folder.TextEncoderFolder);
+        var text = ClipTextModel.FromPretrained(folder.TextEncoderFolder, at: at);
         return new EncoderEngine(folder, options, null, null, new ClipTextConditioner(text, s => clipTokenizer.Encode(s)), cache, metrics);
     }
 
@@ -77,9 +77,10 @@ public sealed class EncoderEngine : IDisposable
     /// </summary>
     public WireConditioning Encode(V1.EncodeRequest request)
     {
+        var wireType = WireType(request.Datatype);
         var (cond, hit) = EncodeTorch(request);
         using (cond)
-            return ToWire(cond, hit);
+            return ToWire(cond, hit, wireType);
     }
 
     private (Conditioning Condition, bool CacheHit) EncodeTorch(V1.EncodeRequest request)
@@ -137,10 +138,11 @@ public sealed class EncoderEngine : IDisposable
     }
 
     /// <summary>A one-row condition as the contract carries it (mask as INT64, spans of row 0).</summary>
-    private WireConditioning ToWire(Conditioning c, bool cacheHit)
+    private WireConditioning ToWire(Conditioning c, bool cacheHit, ScalarType? wireType)
     {
         var spans = c.Spans.Count == 0 ? [] : c.Spans[0].Select(VisualSpans.ToWire).ToList();
-        var hidden = c.HiddenStates.ToWire(TensorNames.HiddenStates);
+        using var states = wireType is { } t && t != c.HiddenStates.dtype ? c.HiddenStates.to_type(t) : c.HiddenStates.alias();
+        var hidden = states.ToWire(TensorNames.HiddenStates);
         try
         {
             using var mask = c.AttentionMask!.to_type(ScalarType.Int64);
@@ -151,6 +153,14 @@ public sealed class EncoderEngine : IDisposable
             hidden.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The datatype a request asks for on the wire: null for the model's own.</summary>
+    private static ScalarType? WireType(string datatype)
+    {
+        if (datatype.Length == 0) return null;
+        if (TensorDataTypes.TryParse(datatype, out var t) && t.IsFloat() && t != TensorDataType.FP64) return TorchTensorStreams.ToScalarType(t);
+        throw new InvalidFieldException("datatype", $"must be empty (the encoder's own), FP32, BF16 or FP16, got '{(datatype.Length > 20 ? datatype[..20] + "..." : datatype)}'");
     }
 
     public void Dispose()

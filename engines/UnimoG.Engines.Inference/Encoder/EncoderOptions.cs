@@ -1,6 +1,5 @@
 using UnimoG.Data.Config;
 using UnimoG.Imaging;
-using UnimoG.Modeling.Images;
 
 namespace UnimoG.Engines.Inference;
 
@@ -24,8 +23,17 @@ public sealed class EncoderOptions : IValidatedOptions
 
     public ImageLimits ImageLimits => new() { MaxBytes = MaxImageBytes, MaxSide = MaxImageSide, MaxPixels = MaxImagePixels };
 
+    /// <summary>This role's device (empty: <c>Model:Device</c>), e.g. the VAE on another GPU than the U-Net.</summary>
+    public string? Device { get; set; }
+
+    /// <summary>This role's dtype (empty: <c>Model:Dtype</c>), e.g. a float32 VAE beside a bfloat16 U-Net.</summary>
+    public string? Dtype { get; set; }
+
+    public RolePlacement Placement => new(Section, Device, Dtype);
+
     public IEnumerable<string> Validate(string section)
     {
+        foreach (var problem in (Placement with { Section = section }).Validate()) yield return problem;
         if (CacheBytes < 0) yield return $"{section}:CacheBytes must not be negative, got {CacheBytes}.";
         if (UploadBytes < 0) yield return $"{section}:UploadBytes must not be negative, got {UploadBytes}.";
         if (MaxPromptImages < 0) yield return $"{section}:MaxPromptImages must not be negative, got {MaxPromptImages}.";

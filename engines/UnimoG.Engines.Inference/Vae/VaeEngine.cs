@@ -1,3 +1,4 @@
+using UnimoG.Modeling;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using UnimoG.Modeling.Diffusion;
@@ -6,7 +7,6 @@ using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Engines.Telemetry;
-using UnimoG.Engines;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Inference;
@@ -39,16 +39,19 @@ public sealed class VaeEngine : IDisposable
     public static VaeEngine Load(ModelFolder folder, VaeOptions options, ModelOptions model, UnimoGMetrics? metrics = null)
     {
         if (model.Threads > 0) set_num_threads(model.Threads);
-        return new VaeEngine(folder, AutoencoderKL.FromPretrained(folder.VaeFolder), options, metrics);
+        return new VaeEngine(folder, AutoencoderKL.FromPretrained(folder.VaeFolder, at: model.PlacementFor(options.Placement)), options, metrics);
     }
 
-    /// <summary>[N, C, h, w] FP32 latents -> one PNG per image. Faults name the tensor "latent".</summary>
+    /// <summary>Where the VAE lives and computes.</summary>
+    public ModelPlacement Placement => new(Vae.parameters().First().device, Vae.ComputeType);
+
+    /// <summary>[N, C, h, w] latents (FP32, BF16 or FP16, diffusion space) -> one PNG per image. Faults name the tensor "latent".</summary>
     public IReadOnlyList<byte[]> Decode(Tensor latent)
     {
         var c = Vae.Config.LatentChannels;
         var f = Folder.VaeScaleFactor;
-        if (latent.dtype != ScalarType.Float32 || latent.dim() != 4 || latent.shape[1] != c)
-            throw new TensorStreamException("latent", $"expected FP32 [N, {c}, h, w], got {latent.dtype} [{string.Join(", ", latent.shape)}]");
+        if (latent.dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16) || latent.dim() != 4 || latent.shape[1] != c)
+            throw new TensorStreamException("latent", $"expected FP32, BF16 or FP16 [N, {c}, h, w], got {latent.dtype} [{string.Join(", ", latent.shape)}]");
         if (latent.shape[0] < 1 || latent.shape[0] > Options.MaxImages)
             throw new TensorStreamException("latent", $"{latent.shape[0]} images; between 1 and {Options.MaxImages} per call (Vae:MaxImages)");
         if (latent.shape[2] < 1 || latent.shape[3] < 1 || latent.shape[2] * f > Options.MaxSide || latent.shape[3] * f > Options.MaxSide)
@@ -59,14 +62,15 @@ public sealed class VaeEngine : IDisposable
             using var scope = NewDisposeScope();
             if (!latent.isfinite().all().item<bool>())
                 throw new TensorStreamException("latent", "holds values that are not finite");
-            var z = LatentSpace.ToVae(latent, Vae.Config.ScalingFactor, Vae.Config.ShiftFactor);
+            // Scaled in float32 on the VAE's device; the VAE casts to its own dtype.
+            var z = LatentSpace.ToVae(latent.to(ScalarType.Float32, Placement.Device), Vae.Config.ScalingFactor, Vae.Config.ShiftFactor);
             return Png.EncodeBatch(Vae.Decode(z));                                                       // [N, 3, H, W]
         });
     }
 
     /// <summary>
-    /// An image file to its latent [1, C, h, w] in the diffusion space: the posterior mean, or a sample drawn with
-    /// <paramref name="seed"/>. Transparent pixels are composited over white. Sides must be multiples of the VAE factor.
+    /// An image file to its latent [1, C, h, w] float32 in the diffusion space, on the VAE's device: the posterior mean,
+    /// or a sample drawn with <paramref name="seed"/>. Transparent pixels are composited over white. Sides must be multiples of the VAE factor.
     /// </summary>
     public (Tensor Latent, Tensor Mean, Tensor LogVar) Encode(byte[] image, ulong? seed)
     {
@@ -87,7 +91,7 @@ public sealed class VaeEngine : IDisposable
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             var rgb = tensor(decoded.ToRgb(Rgb.White), [decoded.Height, decoded.Width, 3], ScalarType.Byte);
-            var x = PixelRange.ToSigned(rgb.permute(2, 0, 1).unsqueeze(0));                                // [1, 3, H, W] in [-1, 1]
+            var x = PixelRange.ToSigned(rgb.permute(2, 0, 1).unsqueeze(0)).to(Placement.Device);          // [1, 3, H, W] in [-1, 1]
             using var posterior = Vae.Encode(x);
             using var generator = seed is { } s ? new Generator(s) : null;
             var z = generator is not null ? posterior.Sample(generator) : posterior.Mode();

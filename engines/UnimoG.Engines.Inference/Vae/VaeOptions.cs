@@ -1,7 +1,6 @@
 using UnimoG.Contracts.Tensors;
 using UnimoG.Data.Config;
 using UnimoG.Imaging;
-using UnimoG.Modeling.Images;
 
 namespace UnimoG.Engines.Inference;
 
@@ -20,8 +19,17 @@ public sealed class VaeOptions : IValidatedOptions
 
     public TensorLimits TensorLimits => new() { MaxTensors = 1, MaxTensorBytes = 256L << 20, MaxTotalBytes = 256L << 20 };
 
+    /// <summary>This role's device (empty: <c>Model:Device</c>), e.g. the VAE on another GPU than the U-Net.</summary>
+    public string? Device { get; set; }
+
+    /// <summary>This role's dtype (empty: <c>Model:Dtype</c>), e.g. a float32 VAE beside a bfloat16 U-Net.</summary>
+    public string? Dtype { get; set; }
+
+    public RolePlacement Placement => new(Section, Device, Dtype);
+
     public IEnumerable<string> Validate(string section)
     {
+        foreach (var problem in (Placement with { Section = section }).Validate()) yield return problem;
         if (MaxImages < 1) yield return $"{section}:MaxImages must be at least 1, got {MaxImages}.";
         if (MaxSide < 8) yield return $"{section}:MaxSide must be at least 8, got {MaxSide}.";
         if (MaxImageBytes <= 0) yield return $"{section}:MaxImageBytes must be positive, got {MaxImageBytes}.";

@@ -1,10 +1,7 @@
-using TorchSharp;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Encoders;
-using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Engines.Trainer.Data;
-using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Trainer.Conditions;
 

@@ -1,4 +1,3 @@
-using TorchSharp;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Encoders;
 using UnimoG.Imaging;

@@ -1,4 +1,3 @@
-using TorchSharp;
 using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using static TorchSharp.torch;

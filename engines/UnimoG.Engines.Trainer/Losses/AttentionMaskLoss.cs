@@ -1,5 +1,4 @@
 using UnimoG.Text.Prompts;
-using TorchSharp;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Engines.Trainer.Config;
@@ -39,7 +38,8 @@ public static class AttentionMaskLoss
             var terms = new List<Tensor>();
             foreach (var e in entities)
             {
-                var a = map.Probabilities[e.Row].narrow(-1, e.Span.Start, e.Span.Length);    // [heads, h*w, n]
+                // In float32 whatever the model's dtype: the loss, like the MSE, is computed in full precision.
+                var a = map.Probabilities[e.Row].narrow(-1, e.Span.Start, e.Span.Length).to_type(ScalarType.Float32); // [heads, h*w, n]
                 a = s.Tokens switch
                 {
                     "mean" => a.mean([-1]),
@@ -48,7 +48,7 @@ public static class AttentionMaskLoss
                 };                                                                          // [heads, h*w]
                 a = s.Heads == "max" ? a.amax([0]) : a.mean([0]);                          // [h*w]
                 var m = Resize(e.Mask, map.Height, map.Width, s.MaskResize).reshape(-1);   // [h*w]
-                terms.Add((a - m.to_type(a.dtype)).abs().mean());
+                terms.Add((a - m).abs().mean());
             }
             perLayer.Add(stack(terms).mean());
         }

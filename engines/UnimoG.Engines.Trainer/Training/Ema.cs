@@ -1,4 +1,4 @@
-using TorchSharp;
+using UnimoG.Modeling;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Engines.Trainer.Config;
 using static TorchSharp.torch;
@@ -29,7 +29,9 @@ public sealed class Ema : IDisposable
     public Ema(UNet2DConditionModel source, EmaSettings settings)
     {
         _settings = settings;
-        Model = new UNet2DConditionModel(source.Config, source.parameters().First().device);
+        // The average stays float32 whatever the training precision (diffusers' EMAModel keeps fp32 shadow weights).
+        using (new ModelPlacement(source.parameters().First().device, ScalarType.Float32).Use())
+            Model = new UNet2DConditionModel(source.Config);
         Model.eval();
         var weights = source.state_dict();
         using (no_grad())

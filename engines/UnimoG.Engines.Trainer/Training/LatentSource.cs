@@ -1,5 +1,4 @@
 using UnimoG.Modeling.Sampling;
-using TorchSharp;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Engines.Trainer.Data;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using TorchSharp;
 using UnimoG.Modeling.Images;
 using UnimoG.Modeling.Sampling;
 using UnimoG.Modeling.Schedulers;

@@ -1,10 +1,7 @@
-using TorchSharp;
 using UnimoG.Modeling;
 using UnimoG.Engines.Trainer.Conditions;
-using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Losses;
-using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
 namespace UnimoG.Engines.Trainer.Training;
@@ -88,6 +85,7 @@ public sealed partial class Trainer
         using (var stepScope = NewDisposeScope())
         {
             _optimizer.zero_grad();
+            _precision.Sync();
             for (var micro = 0; micro < accum; micro++)
             {
                 using var scope = NewDisposeScope();
@@ -100,6 +98,7 @@ public sealed partial class Trainer
                 var (data, indices, bucket) = NextBatch();
                 var examples = indices.Select(i => data.Examples[i]).ToList();
                 var (l, m, a) = Forward(data, examples, bucket, accum);
+                _precision.Accumulate();
                 loss += l / accum;
                 mse += m / accum;
                 if (a is { } av) { attnSum += av; attnCount++; }
@@ -142,8 +141,9 @@ public sealed partial class Trainer
         var attnSettings = _config.AttentionLoss;
         var entities = attnSettings is { Lambda: > 0 } ? Entities(examples, plain, drop, cond, bucket) : [];
         // lambda = 0 (or no entity in the batch) never attaches the capture: exactly the plain-MSE computation.
-        using var capture = entities.Count > 0 ? _c.UNet.CaptureCrossAttention(data.AttentionLayers, keepGradients: true) : null;
-        var pred = _c.UNet.forward(noisy, timesteps, cond);
+        var unet = _precision.Model;
+        using var capture = entities.Count > 0 ? unet.CaptureCrossAttention(data.AttentionLayers, keepGradients: true) : null;
+        var pred = unet.forward(noisy, timesteps, cond);
         var mse = nn.functional.mse_loss(pred.to_type(ScalarType.Float32), target.to_type(ScalarType.Float32));
         var total = mse;
         Tensor? attn = null;

@@ -6,9 +6,7 @@ using UnimoG.Data.Checkpoints;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Schedulers;
-using UnimoG.Engines.Trainer.Conditions;
 using UnimoG.Engines.Trainer.Config;
-using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Losses;
 using UnimoG.Data.Config;
 using static TorchSharp.torch;
@@ -38,6 +36,7 @@ public sealed partial class Trainer : IDisposable
     private readonly LearningRate _lr;
     private readonly CheckpointStore _store;
     private readonly Ema? _ema;
+    private readonly MixedPrecision _precision;
     private readonly Conditioning _uncond;
     private readonly Dictionary<int, PhaseData> _phaseData = [];
     private readonly Generator _generator;
@@ -51,6 +50,9 @@ public sealed partial class Trainer : IDisposable
     public int BatchInEpoch { get; private set; }
     public UNet2DConditionModel UNet => _c.UNet;
     public Ema? Ema => _ema;
+
+    /// <summary>The parameters the optimizer steps: the U-Net's float32 master weights.</summary>
+    public IReadOnlyList<TorchSharp.Modules.Parameter> Parameters => _parameters;
     public CheckpointStore Checkpoints => _store;
     public TrainingConfig Config => _config;
 
@@ -76,6 +78,7 @@ public sealed partial class Trainer : IDisposable
         var o = config.Optimizer;
         _optimizer = optim.AdamW(_parameters, lr: _lr.At(0), beta1: o.Beta1, beta2: o.Beta2, eps: o.Eps, weight_decay: o.WeightDecay);
         if (config.Ema.Enabled) _ema = new Ema(_c.UNet, config.Ema);
+        _precision = new MixedPrecision(_c.UNet, config.Precision);
         using (var u = components.Conditions.Unconditional())
             _uncond = new Conditioning(u.HiddenStates.to(_device), u.AttentionMask?.to(_device), u.Spans);
     }
@@ -159,6 +162,7 @@ public sealed partial class Trainer : IDisposable
     {
         _optimizer.Dispose();
         _ema?.Dispose();
+        _precision.Dispose();
         _uncond.Dispose();
         _c.Dispose();
     }

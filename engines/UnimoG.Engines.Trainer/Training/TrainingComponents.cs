@@ -1,7 +1,5 @@
-using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Encoders;
-using UnimoG.Text.Prompts;
 using UnimoG.Modeling.Schedulers;
 using UnimoG.Text.Tokenizers;
 using UnimoG.Engines.Trainer.Conditions;

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Hosting.Shutdown;
 
 namespace UnimoG.Hosting.Discovery;

@@ -1,11 +1,9 @@
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Hosting.Shutdown;
 
 namespace UnimoG.Hosting.Discovery;

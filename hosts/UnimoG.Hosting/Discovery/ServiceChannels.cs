@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
@@ -10,7 +9,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UnimoG.Hosting.Logging;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Hosting.Security;
 
 namespace UnimoG.Hosting.Discovery;

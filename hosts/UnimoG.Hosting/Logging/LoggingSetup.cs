@@ -1,13 +1,11 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Json;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Logging;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using UnimoG.Hosting.Interceptors;
 

@@ -1,4 +1,3 @@
-using UnimoG.Hosting.Options;
 using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Security;

@@ -1,7 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Security;
 

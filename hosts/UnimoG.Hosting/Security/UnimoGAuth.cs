@@ -10,7 +10,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using UnimoG.Hosting.Interceptors;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Security;
 

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 
 namespace UnimoG.Hosting.Shutdown;
 

@@ -2,7 +2,6 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using UnimoG.Hosting.Interceptors;
 using UnimoG.Hosting.Options;
-using UnimoG.Data.Config;
 using UnimoG.Engines.Telemetry;
 
 namespace UnimoG.Hosting.Shutdown;

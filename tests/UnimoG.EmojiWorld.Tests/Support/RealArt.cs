@@ -1,4 +1,3 @@
-using UnimoG.EmojiWorld;
 using UnimoG.TestSupport;
 
 namespace UnimoG.EmojiWorld.Tests;

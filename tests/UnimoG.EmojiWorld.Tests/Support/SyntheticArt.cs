@@ -1,5 +1,4 @@
 using System.Text.Json;
-using UnimoG.EmojiWorld;
 using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld.Tests;

@@ -3,7 +3,6 @@ using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.TestSupport;
 using Xunit.Abstractions;
-using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Tests.Diffusion;
 

@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using System.Text.Json;
 using TorchSharp;
 using UnimoG.Modeling.Configs;
@@ -30,7 +31,8 @@ public class ParameterCountTests
         Assert.Equal([640, 1280, 2560, 2560], config.BlockOutChannels);
         Assert.Equal(4096, config.CrossAttentionDim.At(0));
         Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(16, config.Heads(i)));
-        using (var meta = new UNet2DConditionModel(config, torch.META))
+        using (new ModelPlacement(torch.META, ScalarType.Float32).Use())
+        using (var meta = new UNet2DConditionModel(config))
             Assert.All(meta.parameters(), p => Assert.Equal(DeviceType.META, p.device_type));
         Assert.Equal(DiffusersCount("paper_unet_parameters"), UNet2DConditionModel.CountParameters(config));
         Assert.Equal(3_564_945_284, UNet2DConditionModel.CountParameters(config));

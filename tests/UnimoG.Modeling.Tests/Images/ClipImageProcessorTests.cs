@@ -1,4 +1,3 @@
-using System.Text.Json;
 using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.TestSupport;

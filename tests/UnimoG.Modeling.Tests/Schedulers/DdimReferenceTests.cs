@@ -1,4 +1,3 @@
-using TorchSharp;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Schedulers;
 using UnimoG.TestSupport;

@@ -1,6 +1,5 @@
 using UnimoG.Engines.Inference;
 using UnimoG.Modeling.Pipelines;
-using UnimoG.Engines;
 using UnimoG.TestSupport;
 
 // Leak checks count live tensors process-wide and the CLI tests redirect the console: one test at a time.

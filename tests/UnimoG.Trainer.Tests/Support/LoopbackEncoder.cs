@@ -1,4 +1,3 @@
-using UnimoG.Text.Prompts;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -11,12 +10,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
-using UnimoG.Modeling;
 using UnimoG.Modeling.Encoders;
 using UnimoG.Imaging;
 using UnimoG.Modeling.Images;
 using UnimoG.Engines.Trainer.Conditions;
-using static TorchSharp.torch;
 
 namespace UnimoG.Trainer.Tests.Support;
 

@@ -3,10 +3,8 @@ using System.Diagnostics;
 using Grpc.Net.Client;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
-using UnimoG.Denoiser;
 using UnimoG.Engines.Inference;
 using UnimoG.Engines.InProcess;
-using UnimoG.Gateway;
 using UnimoG.Engines.Gateway;
 using static TorchSharp.torch;
 

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using TorchSharp;
 using UnimoG.Data.Shards;
-using UnimoG.Modeling;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Images;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using TorchSharp;
+using UnimoG.Modeling;
 using UnimoG.Modeling.Configs;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Data.Config;
@@ -23,43 +24,52 @@ internal static class BenchUNet
         var threads = new Option<int?>("--threads") { Description = "torch intra-op threads (default: torch's choice)" };
         var size = new Option<int?>("--size") { Description = "latent height and width (default: the config's sample_size)" };
         var tokens = new Option<int>("--tokens") { Description = "condition length L", DefaultValueFactory = _ => 77 };
-        var command = new Command("unet", "Benchmark one U-Net forward (a denoising step).") { config, batch, steps, warmup, threads, size, tokens };
+        var dtype = new Option<string>("--dtype") { Description = "weights and compute: float32, bfloat16 or float16", DefaultValueFactory = _ => "float32" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var command = new Command("unet", "Benchmark one U-Net forward (a denoising step).") { config, batch, steps, warmup, threads, size, tokens, dtype, device };
         command.SetAction(r =>
         {
-            Run(r.GetValue(config)!, r.GetValue(batch), r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads), r.GetValue(size), r.GetValue(tokens), Console.Out);
+            var (at, problem) = ModelPlacement.TryParse(r.GetValue(device)!, r.GetValue(dtype)!, "--device", "--dtype");
+            if (at is null) throw new UsageException(problem!);
+            Run(r.GetValue(config)!, r.GetValue(batch), r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads), r.GetValue(size), r.GetValue(tokens), Console.Out, at);
             return 0;
         });
         return command;
     }
 
-    public static void Run(string configName, int batch, int steps, int warmup, int? threads, int? size, int tokens, TextWriter log)
+    public static void Run(string configName, int batch, int steps, int warmup, int? threads, int? size, int tokens, TextWriter log, ModelPlacement? at = null)
     {
         if (batch < 1 || steps < 1 || warmup < 0 || tokens < 1 || threads is < 1 || size is < 1)
             throw new UsageException("--batch, --steps, --tokens, --threads and --size must be positive, --warmup 0 or more");
         var config = Resolve(configName);
+        at ??= ModelPlacement.Cpu;
         if (threads is { } n) torch.set_num_threads(n);
         var latent = size ?? config.SampleSize?.At(0) ?? 64;
         var width = config.CrossAttentionDim.At(0);
-        log.WriteLine($"unet {configName}: {UNet2DConditionModel.CountParameters(config):N0} parameters, batch {batch}, latent {config.InChannels}x{latent}x{latent}, condition {tokens}x{width}, float32, {torch.get_num_threads()} threads");
+        log.WriteLine($"unet {configName}: {UNet2DConditionModel.CountParameters(config):N0} parameters, batch {batch}, latent {config.InChannels}x{latent}x{latent}, condition {tokens}x{width}, {ModelPlacement.Name(at.DType)} on {at.Device}, {torch.get_num_threads()} threads");
         log.WriteLine($"load average before: {BenchCommand.Load()} ({Environment.ProcessorCount} cores)");
 
         var sw = Stopwatch.StartNew();
-        using var unet = new UNet2DConditionModel(config);   // PyTorch's default init; GroupNorm/LayerNorm ones and zeros
+        UNet2DConditionModel unet;
+        using (at.Use())
+            unet = new UNet2DConditionModel(config);   // PyTorch's default init; GroupNorm/LayerNorm ones and zeros
+        using var owner = unet;
         unet.eval();
         log.WriteLine($"built in {sw.Elapsed.TotalSeconds:F1} s, RSS {Gb(BenchCommand.Memory().Rss)}");
 
         var gen = new Generator(0);
-        using var sample = torch.randn([batch, config.InChannels, latent, latent], generator: gen);
-        using var states = torch.randn([batch, tokens, width], generator: gen);
+        // As the denoiser feeds it: float32 latents, conditions in the model's dtype, all on its device.
+        using var sample = torch.randn([batch, config.InChannels, latent, latent], generator: gen).to(at.Device);
+        using var states = torch.randn([batch, tokens, width], generator: gen).to(at.DType, at.Device);
         var times = new List<double>();
         using var _ = torch.inference_mode();
         for (var i = 0; i < warmup + steps; i++)
         {
             using var scope = torch.NewDisposeScope();
-            var t = torch.tensor(999L - 20 * i);
+            var t = torch.tensor(999f - 20 * i, device: at.Device);
             sw.Restart();
             var eps = unet.forward(sample, t, states);
-            var sum = eps.sum().item<float>();   // forces the result (and catches NaN)
+            var sum = eps.to_type(ScalarType.Float32).sum().item<float>();   // forces the result (and catches NaN)
             var ms = sw.Elapsed.TotalMilliseconds;
             var (rss, peak) = BenchCommand.Memory();
             scope.Dispose();

@@ -11,10 +11,15 @@ internal static class ComponentEncoderOptions
         var model = new Option<string>("--model") { Description = "transformers model folder (config.json + model.safetensors, sharded or fp16)", Required = true };
         var inputs = new Option<string>("--inputs") { Description = "safetensors file of input tensors", Required = true };
         var output = new Option<string>("--output") { Description = "safetensors file to write (float32)", Required = true };
-        var command = new Command(name, description) { model, inputs, output };
+        var dtype = ComponentOptions.Dtype();
+        var device = ComponentOptions.Device();
+        var command = new Command(name, description) { model, inputs, output, dtype, device };
         command.SetAction(parse =>
         {
-            var unused = Run(kind, parse.GetValue(model)!, parse.GetValue(inputs)!, parse.GetValue(output)!);
+            IReadOnlyList<string> unused;
+            // The model loads at the placement in force (FromPretrained's default).
+            using (ComponentOptions.Placement(parse, device, dtype).Use())
+                unused = Run(kind, parse.GetValue(model)!, parse.GetValue(inputs)!, parse.GetValue(output)!);
             foreach (var u in unused) Console.Error.WriteLine($"unimog: warning: input tensor '{u}' is not used by {name}");
             return 0;
         });

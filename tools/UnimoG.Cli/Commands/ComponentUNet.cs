@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TorchSharp;
+using UnimoG.Modeling;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Modeling.Diffusion;
 using static TorchSharp.torch;
@@ -15,25 +16,28 @@ internal static class ComponentUNet
         var inputs = ComponentOptions.Inputs();
         var output = ComponentOptions.Output();
         var variant = ComponentOptions.Variant();
+        var dtype = ComponentOptions.Dtype();
+        var device = ComponentOptions.Device();
         var command = new Command("unet",
             "UNet2DConditionModel forward. Inputs: sample [B, C, H, W], timestep (scalar, [1] or [B]; integer or float), " +
             "encoder_hidden_states [B, L, D], optional encoder_attention_mask [B, L] (1 keep, 0 masked), optional timestep_cond [B, T]. " +
             "Output: output_sample [B, out_channels, H, W].")
         {
-            model, inputs, output, variant,
+            model, inputs, output, variant, dtype, device,
         };
         command.SetAction(r =>
         {
-            Run(r.GetValue(model)!, r.GetValue(inputs)!, r.GetValue(output)!, r.GetValue(variant));
+            Run(r.GetValue(model)!, r.GetValue(inputs)!, r.GetValue(output)!, r.GetValue(variant), ComponentOptions.Placement(r, device, dtype));
             return 0;
         });
         return command;
     }
 
-    public static void Run(string modelDir, string inputsPath, string outputPath, string? variant = null)
+    public static void Run(string modelDir, string inputsPath, string outputPath, string? variant = null, ModelPlacement? at = null)
     {
         var io = ComponentInputs.Open(inputsPath);
-        using var unet = UNet2DConditionModel.FromPretrained(modelDir, variant);
+        at ??= ModelPlacement.Cpu;
+        using var unet = UNet2DConditionModel.FromPretrained(modelDir, variant, at);
         var config = unet.Config;
         using var _ = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
@@ -66,7 +70,7 @@ internal static class ComponentUNet
             io.Expect("timestep_cond", cond, 0, batch, "the batch of 'sample'");
             io.Expect("timestep_cond", cond, 1, condDim, "the U-Net's time_cond_proj_dim");
         }
-        var result = unet.forward(sample, timestep, states, mask, cond);
+        var result = unet.forward(sample.to(at.Device), timestep.to(at.Device), states.to(at.Device), mask?.to(at.Device), cond?.to(at.DType, at.Device));
         ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("output_sample", result)]);
     }
 }

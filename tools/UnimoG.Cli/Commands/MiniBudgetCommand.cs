@@ -3,7 +3,6 @@ using System.Diagnostics;
 using TorchSharp;
 using UnimoG.Mini;
 using UnimoG.Modeling.Diffusion;
-using UnimoG.Modeling.Encoders;
 using UnimoG.Data.Config;
 using static TorchSharp.torch;
 

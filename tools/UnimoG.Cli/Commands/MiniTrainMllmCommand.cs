@@ -5,7 +5,6 @@ using UnimoG.Mini;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Mllm;
 using UnimoG.Modeling.Encoders;
-using UnimoG.Text.Prompts;
 using UnimoG.Text.Tokenizers;
 
 namespace UnimoG.Cli;

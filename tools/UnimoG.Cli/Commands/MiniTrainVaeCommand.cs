@@ -1,5 +1,4 @@
 using System.CommandLine;
-using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Vae;
 

@@ -10,9 +10,7 @@ using UnimoG.Engines.Inference;
 using UnimoG.Engines.InProcess;
 using UnimoG.Encoder;
 using UnimoG.Gateway;
-using UnimoG.Engines.Gateway;
 using UnimoG.Hosting;
-using UnimoG.Engines;
 using UnimoG.Trainer;
 using UnimoG.Vae;
 
@@ -43,16 +41,24 @@ internal static class ServeCommand
         var encoder = new Option<string?>("--encoder") { Description = "gateway: the encoder's URL (else Services__encoder__Address or Consul)" };
         var denoiser = new Option<string?>("--denoiser") { Description = "gateway: the denoiser's URL" };
         var vae = new Option<string?>("--vae") { Description = "gateway: the VAE's URL" };
+        var device = new Option<string?>("--device") { Description = "model roles: cpu, cuda or cuda:N (Model:Device; a role's own Encoder:/Denoiser:/Vae:Device wins)" };
+        var dtype = new Option<string?>("--dtype") { Description = "model roles: float32, bfloat16 or float16 (Model:Dtype; e.g. --set Vae:Dtype=float32 for one role)" };
         var set = new Option<string[]>("--set")
         {
             Description = "a setting KEY=VALUE (repeatable; ':' or '__' between sections), e.g. DataPrep:Masks=alpha, Trainer:ConfigPath=run.json",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("serve", "Run a UNIMO-G service (or the four generation services) over gRPC.") { role, urls, metrics, model, encoder, denoiser, vae, set };
+        var command = new Command("serve", "Run a UNIMO-G service (or the four generation services) over gRPC.") { role, urls, metrics, model, encoder, denoiser, vae, device, dtype, set };
         command.SetAction(async (parse, ct) =>
         {
-            var app = Build(parse.GetValue(role)!, parse.GetValue(urls)!, parse.GetValue(metrics), parse.GetValue(model),
-                parse.GetValue(encoder), parse.GetValue(denoiser), parse.GetValue(vae), Settings(parse.GetValue(set) ?? []));
+            var settings = Settings(parse.GetValue(set) ?? []);
+            var r = parse.GetValue(role)!;
+            if ((parse.GetValue(device) ?? parse.GetValue(dtype)) is not null && !UsesModel(r))
+                throw new UsageException($"--device and --dtype place the models of the encoder, denoiser and VAE; --role {r} has none");
+            if (parse.GetValue(device) is { } d) settings["Model:Device"] = d;
+            if (parse.GetValue(dtype) is { } t) settings["Model:Dtype"] = t;
+            var app = Build(r, parse.GetValue(urls)!, parse.GetValue(metrics), parse.GetValue(model),
+                parse.GetValue(encoder), parse.GetValue(denoiser), parse.GetValue(vae), settings);
             await app.StartAsync(ct);
             await app.WaitForShutdownAsync(ct);
             return 0;

@@ -1,5 +1,4 @@
 using UnimoG.Data.Random;
-using UnimoG.EmojiWorld;
 
 namespace UnimoG.Mini.Bench;
 

@@ -7,7 +7,6 @@ using UnimoG.Imaging;
 using UnimoG.Engines.InProcess;
 using UnimoG.Engines.Inference;
 using UnimoG.Mini.Evaluators;
-using UnimoG.Engines;
 
 namespace UnimoG.Mini.Bench;
 

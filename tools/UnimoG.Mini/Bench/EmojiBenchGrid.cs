@@ -3,7 +3,6 @@ using UnimoG.EmojiWorld;
 using UnimoG.Engines.Gateway;
 using UnimoG.Engines.InProcess;
 using UnimoG.Engines.Inference;
-using UnimoG.Engines;
 
 namespace UnimoG.Mini.Bench;
 

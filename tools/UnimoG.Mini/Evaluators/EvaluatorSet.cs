@@ -1,9 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
 using UnimoG.Data.Config;
-using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.Text.Tokenizers;

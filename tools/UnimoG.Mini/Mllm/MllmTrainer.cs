@@ -1,7 +1,6 @@
 using System.Text.Json;
 using TorchSharp;
 using UnimoG.EmojiWorld;
-using UnimoG.Mini.Data;
 using UnimoG.Mini.Training;
 using UnimoG.Modeling.Encoders;
 using UnimoG.Text.Tokenizers;

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
 using TorchSharp;
 using UnimoG.Data.Previews;
-using UnimoG.Data.Random;
 using UnimoG.Mini.Data;
 using UnimoG.Mini.Training;
 using UnimoG.Modeling.Checkpoints;
