@@ -22,7 +22,7 @@ public class ComponentDdimStepTests
 
     [Theory]
     [MemberData(nameof(Configs))]
-    public void ReproducesDiffusersForEveryStepCount(string name)
+    public void Reproduces_diffusers_for_every_step_count(string name)
     {
         var reference = SafetensorsFile.Open(Path.Combine(DataRoot, name, "reference.safetensors"));
         foreach (var n in new[] { 1, 2, 3, 7, 10, 50 }.Where(n => reference.Entries.ContainsKey($"n{n}.timestep")))
@@ -30,7 +30,7 @@ public class ComponentDdimStepTests
             var inputs = WriteInputs(("sample", reference.Read($"n{n}.sample")), ("model_output", reference.Read($"n{n}.model_output")),
                 ("timestep", reference.Read($"n{n}.timestep")));
             var output = Temp("out.safetensors");
-            var (code, _, error) = CliRunner.Run("component", "ddim-step", "--scheduler", Path.Combine(DataRoot, name),
+            var (code, _, error) = Unimog.Run("component", "ddim-step", "--scheduler", Path.Combine(DataRoot, name),
                 "--num-inference-steps", $"{n}", "--inputs", inputs, "--output", output);
             Assert.True(code == 0, error);
             var result = SafetensorsFile.Open(output);
@@ -43,21 +43,21 @@ public class ComponentDdimStepTests
     }
 
     [Fact]
-    public void EtaWithGivenVarianceNoiseMatches()
+    public void Eta_with_given_variance_noise_matches()
     {
         var dir = Path.Combine(DataRoot, "sd15_leading");
         var reference = SafetensorsFile.Open(Path.Combine(dir, "reference.safetensors"));
         var inputs = WriteInputs(("sample", reference.Read("n10.sample")), ("model_output", reference.Read("n10.model_output")),
             ("timestep", reference.Read("n10.timestep")), ("variance_noise", reference.Read("n10.eta0.5.variance_noise")));
         var output = Temp("out.safetensors");
-        var (code, _, error) = CliRunner.Run("component", "ddim-step", "--scheduler", dir, "--num-inference-steps", "10",
+        var (code, _, error) = Unimog.Run("component", "ddim-step", "--scheduler", dir, "--num-inference-steps", "10",
             "--inputs", inputs, "--output", output, "--eta", "0.5");
         Assert.True(code == 0, error);
         TensorAssert.Close(reference.Read("n10.eta0.5.prev_sample"), SafetensorsFile.Open(output).Read("prev_sample"), what: "eta 0.5 prev_sample");
     }
 
     [Fact]
-    public void AcceptsAPipelineFolder()
+    public void Accepts_a_pipeline_folder()
     {
         var pipeline = Directory.CreateTempSubdirectory("pipeline-").FullName;
         Directory.CreateDirectory(Path.Combine(pipeline, "scheduler"));
@@ -67,7 +67,7 @@ public class ComponentDdimStepTests
         var previous = cat([io.Read("x_T"), io.Read("latents")[..9].reshape(9, 4, 8, 8)], 0);      // [10, 4, 8, 8]
         var inputs = WriteInputs(("sample", previous), ("model_output", io.Read("eps").reshape(10, 4, 8, 8)), ("timestep", io.Read("timesteps_10")));
         var output = Temp("out.safetensors");
-        var (code, _, error) = CliRunner.Run("component", "ddim-step", "--scheduler", pipeline, "--num-inference-steps", "10",
+        var (code, _, error) = Unimog.Run("component", "ddim-step", "--scheduler", pipeline, "--num-inference-steps", "10",
             "--inputs", inputs, "--output", output);
         Assert.True(code == 0, error);
         var result = SafetensorsFile.Open(output);
@@ -90,7 +90,7 @@ public class ComponentDdimStepTests
 
     [Theory]
     [MemberData(nameof(Mistakes))]
-    public void UserMistakesPrintOneLineNamingItAndExitWithCode2(string message, string[] change)
+    public void User_mistakes_print_one_line_naming_it_and_exit_with_code_2(string message, string[] change)
     {
         var g = new TorchSharp.torch.Generator(1);
         var tensors = new Dictionary<string, Tensor>
@@ -115,7 +115,7 @@ public class ComponentDdimStepTests
             default: args[change[0]] = change[1]; break;
         }
         if (!args.ContainsKey("--inputs")) args["--inputs"] = WriteInputs([.. tensors.Select(kv => (kv.Key, kv.Value))]);
-        var (code, _, error) = CliRunner.Run(["component", "ddim-step", .. args.SelectMany(kv => new[] { kv.Key, kv.Value })]);
+        var (code, _, error) = Unimog.Run(["component", "ddim-step", .. args.SelectMany(kv => new[] { kv.Key, kv.Value })]);
         Assert.Equal(2, code);
         Assert.Contains(message, error);
         Assert.Single(error.TrimEnd().Split('\n'));

@@ -4,9 +4,9 @@ namespace UnimoG.Cli.Tests;
 public class EmojiWorldCommandTests
 {
     [Fact]
-    public void CatalogListsEntitiesAndSplitCounts()
+    public void Catalog_lists_entities_and_split_counts()
     {
-        var (code, output, error) = CliRunner.Run("emojiworld", "catalog", "--category", "wearing", "--held-out");
+        var (code, output, error) = Unimog.Run("emojiworld", "catalog", "--category", "wearing", "--held-out");
         Assert.True(code == 0, error);
         Assert.Contains("1F451", output);      // crown, held out
         Assert.Contains("皇冠", output);
@@ -22,9 +22,9 @@ public class EmojiWorldCommandTests
     [InlineData("--background 'black' must be transparent or white.", "refs", "--out", "/tmp/x", "--background", "black")]
     [InlineData("--category 'drinks' must be living, wearing, toy or food.", "catalog", "--category", "drinks")]
     [InlineData("Emoji art not found at /nonexistent/art", "sheet", "--out", "/tmp/x.png", "--art", "/nonexistent/art")]
-    public void MistakesAreOneLineWithExitCode2(string message, params string[] args)
+    public void Mistakes_are_one_line_with_exit_code_2(string message, params string[] args)
     {
-        var (code, _, error) = CliRunner.Run(["emojiworld", .. args]);
+        var (code, _, error) = Unimog.Run(["emojiworld", .. args]);
         Assert.Equal(2, code);
         Assert.StartsWith("unimog: ", error);
         Assert.Contains(message, error);

@@ -5,7 +5,7 @@ public class MiniCommandTests
     [Fact]
     public void Budget_lists_every_part_within_30_megabytes()
     {
-        var (code, output, _) = CliRunner.Run("mini", "budget", "--threads", "1");
+        var (code, output, _) = Unimog.Run("mini", "budget", "--threads", "1");
         Assert.Equal(0, code);
         foreach (var part in new[] { "vae", "mllm/vision_model", "mllm/qformer+projector", "mllm/language_model", "unet" })
             Assert.Contains(part, output);
@@ -25,7 +25,7 @@ public class MiniCommandTests
             "train-vae" => ["--data", "x", "--eval", "y", "--out", Path.GetTempPath()],
             _ => ["--data", "x", "--eval-seen", "y", "--eval-held-out", "z", "--tokenizer", "t", "--out", Path.GetTempPath()],
         };
-        var (code, _, error) = CliRunner.Run(["mini", verb, .. required, option, value, "--threads", "1"]);
+        var (code, _, error) = Unimog.Run(["mini", verb, .. required, option, value, "--threads", "1"]);
         Assert.Equal(2, code);
         Assert.Contains(message, error);
         Assert.Single(error.Trim().Split('\n'));
@@ -38,7 +38,7 @@ public class MiniCommandTests
         var output = Path.Combine(Path.GetTempPath(), "mini-out-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var (code, _, error) = CliRunner.Run("mini", "train-vae", "--data", missing, "--eval", missing, "--out", output, "--threads", "1");
+            var (code, _, error) = Unimog.Run("mini", "train-vae", "--data", missing, "--eval", missing, "--out", output, "--threads", "1");
             Assert.Equal(2, code);
             Assert.Contains(missing, error);
         }

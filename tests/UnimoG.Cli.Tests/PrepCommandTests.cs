@@ -36,13 +36,13 @@ public class PrepCommandTests
             "--grounding", Path.Combine(Data, "tiny_grounding_dino.onnx"), "--bert-vocab", Path.Combine(Data, "vocab.txt"),
             "--sam-encoder", Path.Combine(Data, "tiny_sam_encoder.onnx"), "--sam-decoder", Path.Combine(Data, "tiny_sam_decoder.onnx"),
         ];
-        var (code, _, err) = CliRunner.Run(args);
+        var (code, _, err) = Unimog.Run(args);
         Assert.True(code == 0, err);
         using var index = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "out", "part-000.index.json")));
         Assert.Equal("dog", index.RootElement.GetProperty("keys")[0].GetString());
         Assert.Contains("truncated", index.RootElement.GetProperty("errors")[0].GetProperty("reason").GetString());
         var before = File.GetLastWriteTimeUtc(Path.Combine(dir, "out", "part-000.tar"));
-        Assert.Equal(0, CliRunner.Run(args).ExitCode);
+        Assert.Equal(0, Unimog.Run(args).ExitCode);
         Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(dir, "out", "part-000.tar")));
         Directory.Delete(dir, recursive: true);
     }
@@ -61,7 +61,7 @@ public class PrepCommandTests
         var args = new List<string> { "prep", "--input", Path.Combine(dir, "in"), "--output", Path.Combine(dir, "out") };
         if (extra != "no masks")
             args.AddRange(extra.Split(' '));
-        var (code, _, err) = CliRunner.Run([.. args]);
+        var (code, _, err) = Unimog.Run([.. args]);
         Assert.Equal(2, code);
         Assert.Contains(message, err);
         Assert.Single(err.Trim().Split('\n'));

@@ -31,7 +31,7 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void StagesRunInOrderOnceAndLeaveMarkers()
+    public void Stages_run_in_order_once_and_leave_markers()
     {
         var work = TempDir("recipe-graph");
         var fake = new Counter();
@@ -58,7 +58,7 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void CompleteOutputIsAdoptedAndAnInterruptedStageRunsAgain()
+    public void Complete_output_is_adopted_and_an_interrupted_stage_runs_again()
     {
         var work = TempDir("recipe-adopt");
         var fake = new Counter();
@@ -86,7 +86,7 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void TheLockRefusesASecondRecipeAndStaleLocksAreTakenOver()
+    public void The_lock_refuses_a_second_recipe_and_stale_locks_are_taken_over()
     {
         var work = TempDir("recipe-lock");
         var fake = new Counter();
@@ -122,11 +122,11 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void TheTinyRecipeRunsEndToEndAdoptsAndResumes()
+    public void The_tiny_recipe_runs_end_to_end_adopts_and_resumes()
     {
         var work = SyntheticWork("recipe-tiny");
         var output = Path.Combine(work, "shipped");
-        var (code, stdout, stderr) = CliRunner.Run(Tiny(work, output));
+        var (code, stdout, stderr) = Unimog.Run(Tiny(work, output));
         Assert.True(code == 0, stdout + stderr);
         string[] stages = ["art", "compose", "tokenizer", "vae", "mllm", "stage", "prep", "cache-latents", "cache-stage1", "unet-stage1", "cache-stage2", "unet-stage2", "export", "grids"];
         var recipe = new RecipeRunner(work, [], _ => { });
@@ -153,7 +153,7 @@ public sealed class RecipeTests
         Assert.True(File.Exists(Path.Combine(output, "NOTICE")) && File.Exists(Path.Combine(output, "LICENSE-Apache-2.0")));
         Assert.Contains("| unet-stage1 | ran |", File.ReadAllText(Path.Combine(output, "README.md")));
         Assert.True(ModelExport.FolderBytes(output) <= UnimoG.Mini.MiniConfigs.BudgetBytes);
-        var gen = CliRunner.Run("generate", "<img1> wearing <img2>", "--image", Path.Combine(RepoPaths.Root, "models", "examples", "dog.png"),
+        var gen = Unimog.Run("generate", "<img1> wearing <img2>", "--image", Path.Combine(RepoPaths.Root, "models", "examples", "dog.png"),
             "--image", Path.Combine(RepoPaths.Root, "models", "examples", "top-hat.png"), "--steps", "2", "--seed", "1", "--model", output, "--out", Path.Combine(work, "g.png"));
         Assert.True(gen.ExitCode == 0, gen.Error);
         Assert.DoesNotContain("UNTRAINED", gen.Error);
@@ -162,10 +162,10 @@ public sealed class RecipeTests
 
         // A rerun does nothing; --from unet-stage2 redoes stage 2 onwards (the runs resume from their final checkpoints).
         var before = File.GetLastWriteTimeUtc(recipe.MarkerPath("unet-stage1"));
-        var again = CliRunner.Run(Tiny(work, output));
+        var again = Unimog.Run(Tiny(work, output));
         Assert.True(again.ExitCode == 0, again.Error);
         Assert.DoesNotContain("] ran in", again.Out);
-        var redo = CliRunner.Run([.. Tiny(work, output), "--from", "unet-stage2"]);
+        var redo = Unimog.Run([.. Tiny(work, output), "--from", "unet-stage2"]);
         Assert.True(redo.ExitCode == 0, redo.Error);
         Assert.Contains("[unet-stage2] resumed", redo.Out);
         Assert.Equal(before, File.GetLastWriteTimeUtc(recipe.MarkerPath("unet-stage1")));
@@ -173,15 +173,15 @@ public sealed class RecipeTests
         // A finished cache without its marker (a run stopped after --from removed the later markers) is adopted when
         // it was made from the same data, and encoded again when not (it would lack the new samples' keys).
         File.Delete(recipe.MarkerPath("cache-stage2"));
-        var sameData = CliRunner.Run(Tiny(work, output, until: "cache-stage2"));
+        var sameData = Unimog.Run(Tiny(work, output, until: "cache-stage2"));
         Assert.True(sameData.ExitCode == 0, sameData.Error);
         Assert.Contains("[cache-stage2] output complete: adopted", sameData.Out);
         var dataFile = Path.Combine(work, "cache", "conditions-stage2", "recipe-data.json");   // the same data, reformatted
         File.WriteAllText(dataFile, JsonNode.Parse(File.ReadAllText(dataFile))!.ToJsonString(new() { WriteIndented = true }));
         File.Delete(recipe.MarkerPath("cache-stage2"));
-        Assert.Contains("[cache-stage2] output complete: adopted", CliRunner.Run(Tiny(work, output, until: "cache-stage2")).Out);
+        Assert.Contains("[cache-stage2] output complete: adopted", Unimog.Run(Tiny(work, output, until: "cache-stage2")).Out);
         File.Delete(recipe.MarkerPath("cache-stage2"));
-        var newData = CliRunner.Run([.. Tiny(work, output, until: "cache-stage2"), "--stage2-samples", "40"]);
+        var newData = Unimog.Run([.. Tiny(work, output, until: "cache-stage2"), "--stage2-samples", "40"]);
         Assert.True(newData.ExitCode == 0, newData.Error);
         Assert.Contains("[cache-stage2] ran", newData.Out);
 
@@ -191,19 +191,19 @@ public sealed class RecipeTests
             ModelExport.CopyFolder(Path.Combine(work, dir), Path.Combine(other, dir));
         foreach (var log in Directory.GetFiles(Path.Combine(other, "runs"), "train.log", SearchOption.AllDirectories))
             File.SetLastWriteTimeUtc(log, DateTime.UtcNow.AddHours(-1));
-        var adopted = CliRunner.Run(Tiny(other, Path.Combine(other, "shipped"), until: "stage"));
+        var adopted = Unimog.Run(Tiny(other, Path.Combine(other, "shipped"), until: "stage"));
         Assert.True(adopted.ExitCode == 0, adopted.Error);
         foreach (var s in new[] { "compose", "vae", "mllm" })
             Assert.Equal("adopted", (string)JsonNode.Parse(File.ReadAllText(new RecipeRunner(other, [], _ => { }).MarkerPath(s)))!["outcome"]!);
     }
 
     [Fact]
-    public void ARunBeingWrittenElsewhereIsNotTouched()
+    public void A_run_being_written_elsewhere_is_not_touched()
     {
         var work = SyntheticWork("recipe-busy");
         Directory.CreateDirectory(Path.Combine(work, "runs", "vae"));
         File.WriteAllText(Path.Combine(work, "runs", "vae", "train.log"), "step 10/2000\n");   // just written by another process
-        var (code, _, error) = CliRunner.Run(Tiny(work, Path.Combine(work, "shipped"), until: "vae"));
+        var (code, _, error) = Unimog.Run(Tiny(work, Path.Combine(work, "shipped"), until: "vae"));
         Assert.Equal(2, code);
         Assert.Contains("is being written by another process", error);
     }

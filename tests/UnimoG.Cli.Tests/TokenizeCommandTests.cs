@@ -49,7 +49,7 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    public void Escapes_and_lone_surrogates_are_read_as_json()
+    public void Escapes_and_lone_surrogates_are_read_as_JSON()
     {
         // "\u00e9" is é; a lone "\ud800" (which Python's json.dumps writes) is kept, then dropped by the clean-up.
         Assert.Equal(Run(Clip.Value, "\"café\"\n"), Run(Clip.Value, "\"caf\\u00e9\"\n"));
@@ -73,61 +73,5 @@ public class TokenizeCommandTests
         Assert.StartsWith("line 2: ", ex.Message);
         Assert.Contains(reason, ex.Message);
         Assert.Equal("49406 2481 49407\n", output.ToString()); // "ok", as transformers' CLIPTokenizer
-    }
-}
-
-/// <summary>Through the real command line, stdin included (CliRunner's assembly attribute runs tests one at a time).</summary>
-public class TokenizeCommandLineTests
-{
-    private static (int Code, string Out, string Err) Invoke(string stdin, params string[] args)
-    {
-        var (oldIn, oldOut, oldErr) = (Console.In, Console.Out, Console.Error);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        try
-        {
-            Console.SetIn(new StringReader(stdin));
-            Console.SetOut(output);
-            Console.SetError(error);
-            int code = CliApp.RunAsync(args).GetAwaiter().GetResult();
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetIn(oldIn);
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
-
-    private static string ClipGz => Path.Combine(RepoPaths.Shared, "tokenizers", "clip", "bpe_simple_vocab_16e6.txt.gz");
-    private static string LlamaModel => Path.Combine(RepoPaths.Shared, "tokenizers", "llama2", "tokenizer.model");
-
-    [Fact]
-    public void Tokenizes_standard_input()
-    {
-        var (code, output, error) = Invoke("\"a photo of a cat\"\n\"一个\"\n", "tokenize", "--kind", "llama", "--vocab", LlamaModel);
-        Assert.Equal((0, ""), (code, error));
-        // Fixture ids: "a photo of a cat"; "一个" starts the Chinese fixture row (29871 30287 30502).
-        Assert.Equal("1 263 15373 310 263 6635\n1 29871 30287 30502\n", output);
-    }
-
-    [Fact]
-    public void A_bad_line_is_one_line_on_stderr_and_exit_code_2()
-    {
-        var (code, output, error) = Invoke("\"a\"\n{\"text\": 1}\n", "tokenize", "--kind", "clip", "--vocab", ClipGz);
-        Assert.Equal(2, code);
-        Assert.Equal("49406 320 49407\n", output);
-        Assert.StartsWith("unimog: line 2: ", error);
-        Assert.Single(error.TrimEnd('\n').Split('\n'));
-    }
-
-    [Fact]
-    public void A_missing_vocabulary_or_unknown_kind_is_exit_code_2()
-    {
-        var (code, _, error) = Invoke("", "tokenize", "--kind", "clip", "--vocab", "/nonexistent/vocab");
-        Assert.Equal(2, code);
-        Assert.Contains("/nonexistent/vocab", error);
-        Assert.Equal(2, Invoke("", "tokenize", "--kind", "bert", "--vocab", ClipGz).Code);
     }
 }

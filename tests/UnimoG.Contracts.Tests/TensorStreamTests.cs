@@ -11,7 +11,7 @@ public class TensorStreamTests
     private static byte[] Floats(int n) => Enumerable.Range(0, n).SelectMany(i => BitConverter.GetBytes(i * 0.5f)).ToArray();
 
     [Fact]
-    public void SplitsIntoBoundedWholeElementChunksAndReassemblesExactly()
+    public void Splits_into_bounded_whole_element_chunks_and_reassembles_exactly()
     {
         var data = Floats(1000); // 4000 bytes
         var header = new TensorHeader("x", TensorDataType.FP32, [10, 100]);
@@ -32,7 +32,7 @@ public class TensorStreamTests
     }
 
     [Fact]
-    public void EmptyTensorIsOneLastChunk()
+    public void Empty_tensor_is_one_last_chunk()
     {
         var chunks = TensorChunker.Split(new TensorHeader("e", TensorDataType.INT64, [0, 3]), ReadOnlyMemory<byte>.Empty).ToList();
         Assert.Single(chunks);
@@ -63,7 +63,7 @@ public class TensorStreamTests
 
     [Theory]
     [MemberData(nameof(BadStreams))]
-    public void RejectsBrokenStreamsNamingTheTensor(TensorChunk[] chunks, string expected)
+    public void Rejects_broken_streams_naming_the_tensor(TensorChunk[] chunks, string expected)
     {
         using var a = new TensorAssembler(Limits);
         var e = Assert.Throws<TensorStreamException>(() => { foreach (var c in chunks) a.Accept(c); });
@@ -72,7 +72,7 @@ public class TensorStreamTests
     }
 
     [Fact]
-    public void StreamThatStopsMidTensorIsIncomplete()
+    public void Stream_that_stops_mid_tensor_is_incomplete()
     {
         using var a = new TensorAssembler(Limits);
         a.Accept(Chunk("h", "FP32", [4], 0, 8, false));
@@ -81,7 +81,7 @@ public class TensorStreamTests
     }
 
     [Fact]
-    public void TotalLimitCountsEveryTensor()
+    public void Total_limit_counts_every_tensor()
     {
         using var a = new TensorAssembler(new TensorLimits { MaxTotalBytes = 12 });
         a.Accept(Chunk("a", "FP32", [2], 0, 8, true));
@@ -90,7 +90,7 @@ public class TensorStreamTests
     }
 
     [Fact]
-    public void DataTypeNamesFollowTheInferenceProtocol()
+    public void Data_type_names_follow_the_inference_protocol()
     {
         Assert.Equal(["FP32", "FP16", "BF16", "FP64", "INT64", "INT32", "INT16", "INT8", "UINT8", "BOOL"], Enum.GetNames<TensorDataType>());
         Assert.Equal(2, TensorDataType.BF16.ElementSize());

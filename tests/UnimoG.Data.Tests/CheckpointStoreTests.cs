@@ -21,7 +21,7 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_written_checkpoint_lists_every_file_with_its_size_and_sha256()
+    public void A_written_checkpoint_lists_every_file_with_its_size_and_SHA256()
     {
         var path = Store().Write(500, d => Files(d, "{}"));
         Assert.Equal(Path.Combine(_dir, "checkpoints", "step-00000500"), path);

@@ -63,7 +63,7 @@ public class ComposerTests
     }
 
     [Fact]
-    public void Sample_random_is_splitmix64_seeded_from_sha256()
+    public void Sample_random_is_splitmix64_seeded_from_SHA256()
     {
         // The state is the first 8 bytes (little-endian) of SHA-256("0:k"); the sequence is plain SplitMix64.
         var state = BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData("0:k"u8.ToArray()), 0);
@@ -71,7 +71,7 @@ public class ComposerTests
     }
 
     [Fact]
-    public void Segments_are_rgba_crops_with_the_mask_as_alpha()
+    public void Segments_are_RGBA_crops_with_the_mask_as_alpha()
     {
         var image = TestData.Scene(10, 6, (2, 1, 6, 5, 255, 0, 0));
         image.Rgba[(1 * 10 + 2) * 4 + 1] = 77; // a distinct green value inside the mask

@@ -92,7 +92,7 @@ public class EntityTests
     }
 
     [Fact]
-    public async Task Mllm_extractor_prompts_with_the_caption_and_parses_a_list_reply()
+    public async Task MLLM_extractor_prompts_with_the_caption_and_parses_a_list_reply()
     {
         var gen = new ScriptedGenerator("", "1. dog\n2. Red Scarf\n- pizza.\n* \"beach\"\nsurfboard\nObjects: none");
         var x = new MllmEntityExtractor(gen);
@@ -103,7 +103,7 @@ public class EntityTests
     }
 
     [Fact]
-    public async Task Mllm_extractor_can_write_the_caption_from_the_image()
+    public async Task MLLM_extractor_can_write_the_caption_from_the_image()
     {
         var gen = new ScriptedGenerator("A cat sleeping on a sofa.\nExtra line", "cat, sofa");
         var x = new MllmEntityExtractor(gen) { Recaption = true };

@@ -136,7 +136,7 @@ public sealed class HostedServiceTests
     }
 
     [Fact]
-    public async Task Alpha_mode_without_models_prepares_real_photos_streamed_over_grpc()
+    public async Task Alpha_mode_without_models_prepares_real_photos_streamed_over_gRPC()
     {
         await using var host = await StartAsync(new Dictionary<string, string?>
         {
@@ -211,7 +211,7 @@ public sealed class HostedServiceTests
     }
 
     [Fact]
-    public async Task Sam_mode_loads_the_configured_onnx_models_once_and_segments_photos()
+    public async Task SAM_mode_loads_the_configured_ONNX_models_once_and_segments_photos()
     {
         await using var host = await StartAsync(new Dictionary<string, string?>
         {

@@ -18,7 +18,7 @@ public class OnnxSessionTests
     }
 
     [Fact]
-    public void Cuda_request_without_a_usable_gpu_falls_back_to_the_cpu_with_a_warning()
+    public void CUDA_request_without_a_usable_GPU_falls_back_to_the_CPU_with_a_warning()
     {
         var logger = new ListLogger();
         using var session = OnnxSessions.Create(TestData.SamEncoder, new OnnxOptions { Device = "cuda" }, logger);

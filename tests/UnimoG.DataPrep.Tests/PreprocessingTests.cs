@@ -23,11 +23,11 @@ public class PreprocessingTests
     [InlineData(781, 781, 1024, 1024)]
     [InlineData(183, 275, 681, 1024)]     // 183 * 3.72364 = 681.43 -> 681
     [InlineData(1800, 1200, 1024, 683)]
-    public void Sam_resize_takes_the_longest_side_to_1024(int h, int w, int eh, int ew) =>
+    public void SAM_resize_takes_the_longest_side_to_1024(int h, int w, int eh, int ew) =>
         Assert.Equal((eh, ew), SamSegmenter.PreprocessShape(h, w));
 
     [Fact]
-    public void Sam_input_is_normalised_with_pixel_mean_and_std_and_zero_padded()
+    public void SAM_input_is_normalised_with_pixel_mean_and_std_and_zero_padded()
     {
         var image = DecodedImage.Solid(300, 200, 200, 100, 50);
         var t = SamSegmenter.ImageTensor(image);
@@ -41,7 +41,7 @@ public class PreprocessingTests
     }
 
     [Fact]
-    public void Sam_box_prompt_is_scaled_into_the_1024_frame()
+    public void SAM_box_prompt_is_scaled_into_the_1024_frame()
     {
         var p = SamSegmenter.BoxPoints(new(30, 40, 90, 100), 300, 200);
         // new size (683, 1024): x * 1024 / 300, y * 683 / 200.

@@ -7,7 +7,7 @@ namespace UnimoG.DataPrep.Tests;
 public class SegmentationTests
 {
     [Fact]
-    public void Sam_box_prompt_returns_the_object_inside_the_box_not_the_box()
+    public void SAM_box_prompt_returns_the_object_inside_the_box_not_the_box()
     {
         // A red square [60, 120) x [40, 100) and another red blob outside the prompt box.
         var image = TestData.Scene(300, 200, (60, 40, 120, 100, 255, 0, 0), (200, 120, 260, 180, 255, 0, 0));
@@ -27,7 +27,7 @@ public class SegmentationTests
     }
 
     [Fact]
-    public void Sam_decoder_without_the_standard_inputs_is_refused()
+    public void SAM_decoder_without_the_standard_inputs_is_refused()
     {
         var e = Assert.Throws<InvalidDataException>(() => new SamSegmenter(TestData.SamEncoder, TestData.GroundingModel));
         Assert.Contains("'image_embeddings'", e.Message);
@@ -36,7 +36,7 @@ public class SegmentationTests
     }
 
     [Fact]
-    public void Alpha_mask_is_the_opaque_part_of_a_synthetic_rgba_image()
+    public void Alpha_mask_is_the_opaque_part_of_a_synthetic_RGBA_image()
     {
         // A disc of radius 10 at (20, 20) fully opaque, a ring to radius 14 at alpha 100 (below half), rest 0.
         var (w, h) = (64, 48);
@@ -64,7 +64,7 @@ public class SegmentationTests
     }
 
     [Fact]
-    public void Coco_rle_is_column_major_and_starts_with_zeros()
+    public void COCO_RLE_is_column_major_and_starts_with_zeros()
     {
         // 3 wide, 2 high:   row 0: 0 1 1     column-major order: (0,0)=0 (0,1)=1 | (1,0)=1 (1,1)=0 | (2,0)=1 (2,1)=1
         //                   row 1: 1 0 1     -> 0 1 1 0 1 1 -> runs: 1 zero, 2 ones, 1 zero, 2 ones

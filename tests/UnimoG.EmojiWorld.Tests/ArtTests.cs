@@ -6,7 +6,7 @@ namespace UnimoG.EmojiWorld.Tests;
 public class ArtTests
 {
     [Fact]
-    public void MissingArtSaysHowToInstallIt()
+    public void Missing_art_says_how_to_install_it()
     {
         var e = Assert.Throws<DirectoryNotFoundException>(() => EmojiArt.Open("/nonexistent/emoji"));
         Assert.Contains("scripts/fetch-emoji-art.sh", e.Message);
@@ -14,7 +14,7 @@ public class ArtTests
     }
 
     [Fact]
-    public void AnEntityFromADeniedPartOfEmojiJsonIsRefusedByName()
+    public void An_entity_from_a_denied_part_of_emoji_JSON_is_refused_by_name()
     {
         using var art = new SyntheticArt();
         // Relabel the dog as a flag in emoji.json.
@@ -34,7 +34,7 @@ public class ArtTests
     }
 
     [Fact]
-    public void AnEmojiMissingFromTheArtIsNamed()
+    public void An_emoji_missing_from_the_art_is_named()
     {
         using var art = new SyntheticArt();
         var path = Path.Combine(art.Folder, "emoji.json");
@@ -48,7 +48,7 @@ public class ArtTests
     }
 
     [Fact]
-    public void ASpriteThatIsNot64By64IsRejected()
+    public void A_sprite_that_is_not_64_by_64_is_rejected()
     {
         var png = PngEncoder.EncodeRgba(new byte[32 * 32 * 4], 32, 32);
         var e = Assert.Throws<InvalidDataException>(() => Sprite.Decode("1F436", png, "dog.png"));

@@ -23,7 +23,7 @@ public class CaptionTests
     }
 
     [SkippableFact]
-    public void EnglishCaptionsAreMultiBenchsFiveTemplatesFilledIn()
+    public void English_captions_are_MultiBenchs_five_templates_filled_in()
     {
         var file = Path.Combine(RepoPaths.Shared, "benchmarks", "multibench", "prompt_templates.txt");
         Skip.IfNot(File.Exists(file), $"{file} is missing (../shared beside the checkout)");
@@ -52,7 +52,7 @@ public class CaptionTests
     [InlineData(Relation.Eat, true, "Santa Claus is eating french fries on a red background", "圣诞老人在吃薯条，背景是红色", "Santa Claus", "french fries")]
     [InlineData(Relation.WearPlay, false, "a penguin wearing a backpack is playing with a soccer ball", "一只企鹅背着书包在玩足球", "penguin", "backpack", "soccer ball")]
     [InlineData(Relation.WearEat, false, "a bald man wearing a scarf is eating an apple", "一个光头男人围着围巾在吃苹果", "bald man", "scarf", "apple")]
-    public void CaptionsReadNaturallyInBothLanguages(Relation relation, bool mention, string en, string zh, params string[] names)
+    public void Captions_read_naturally_in_both_languages(Relation relation, bool mention, string en, string zh, params string[] names)
     {
         var (captionEn, captionZh) = Captioner.Build(Plan(relation, Colour(mention), names));
         Assert.Equal(en, captionEn.Text);
@@ -68,7 +68,7 @@ public class CaptionTests
     }
 
     [Fact]
-    public void SceneryAndGradientBackgroundsAreNamed()
+    public void Scenery_and_gradient_backgrounds_are_named()
     {
         var scene = Backgrounds.Scenes.First(s => s.Id == "night-city");
         var plan = Plan(Relation.Single, new BackgroundPlan(BackgroundKind.Scene, null, null, default, default, 0, scene, true), "dog");

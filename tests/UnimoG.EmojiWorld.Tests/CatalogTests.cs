@@ -9,7 +9,7 @@ public class CatalogTests
     [InlineData(Category.Wearing, 25)]
     [InlineData(Category.Toy, 30)]
     [InlineData(Category.Food, 50)]
-    public void EveryCategoryHasEnoughEntitiesAndHoldsOutAtLeastTen(Category category, int atLeast)
+    public void Every_category_has_enough_entities_and_holds_out_at_least_ten(Category category, int atLeast)
     {
         var all = Catalog.Entities.Where(e => e.Category == category).ToList();
         Assert.True(all.Count >= atLeast, $"{category}: {all.Count} entities, expected at least {atLeast}");
@@ -20,7 +20,7 @@ public class CatalogTests
     }
 
     [Fact]
-    public void NamesAreUniqueNonEmptyAndChineseNamesAreChinese()
+    public void Names_are_unique_non_empty_and_Chinese_names_are_Chinese()
     {
         Assert.Equal(Catalog.Entities.Count, Catalog.Entities.Select(e => e.NameEn).Distinct().Count());
         Assert.Equal(Catalog.Entities.Count, Catalog.Entities.Select(e => e.NameZh).Distinct().Count());
@@ -35,7 +35,7 @@ public class CatalogTests
     }
 
     [Fact]
-    public void LivingAnchorsAndWearingFitsAreComplete()
+    public void Living_anchors_and_wearing_fits_are_complete()
     {
         foreach (var e in Catalog.Entities)
         {
@@ -63,7 +63,7 @@ public class CatalogTests
     }
 
     [Fact]
-    public void LookAlikesNamedInTheArtNotesAreNotBothIncluded()
+    public void Look_alikes_named_in_the_art_notes_are_not_both_included()
     {
         // ../shared/notes/emoji-art.md: dog face vs dog, hamster vs mouse; and skin tones only as the base emoji.
         var hexes = Catalog.Entities.Select(e => e.Hex).ToHashSet();
@@ -84,7 +84,7 @@ public class CatalogTests
     [InlineData("1F3A9\twearing\that\ttop hat\ta\t礼帽\t顶\t戴着\t0\tw=1", "line 3: hat items need sink=number")]
     [InlineData("XYZ\tfood\tfood\tpizza\t\t比萨\t块\t-\t0\t", "line 3: hex 'XYZ' is not an emoji code")]
     [InlineData("1F355\tfood\tfood\tpizza\t\t比萨\t块\t-\t0\tw=2", "line 3: toys and food take no layout")]
-    public void BadRowsAreRejectedNamingTheLineAndField(string row, string expected)
+    public void Bad_rows_are_rejected_naming_the_line_and_field(string row, string expected)
     {
         var text = "# comment\n" + string.Join('\t', "hex", "category", "kind", "en", "article", "zh", "zh_cl", "zh_verb", "held_out", "layout") + "\n" + row + "\n";
         var e = Assert.Throws<InvalidDataException>(() => EmojiCatalog.Parse(text, "test.tsv"));
@@ -92,7 +92,7 @@ public class CatalogTests
     }
 
     [Fact]
-    public void TooFewHeldOutEntitiesIsAnError()
+    public void Too_few_held_out_entities_is_an_error()
     {
         var header = string.Join('\t', "hex", "category", "kind", "en", "article", "zh", "zh_cl", "zh_verb", "held_out", "layout");
         var e = Assert.Throws<InvalidDataException>(() => EmojiCatalog.Parse(header + "\n1F355\tfood\tfood\tpizza\t\t比萨\t块\t-\t1\t\n", "t.tsv"));
@@ -100,7 +100,7 @@ public class CatalogTests
     }
 
     [Fact]
-    public void BackgroundsParseAndScenesAreDistinctEmoji()
+    public void Backgrounds_parse_and_scenes_are_distinct_emoji()
     {
         var b = BackgroundCatalog.Default;
         Assert.True(b.Colours.Count >= 10);

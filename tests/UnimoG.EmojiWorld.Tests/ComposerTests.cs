@@ -3,7 +3,7 @@ namespace UnimoG.EmojiWorld.Tests;
 public class ComposerTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFixture>
 {
     [Fact]
-    public async Task TheSameSeedGivesTheSameBytesWhateverElseIsComposed()
+    public async Task The_same_seed_gives_the_same_bytes_whatever_else_is_composed()
     {
         var a = fx.Composer.Compose(Split.Train, 123, 17).Members().ToList();
         // Another composer over the same art, after composing other scenes, on another thread.
@@ -21,7 +21,7 @@ public class ComposerTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtF
     }
 
     [Fact]
-    public void HeldOutEntitiesNeverAppearInTheTrainSplitAndBenchUsesOnlyThem()
+    public void Held_out_entities_never_appear_in_the_train_split_and_bench_uses_only_them()
     {
         var train = Enumerable.Range(0, 1500).Select(i => fx.Composer.Compose(Split.Train, 1, i)).ToList();
         Assert.All(train, s => Assert.All(s.Record.Entities, e => Assert.False(e.HeldOut, $"{s.Key}: held-out {e.NameEn} in train")));
@@ -39,7 +39,7 @@ public class ComposerTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtF
     }
 
     [Fact]
-    public void RecordsAgreeWithThePlanCaptionsAndRendering()
+    public void Records_agree_with_the_plan_captions_and_rendering()
     {
         var templates = new HashSet<string>();
         var backgrounds = new HashSet<string>();
@@ -76,29 +76,5 @@ public class ComposerTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtF
         }
         Assert.Equal(["eat", "play", "single", "wear", "wear_eat", "wear_play"], templates.Order());
         Assert.Equal(["colour", "gradient", "scene"], backgrounds.Order());
-    }
-}
-
-public class PrepMetadataTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFixture>
-{
-    [Fact]
-    public void EntitiesCarryDataPreparationsPhraseAndSpanForTheTxtCaption()
-    {
-        // docs/dataprep.md: {"entities": [{"phrase", "start", "end"}, ...]} in caption order, text = {key}.txt.
-        foreach (var s in Enumerable.Range(0, 50).Select(i => fx.Composer.Compose(Split.Train, 4, i)))
-        {
-            var members = s.Members().ToDictionary(m => m.Name, m => m.Data);
-            var caption = System.Text.Encoding.UTF8.GetString(members[$"{s.Key}.txt"]);
-            using var json = System.Text.Json.JsonDocument.Parse(members[$"{s.Key}.json"]);
-            var previousEnd = 0;
-            foreach (var e in json.RootElement.GetProperty("entities").EnumerateArray())
-            {
-                var start = e.GetProperty("start").GetInt32();
-                var end = e.GetProperty("end").GetInt32();
-                Assert.Equal(e.GetProperty("phrase").GetString(), caption[start..end]);
-                Assert.True(start >= previousEnd, "entities are listed in caption order");
-                previousEnd = end;
-            }
-        }
     }
 }

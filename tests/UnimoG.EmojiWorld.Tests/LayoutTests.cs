@@ -19,7 +19,7 @@ public class LayoutTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     private static (int X0, int Y0, int X1, int Y1) MaskBox(ComposedScene s, int index) => s.Rendered.Entities[index].Box!.Value;
 
     [Fact]
-    public void EverythingLiesInsideTheCanvasMargin()
+    public void Everything_lies_inside_the_canvas_margin()
     {
         foreach (var s in Scenes(400))
         {
@@ -39,7 +39,7 @@ public class LayoutTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void HatsSitOnTopOfTheHeadAndGlassesOnTheEyes()
+    public void Hats_sit_on_top_of_the_head_and_glasses_on_the_eyes()
     {
         int hats = 0, glasses = 0;
         foreach (var s in Scenes(600))
@@ -72,7 +72,7 @@ public class LayoutTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void TopsHangBelowTheHeadAndBagsAtTheSide()
+    public void Tops_hang_below_the_head_and_bags_at_the_side()
     {
         int tops = 0, bags = 0;
         foreach (var s in Scenes(600))
@@ -103,7 +103,7 @@ public class LayoutTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void FoodAndToysStandBesideTheSubjectAtASmallerScale()
+    public void Food_and_toys_stand_beside_the_subject_at_a_smaller_scale()
     {
         var cases = 0;
         foreach (var s in Scenes(600))
@@ -128,7 +128,7 @@ public class LayoutTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void EveryEntityStaysVisible()
+    public void Every_entity_stays_visible()
     {
         foreach (var s in Scenes(400))
             foreach (var e in s.Rendered.Entities)

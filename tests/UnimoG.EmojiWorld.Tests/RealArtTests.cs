@@ -6,7 +6,7 @@ namespace UnimoG.EmojiWorld.Tests;
 public class RealArtTests(RealArtFixture fx) : IClassFixture<RealArtFixture>
 {
     [SkippableFact]
-    public void EveryCatalogEmojiAndSceneryBackgroundIsInThePackage()
+    public void Every_catalog_emoji_and_scenery_background_is_in_the_package()
     {
         var art = fx.Require();
         art.Validate(EmojiCatalog.Default, BackgroundCatalog.Default);
@@ -27,7 +27,7 @@ public class RealArtTests(RealArtFixture fx) : IClassFixture<RealArtFixture>
     }
 
     [SkippableFact]
-    public void SceneryBackgroundsAreOpaqueInsideTheirCrop()
+    public void Scenery_backgrounds_are_opaque_inside_their_crop()
     {
         var art = fx.Require();
         foreach (var scene in BackgroundCatalog.Default.Scenes)
@@ -40,7 +40,7 @@ public class RealArtTests(RealArtFixture fx) : IClassFixture<RealArtFixture>
     }
 
     [SkippableFact]
-    public void CuratedHeadsAreDrawnAndEyesLookDark()
+    public void Curated_heads_are_drawn_and_eyes_look_dark()
     {
         var art = fx.Require();
         foreach (var e in EmojiCatalog.Default.Entities.Where(e => e.Category == Category.Living))
@@ -69,7 +69,7 @@ public class RealArtTests(RealArtFixture fx) : IClassFixture<RealArtFixture>
     }
 
     [SkippableFact]
-    public void RealScenesKeepTheirInvariants()
+    public void Real_scenes_keep_their_invariants()
     {
         var art = fx.Require();
         var composer = new Composer(art);
@@ -97,7 +97,7 @@ public class RealArtTests(RealArtFixture fx) : IClassFixture<RealArtFixture>
     }
 
     [SkippableFact]
-    public void ReferenceImagesAreTheEmojiAloneOnTransparentOrWhite()
+    public void Reference_images_are_the_emoji_alone_on_transparent_or_white()
     {
         var art = fx.Require();
         var folder = Path.Combine(Path.GetTempPath(), "emojiworld-refs-" + Guid.NewGuid().ToString("N"));

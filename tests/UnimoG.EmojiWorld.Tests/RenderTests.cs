@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using UnimoG.Imaging;
 
 namespace UnimoG.EmojiWorld.Tests;
@@ -9,7 +10,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
         fx.Scenes(split, 5, count);
 
     [Fact]
-    public void MasksAreLayerAlphaAtTheThresholdAfterAPngRoundTrip()
+    public void Masks_are_layer_alpha_at_the_threshold_after_a_PNG_round_trip()
     {
         foreach (var s in Scenes(60))
         {
@@ -36,7 +37,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void LayersCompositedOverTheBackgroundGiveBackTheScene()
+    public void Layers_composited_over_the_background_give_back_the_scene()
     {
         var checkedScenes = 0;
         foreach (var s in Scenes(120).Where(s => s.Plan.Background.Kind == BackgroundKind.Colour))
@@ -46,6 +47,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
             byte[] bgRgb = [bg.R, bg.G, bg.B];
             // Visible alphas of all layers plus what shows of the background sum to one, so the scene is
             // background * (1 - sum of alphas) + sum of colour * alpha.
+            var expected = new double[64 * 64 * 3];
             for (var i = 0; i < 64 * 64; i++)
             for (var c = 0; c < 3; c++)
             {
@@ -56,15 +58,15 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
                     covered += a;
                     colour += e.Layer[i * 4 + c] * a;
                 }
-                var expected = bgRgb[c] * (1 - covered) + colour;
-                Assert.True(Math.Abs(expected - s.Rendered.Rgb[i * 3 + c]) <= 2.5, $"{s.Key} pixel {i} channel {c}: {expected:0.0} vs {s.Rendered.Rgb[i * 3 + c]}");
+                expected[i * 3 + c] = bgRgb[c] * (1 - covered) + colour;
             }
+            TensorAssert.Close(expected, Array.ConvertAll(s.Rendered.Rgb, x => (double)x), rtol: 0, atol: 2.5, what: $"{s.Key} RGB (element = pixel * 3 + channel)");
         }
         Assert.True(checkedScenes > 20);
     }
 
     [Fact]
-    public void OccludedPixelsLeaveTheLayerBehindAndColoursAreTheSpritesOwn()
+    public void Occluded_pixels_leave_the_layer_behind_and_colours_are_the_sprites_own()
     {
         foreach (var s in Scenes(200))
         {
@@ -103,7 +105,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void WornItemsReallyOccludeTheWearer()
+    public void Worn_items_really_occlude_the_wearer()
     {
         // A hat or glasses drawn over a head: the head's layer is empty where the item is opaque, and the
         // head's mask is smaller than the head alone.
@@ -122,7 +124,7 @@ public class RenderTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFix
     }
 
     [Fact]
-    public void FlatAndGradientBackgroundsArePaintedExactly()
+    public void Flat_and_gradient_backgrounds_are_painted_exactly()
     {
         var art = fx.Emoji;
         var red = BackgroundCatalog.Default.Colours.First(c => c.Id == "red");

@@ -4,7 +4,7 @@ namespace UnimoG.EmojiWorld.Tests;
 public class SceneRandomTests
 {
     [Fact]
-    public void SceneGeneratorsDependOnSeedSplitAndIndexOnly()
+    public void Scene_generators_depend_on_seed_split_and_index_only()
     {
         ulong First(long seed, Split split, long index) => Composer.SceneRandom(seed, split, index).NextUInt64();
         Assert.Equal(First(7, Split.Train, 3), First(7, Split.Train, 3));

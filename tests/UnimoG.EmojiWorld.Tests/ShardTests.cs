@@ -14,7 +14,7 @@ public class ShardTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFixt
     }
 
     [Fact]
-    public void ShardsAreReadableTarsWithWebDatasetMemberNamesAndNotice()
+    public void Shards_are_readable_tars_with_WebDataset_member_names_and_notice()
     {
         var manifest = SceneShards.Write(fx.Composer, _out, new ComposeOptions(Split.Train, 3, 0, 25, ShardSize: 10, Threads: 2));
         Assert.Equal(["emojiworld-train-00000.tar", "emojiworld-train-00001.tar", "emojiworld-train-00002.tar"], manifest.Shards.Select(s => s.Name));
@@ -62,7 +62,7 @@ public class ShardTests(SyntheticArtFixture fx) : IClassFixture<SyntheticArtFixt
     }
 
     [Fact]
-    public void AnInterruptedRunResumesAndThreadsDoNotChangeTheBytes()
+    public void An_interrupted_run_resumes_and_threads_do_not_change_the_bytes()
     {
         var options = new ComposeOptions(Split.Bench, 8, 0, 12, ShardSize: 4, Threads: 1);
         var first = SceneShards.Write(fx.Composer, _out, options);

@@ -51,7 +51,7 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_wrong_api_key_is_unauthenticated()
+    public async Task A_wrong_API_key_is_unauthenticated()
     {
         var e = await Refused(new Metadata { { "x-api-key", "alice-secreT" } });
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
@@ -59,7 +59,7 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_good_api_key_works_in_either_header_and_health_needs_none()
+    public async Task A_good_API_key_works_in_either_header_and_health_needs_none()
     {
         await Client.HopAsync(new HopRequest(), new Metadata { { "x-api-key", "carol-secret" } });
         await Client.HopAsync(new HopRequest(), new Metadata { { "authorization", "ApiKey carol-secret" } });
@@ -68,7 +68,7 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Jwt_tokens_signed_with_a_configured_key_work_and_others_are_refused()
+    public async Task JWT_tokens_signed_with_a_configured_key_work_and_others_are_refused()
     {
         var hmac = new SigningCredentials(new SymmetricSecurityKey(HmacKey), SecurityAlgorithms.HmacSha256);
         var rsa = new SigningCredentials(new RsaSecurityKey(Rsa), SecurityAlgorithms.RsaSha256);

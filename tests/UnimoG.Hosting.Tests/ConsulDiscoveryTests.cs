@@ -87,7 +87,7 @@ public class ConsulDiscoveryTests
     }
 
     [Fact]
-    public async Task Without_consul_a_static_list_or_dns_address_reaches_the_replicas()
+    public async Task Without_consul_a_static_list_or_DNS_address_reaches_the_replicas()
     {
         await using var a = await TestService.StartAsync("echo", new Dictionary<string, string?> { ["Relay:Replica"] = "a" });
         await using var b = await TestService.StartAsync("echo", new Dictionary<string, string?> { ["Relay:Replica"] = "b" });

@@ -93,7 +93,7 @@ public sealed class DeploymentFilesTests : IDisposable
     }
 
     [RequiresToolFact("python3-yaml")]
-    public async Task Compose_check_fails_on_a_missing_gpu_reservation_profile_or_project()
+    public async Task Compose_check_fails_on_a_missing_GPU_reservation_profile_or_project()
     {
         string Service(string name, string project, string extra = "") => $$"""
               {{name}}:

@@ -21,7 +21,7 @@ public sealed class MutualTlsTests : IDisposable
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
     [Fact]
-    public async Task Requires_a_client_certificate_signed_by_the_configured_ca()
+    public async Task Requires_a_client_certificate_signed_by_the_configured_CA()
     {
         DevCertificates.Write(dir, "encoder", "gateway", "client");
         await RunMutualTlsCase(dir);
@@ -29,7 +29,7 @@ public sealed class MutualTlsTests : IDisposable
 
     /// <summary>The same case on the certificates made by the script users run.</summary>
     [RequiresToolFact("openssl")]
-    public async Task Make_dev_certs_script_produces_certificates_that_work_for_mutual_tls()
+    public async Task Make_dev_certs_script_produces_certificates_that_work_for_mutual_TLS()
     {
         var script = Path.Combine(RepoPaths.Root, "infra", "certs", "make-dev-certs.sh");
         using var process = Process.Start(new ProcessStartInfo("bash", [script, dir]) { RedirectStandardError = true, RedirectStandardOutput = true })!;

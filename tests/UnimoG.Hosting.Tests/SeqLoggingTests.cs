@@ -9,7 +9,7 @@ namespace UnimoG.Hosting.Tests;
 public class SeqLoggingTests
 {
     [Fact]
-    public async Task Events_reach_a_seq_receiver_with_the_api_key_request_id_and_trace_id()
+    public async Task Events_reach_a_seq_receiver_with_the_API_key_request_id_and_trace_id()
     {
         await using var seq = await FakeSeq.StartAsync();
         var service = await TestService.StartAsync("seq-test", new Dictionary<string, string?>

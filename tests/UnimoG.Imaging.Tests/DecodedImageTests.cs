@@ -48,7 +48,7 @@ public class DecodedImageTests
     }
 
     [Fact]
-    public void Rgb_buffers_become_opaque_images()
+    public void RGB_buffers_become_opaque_images()
     {
         var image = DecodedImage.FromRgb(2, 1, [1, 2, 3, 4, 5, 6]);
         Assert.Equal(new byte[] { 1, 2, 3, 255, 4, 5, 6, 255 }, image.Rgba);
@@ -72,7 +72,7 @@ public class DecodedImageTests
     }
 
     [Fact]
-    public void Decoding_records_the_exif_orientation_it_applied()
+    public void Decoding_records_the_EXIF_orientation_it_applied()
     {
         for (int o = 1; o <= 8; o++)
             Assert.Equal(o, ImageDecoder.Decode(File.ReadAllBytes(TestImages.Data($"orientation_{o}.png"))).ExifOrientation);

@@ -7,7 +7,7 @@ namespace UnimoG.Imaging.Tests;
 public class ImageDecoderTests
 {
     [Fact]
-    public void Png_round_trips_exactly_with_straight_alpha()
+    public void PNG_round_trips_exactly_with_straight_alpha()
     {
         var rgba = TestImages.Noise(5, 3, seed: 1, alpha: true);
         rgba[3] = 0; rgba[7] = 1; rgba[11] = 128; // fully and nearly transparent pixels keep their colours
@@ -19,7 +19,7 @@ public class ImageDecoderTests
     }
 
     [Fact]
-    public void Jpeg_and_webp_decode_to_their_colours()
+    public void JPEG_and_WebP_decode_to_their_colours()
     {
         var solid = DecodedImage.Solid(16, 16, 200, 100, 50).Rgba;
         var jpeg = ImageDecoder.Decode(TestImages.Encode(16, 16, solid, SKEncodedImageFormat.Jpeg, 100));
@@ -34,7 +34,7 @@ public class ImageDecoderTests
     }
 
     [Fact]
-    public void Gif_decodes_its_first_frame()
+    public void GIF_decodes_its_first_frame()
     {
         // A 1x1 GIF89a: global colour table [red, black], one image, LZW code size 2, pixel index 0.
         byte[] gif = [0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 0xFF, 0, 0, 0, 0, 0,
@@ -111,7 +111,7 @@ public class ImageDecoderTests
     }
 
     [Fact]
-    public void Exif_orientation_matches_pillows_exif_transpose()
+    public void EXIF_orientation_matches_pillows_EXIF_transpose()
     {
         // orientation_N.png: a 3x2 image of six colours with an eXIf chunk; the JSON holds PIL's upright pixels.
         using var doc = JsonDocument.Parse(File.ReadAllText(TestImages.Data("orientation_upright.json")));
@@ -127,7 +127,7 @@ public class ImageDecoderTests
     }
 
     [Fact]
-    public void Decoding_applies_the_orientation_of_a_png_exif_chunk()
+    public void Decoding_applies_the_orientation_of_a_PNG_EXIF_chunk()
     {
         // Skia reads EXIF from JPEG and WebP only; PNG's eXIf chunk is read here (PIL's exif_transpose does).
         using var doc = JsonDocument.Parse(File.ReadAllText(TestImages.Data("orientation_upright.json")));
@@ -145,7 +145,7 @@ public class ImageDecoderTests
     [InlineData(3)]
     [InlineData(6)]
     [InlineData(8)]
-    public void Decoding_applies_the_orientation_stored_in_a_jpeg(int orientation)
+    public void Decoding_applies_the_orientation_stored_in_a_JPEG(int orientation)
     {
         // 32x16: left half red, right half blue. Rotated 90 degrees clockwise (6) red is on top.
         var rgba = new byte[32 * 16 * 4];
@@ -194,7 +194,7 @@ public class ImageDecoderTests
     }
 
     [Fact]
-    public void Exif_orientations_map_pixels_to_the_upright_picture()
+    public void EXIF_orientations_map_pixels_to_the_upright_picture()
     {
         // 3x2 image with distinct pixels; orientation 6 (rotate 90 degrees clockwise) gives 2x3.
         var px = new byte[3 * 2 * 4];

@@ -10,7 +10,7 @@ public class PngEncoderTests
         (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)), png[24], png[25]);
 
     [Fact]
-    public void Opaque_images_are_rgb_and_images_with_alpha_are_rgba()
+    public void Opaque_images_are_RGB_and_images_with_alpha_are_RGBA()
     {
         var rgb = TestImages.Noise(7, 3, seed: 1).Where((_, i) => i % 4 != 3).ToArray();
         var asRgb = PngEncoder.EncodeRgb(rgb, 7, 3);

@@ -5,7 +5,7 @@ namespace UnimoG.Mini.Tests;
 public class ContrastiveTests
 {
     [Fact]
-    public void InfoNce_on_two_orthonormal_pairs_is_log_of_one_plus_e_to_minus_one_over_t()
+    public void InfoNCE_on_two_orthonormal_pairs_is_log_of_one_plus_e_to_minus_one_over_t()
     {
         // a = b = I (2x2): logits = I / t; each row's cross-entropy is -log(e^{1/t} / (e^{1/t} + 1)) = log(1 + e^{-1/t}).
         using var a = torch.eye(2);
@@ -17,7 +17,7 @@ public class ContrastiveTests
     }
 
     [Fact]
-    public void InfoNce_normalises_rows_and_is_symmetric_in_its_arguments()
+    public void InfoNCE_normalises_rows_and_is_symmetric_in_its_arguments()
     {
         // a = [[2, 0], [1, 1]] normalises to [[1, 0], [s, s]] with s = 1/sqrt(2); b = I.
         // logits = a b^T = [[1, 0], [s, s]]; rows: CE0 = log(1 + e^-1), CE1 = log 2; columns: [[1, s], [0, s]]:

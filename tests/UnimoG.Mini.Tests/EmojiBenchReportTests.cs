@@ -105,7 +105,7 @@ public class EmojiBenchReportTests
     }
 
     [Fact]
-    public void Reports_round_trip_through_json_and_bad_files_are_named()
+    public void Reports_round_trip_through_JSON_and_bad_files_are_named()
     {
         using var temp = new TempFolder();
         var report = Report("full", 0.75);

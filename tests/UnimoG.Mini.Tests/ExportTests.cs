@@ -16,7 +16,7 @@ public class ExportTests
     private static LlamaSentencePieceTokenizer Tokenizer => TextTokenizers.LoadLlama(Path.Combine(RepoPaths.Root, "tests", "data", "mini-tokenizer", "tokenizer.model"));
 
     [Fact]
-    public void The_exported_mllm_encodes_a_prompt_as_the_training_batches_lay_it_out()
+    public void The_exported_MLLM_encodes_a_prompt_as_the_training_batches_lay_it_out()
     {
         // The pre-training splices visual tokens into token embeddings itself (MllmBatch); the shipped encoder
         // (MllmEncoder) tokenises prompts segment by segment. Both must give the LLM the same sequence, or the U-Net
@@ -53,8 +53,7 @@ public class ExportTests
 
         var pixels = Data.Images.ClipPixels(torch.stack([dog, hat]));
         var cond = encoder.Encode([new MllmText("a "), new MllmImage(pixels[0], "dog"), new MllmText(" wearing "), new MllmImage(pixels[1], "hat"), new MllmText(" is eating pizza")]);
-        Assert.Equal(expected.shape, cond.HiddenStates.shape);
-        Assert.True((expected - cond.HiddenStates).abs().max().item<float>() < 1e-4f);
+        TensorAssert.Close(expected, cond.HiddenStates, rtol: 0, atol: 1e-4, what: "hidden states");
         var spans = cond.Spans[0];
         Assert.Equal(batch.VisualPositions.data<long>().Select(p => (int)p).ToArray(),
             spans.SelectMany(s => Enumerable.Range(s.Start, s.End - s.Start)).ToArray());
@@ -75,8 +74,8 @@ public class ExportTests
         var g = new Generator(5);
         using var images = (torch.rand([2, 3, 64, 64], generator: g) * 255).to_type(ScalarType.Byte);
         // Stored as F16: the loaded networks compute what the originals do up to F16 rounding of the weights.
-        Assert.True((set.DinoFeatures(images) - loaded.DinoFeatures(images)).abs().max().item<float>() < 2e-2f);
-        Assert.True((set.ClipTextFeatures(["a dog"]) - loaded.ClipTextFeatures(["a dog"])).abs().max().item<float>() < 2e-2f);
+        TensorAssert.Close(set.DinoFeatures(images), loaded.DinoFeatures(images), rtol: 0, atol: 2e-2, what: "DINO features");
+        TensorAssert.Close(set.ClipTextFeatures(["a dog"]), loaded.ClipTextFeatures(["a dog"]), rtol: 0, atol: 2e-2, what: "CLIP text features");
         Assert.Equal(new long[] { 2, labels.Length }, loaded.Recognise(images).shape);
 
         // A renamed tensor fails naming it.

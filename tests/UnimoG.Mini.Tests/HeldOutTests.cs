@@ -50,7 +50,7 @@ public class HeldOutTests : IClassFixture<HeldOutTests.World>
     }
 
     [Fact]
-    public void Vae_batches_come_from_train_scenes_only()
+    public void VAE_batches_come_from_train_scenes_only()
     {
         var set = _world.Scenes(Split.Train, 40, DataUse.Generator);
         Assert.All(set.Scenes, s => Assert.All(s.Record.Entities, e => Assert.False(EmojiCatalog.Default[e.Hex].HeldOut)));
@@ -59,7 +59,7 @@ public class HeldOutTests : IClassFixture<HeldOutTests.World>
     }
 
     [Fact]
-    public void Mllm_batches_never_show_or_name_a_held_out_entity()
+    public void MLLM_batches_never_show_or_name_a_held_out_entity()
     {
         var tokenizer = Tokenizer;
         var tasks = new MllmTasks(tokenizer, _world.Scenes(Split.Train, 60, DataUse.Generator), _world.Art);
@@ -80,7 +80,7 @@ public class HeldOutTests : IClassFixture<HeldOutTests.World>
     }
 
     [Fact]
-    public void Mllm_tasks_refuse_non_generator_scenes() =>
+    public void MLLM_tasks_refuse_non_generator_scenes() =>
         Assert.Throws<ArgumentException>(() => new MllmTasks(Tokenizer, _world.Scenes(Split.Train, 2, DataUse.Evaluation), _world.Art));
 
     [SkippableFact]

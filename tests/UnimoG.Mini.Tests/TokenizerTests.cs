@@ -38,7 +38,7 @@ public class TokenizerTests
     }
 
     [Fact]
-    public void The_shipped_tokenizer_has_the_llms_vocabulary_and_single_piece_markers()
+    public void The_shipped_tokenizer_has_the_LLMs_vocabulary_and_single_piece_markers()
     {
         var tokenizer = TextTokenizers.LoadLlama(Shipped);
         Assert.Equal(MiniConfigs.VocabSize, tokenizer.VocabularySize);

@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using TorchSharp;
 using UnimoG.EmojiWorld;
 using UnimoG.Mini.Data;
@@ -100,7 +101,7 @@ public class VaeTrainingTests : IClassFixture<VaeTrainingTests.World>
         {
             using var x = a.Read(name);
             using var y = b.Read(name);
-            Assert.True(x.equal(y).all().item<bool>(), $"{name} differs after resuming");
+            TensorAssert.Identical(x, y, $"{name} after resuming");
         }
     }
 

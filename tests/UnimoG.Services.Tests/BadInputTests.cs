@@ -94,7 +94,7 @@ public sealed class BadInputTests(ClusterFixture fixture)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task AnsweredWithStatusAndField(string what, GenerateRequest request, StatusCode status, string field, string detail)
+    public async Task Answered_with_status_and_field(string what, GenerateRequest request, StatusCode status, string field, string detail)
     {
         var e = await Assert.ThrowsAnyAsync<UnimoGException>(() => fixture.Cluster.Client().GenerateImagesAsync(request));
         Assert.True(e.Status == status, $"{what}: {e.Status}, expected {status} ({e.Detail})");
@@ -104,10 +104,10 @@ public sealed class BadInputTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public void ThereAreAtLeastTwentyDistinctCases() => Assert.True(Cases.Count >= 20);
+    public void There_are_at_least_twenty_distinct_cases() => Assert.True(Cases.Count >= 20);
 
     [Fact]
-    public async Task NothingIsAcceptedBeforeValidation()
+    public async Task Nothing_is_accepted_before_validation()
     {
         // A bad request fails before the accepted event: no id, no seed, no work downstream.
         var events = new List<GenerationEvent>();
@@ -119,7 +119,7 @@ public sealed class BadInputTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task UploadsAreCheckedFromTheHeader()
+    public async Task Uploads_are_checked_from_the_header()
     {
         var client = fixture.Cluster.Client();
         var bomb = await Assert.ThrowsAsync<InvalidRequestException>(() => client.UploadImageAsync(Bomb()));

@@ -40,7 +40,7 @@ public sealed class DenoiserStreamTests(ClusterFixture fixture)
          .. Tensor($"{prefix}.attention_mask", mask).Select(c => new DenoiseRequest { Chunk = c })];
 
     [Fact]
-    public async Task WrongConditionWidthNamesTheTensor()
+    public async Task Wrong_condition_width_names_the_tensor()
     {
         using var h = zeros(1, 5, 32);
         using var m = ones(1, 5, dtype: ScalarType.Int64);
@@ -50,7 +50,7 @@ public sealed class DenoiserStreamTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task OptionsMustComeFirst()
+    public async Task Options_must_come_first()
     {
         using var h = zeros(1, 5, 64);
         using var m = ones(1, 5, dtype: ScalarType.Int64);
@@ -59,7 +59,7 @@ public sealed class DenoiserStreamTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task GuidanceNeedsTheUnconditionalCondition()
+    public async Task Guidance_needs_the_unconditional_condition()
     {
         using var h = zeros(1, 5, 64);
         using var m = ones(1, 5, dtype: ScalarType.Int64);
@@ -68,7 +68,7 @@ public sealed class DenoiserStreamTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task UnknownTensorsMissingMasksAndBrokenChunksAreNamed()
+    public async Task Unknown_tensors_missing_masks_and_broken_chunks_are_named()
     {
         using var h = zeros(1, 5, 64);
         using var m = ones(1, 5, dtype: ScalarType.Int64);
@@ -94,7 +94,7 @@ public sealed class DenoiserStreamTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task TypedDenoiserClientStreamsConditionsAndReturnsTheLatent()
+    public async Task Typed_denoiser_client_streams_conditions_and_returns_the_latent()
     {
         using var hidden = randn(1, 7, 64);
         using var mask = ones(1, 7, dtype: ScalarType.Int64);

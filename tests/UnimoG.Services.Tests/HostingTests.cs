@@ -17,14 +17,14 @@ using UnimoG.Services.Tests.Support;
 
 namespace UnimoG.Services.Tests;
 
-/// <summary>Health, reflection, request ids, auth, a missing model, and `serve --role all`.</summary>
+/// <summary>The hosting defaults in the real services: health and reflection, request ids, auth, a missing model.</summary>
 [Collection("cluster")]
 public sealed class HostingTests(ClusterFixture fixture)
 {
     private Cluster Cluster => fixture.Cluster;
 
     [Fact]
-    public async Task EveryServiceIsServingWithReflection()
+    public async Task Every_service_is_serving_with_reflection()
     {
         foreach (var (address, service) in new[] { (Cluster.GatewayAddress, "unimog.v1.Gateway"), (Cluster.DenoiserAddress, "unimog.v1.Denoiser") })
         {
@@ -40,7 +40,7 @@ public sealed class HostingTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task TheCallersRequestIdIsTheGenerationsId()
+    public async Task The_callers_request_id_is_the_generations_id()
     {
         var client = new V1.Gateway.GatewayClient(Cluster.Channel(Cluster.GatewayAddress));
         using var call = client.Generate(GenerationTests.Request(steps: 1), new Metadata { { "x-request-id", "req-from-test-1" } });
@@ -50,7 +50,7 @@ public sealed class HostingTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task MissingModelFolderIsFailedPreconditionAndNotReady()
+    public async Task Missing_model_folder_is_failed_precondition_and_not_ready()
     {
         var url = $"http://127.0.0.1:{Cluster.FreePort()}";
         await using var app = ServeCommand.Build("denoiser", url, Cluster.FreePort(), "/nonexistent/unimog-mini", null, null, null,
@@ -66,7 +66,7 @@ public sealed class HostingTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task ApiKeysAreRequiredWhenAuthIsConfigured()
+    public async Task API_keys_are_required_when_auth_is_configured()
     {
         var url = $"http://127.0.0.1:{Cluster.FreePort()}";
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("s3cret-key")));
@@ -82,23 +82,6 @@ public sealed class HostingTests(ClusterFixture fixture)
         var withKey = new V1.Gateway.GatewayClient(channel.Intercept(m => { m.Add("x-api-key", "s3cret-key"); return m; }));
         var info = await withKey.DescribeAsync(new DescribeRequest());
         Assert.Equal("unimog-mini", info.Model);
-        await app.StopAsync();
-    }
-
-    [Fact]
-    public async Task RoleAllServesEverythingInOneHost()
-    {
-        var url = $"http://127.0.0.1:{Cluster.FreePort()}";
-        await using var app = ServeCommand.Build("all", url, Cluster.FreePort(), TestModel.Folder, null, null, null,
-            new Dictionary<string, string?> { ["Model:TokenizerPath"] = TestModel.Tokenizer, ["Log:MinimumLevel"] = "Warning" });
-        await app.StartAsync();
-        using var channel = GrpcChannel.ForAddress(url);
-        var client = new UnimoGClient(new V1.Gateway.GatewayClient(channel));
-        await GenerationTests.WaitUntil(() => new Health.HealthClient(channel).Check(new HealthCheckRequest()).Status == HealthCheckResponse.Types.ServingStatus.Serving);
-        var request = GenerationTests.Request(steps: 3, seed: 77);
-        var all = await client.GenerateImagesAsync(request);
-        var separate = await Cluster.Client().GenerateImagesAsync(request);
-        Assert.Equal(separate.Images[0], all.Images[0]);
         await app.StopAsync();
     }
 }

@@ -1,62 +1,22 @@
 using UnimoG.Data.Config;
-using System.Security.Cryptography;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.Services.Tests.Support;
 using UnimoG.TestSupport;
 
 namespace UnimoG.Services.Tests;
 
-/// <summary>The untrained mini model generator, the committed default model, and model folder errors.</summary>
+/// <summary>Model folders: the committed default model, a tokenizer that does not fit, and missing pieces named.</summary>
 public sealed class ModelFolderTests
 {
-    private static Dictionary<string, string> Hashes(string dir) =>
-        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetFileName(f) is not (ModelFolder.TokenizerRefFile or "README.md" or "NOTICE"))
-            .ToDictionary(f => Path.GetRelativePath(dir, f).Replace('\\', '/'), f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f))));
-
     [Fact]
-    public void InitMiniIsAPureFunctionOfTheSeed()
+    public void The_committed_default_model_loads_within_the_budget()
     {
-        var again = Directory.CreateTempSubdirectory("unimog-mini-again").FullName;
-        PlaceholderModel.Create(again, seed: 7);
-        Assert.Equal(Hashes(TestModel.Folder), Hashes(again));
-        var other = Directory.CreateTempSubdirectory("unimog-mini-other").FullName;
-        PlaceholderModel.Create(other, seed: 8);
-        Assert.NotEqual(Hashes(TestModel.Folder)["unet/diffusion_pytorch_model.safetensors"], Hashes(other)["unet/diffusion_pytorch_model.safetensors"]);
-        var folder = ModelFolder.Open(again);
-        Assert.True(folder.Untrained);
-        Assert.Contains("UNTRAINED", folder.UntrainedWarning);
-        Assert.Equal((EncoderKind.Mllm, 4, 64, 64, 8), (folder.Encoder, folder.VaeScaleFactor, folder.DefaultWidth, folder.CrossAttentionDim, folder.MaxPromptImages));
-    }
-
-    [Fact]
-    public void TheInitMiniPlaceholderIsUntrainedAndReferencesTheTokenizer()
-    {
-        // `unimog models init-mini` stays for tests and fresh setups; checked in a temporary folder (the committed
-        // models/unimog-mini is the trained model once `unimog recipe mini` has shipped it).
-        var fresh = Directory.CreateTempSubdirectory("unimog-mini-seed0").FullName;
-        PlaceholderModel.Create(fresh, seed: 0);
-        var placeholder = ModelFolder.Open(fresh);
-        Assert.True(placeholder.Untrained);
-        Assert.False(File.Exists(Path.Combine(fresh, "mllm", "tokenizer", "tokenizer.model")));
-        var committed = Path.Combine(RepoPaths.Root, "models", "unimog-mini");
-        if (ModelFolder.Open(committed).Untrained)
-            Assert.Equal(Hashes(fresh), Hashes(committed));   // before the trained model lands, the placeholder is exactly this
-    }
-
-    [Fact]
-    public void TheCommittedDefaultModelLoadsWithinTheBudget()
-    {
+        // The trained mini model (committed on every clone): our own tokenizer inside, F16 weights, NOTICE and licence,
+        // a model card, <= 30 MB.
         var committed = Path.Combine(RepoPaths.Root, "models", "unimog-mini");
         var folder = ModelFolder.Open(committed);
+        Assert.False(folder.Untrained, "models/unimog-mini is the trained model; it carries no UNTRAINED marker");
         var bytes = Directory.EnumerateFiles(committed, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-        if (folder.Untrained)
-        {
-            // The placeholder references LLaMA-2's tokenizer beside the checkout.
-            Assert.Equal(Path.GetFullPath(TestModel.Tokenizer), Path.GetFullPath(folder.LlamaTokenizerPath()));
-            return;
-        }
-        // The trained mini model: our own tokenizer inside, F16 weights, NOTICE and licence, a model card, <= 30 MB.
         Assert.True(bytes <= 30_000_000, $"models/unimog-mini is {bytes:N0} bytes, over the 30 MB budget");
         Assert.Equal(Path.GetFullPath(Path.Combine(committed, "mllm", "tokenizer", "tokenizer.model")), Path.GetFullPath(folder.LlamaTokenizerPath()));
         Assert.Equal((EncoderKind.Mllm, 4, 64, 64, 256), (folder.Encoder, folder.VaeScaleFactor, folder.DefaultWidth, folder.DefaultHeight, folder.CrossAttentionDim));
@@ -71,7 +31,7 @@ public sealed class ModelFolderTests
 
     /// <summary>Deployment files once pointed Model:TokenizerPath at LLaMA-2's tokenizer for a 2,048-piece model.</summary>
     [Fact]
-    public void AnotherModelsTokenizerIsRefusedAtLoad()
+    public void Another_models_tokenizer_is_refused_at_load()
     {
         var committed = ModelFolder.Open(Path.Combine(RepoPaths.Root, "models", "unimog-mini"));
         var options = new UnimoG.Engines.Inference.EncoderOptions();
@@ -82,7 +42,7 @@ public sealed class ModelFolderTests
     }
 
     [Fact]
-    public void MissingPiecesAreNamed()
+    public void Missing_pieces_are_named()
     {
         var e = Assert.Throws<ModelFolderException>(() => ModelFolder.Open("/nonexistent/m"));
         Assert.Contains("model folder not found: /nonexistent/m", e.Message);

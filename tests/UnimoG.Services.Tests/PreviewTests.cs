@@ -11,7 +11,7 @@ namespace UnimoG.Services.Tests;
 public sealed class PreviewTests
 {
     [Fact]
-    public void FitRecoversAKnownLinearMapExactly()
+    public void Fit_recovers_a_known_linear_map_exactly()
     {
         // rgb = z M + b exactly (closed form): least squares must give M and b back.
         float[,] m = { { 0.3f, -0.2f, 0.1f }, { 0.5f, 0.25f, -0.4f }, { -0.1f, 0.6f, 0.2f }, { 0.05f, -0.3f, 0.7f } };
@@ -30,7 +30,7 @@ public sealed class PreviewTests
     }
 
     [Fact]
-    public void ProjectionIsTheMatrixProductPerPixel()
+    public void Projection_is_the_matrix_product_per_pixel()
     {
         var f = LatentPreviewFactors.StableDiffusion15;
         using var z = tensor(new float[] { 1, 2, 3, 4 }, [1, 4, 1, 1]);
@@ -43,7 +43,7 @@ public sealed class PreviewTests
     }
 
     [Fact]
-    public void StableDiffusionFoldersGetThePublicFactorsAndOwnFilesWin()
+    public void Stable_Diffusion_folders_get_the_public_factors_and_own_files_win()
     {
         var dir = Directory.CreateTempSubdirectory("unimog-sd-like").FullName;
         Directory.CreateDirectory(Path.Combine(dir, "unet"));

@@ -9,7 +9,7 @@ namespace UnimoG.Services.Tests;
 public sealed class QueueTests
 {
     [Fact]
-    public async Task FullQueueIsResourceExhaustedAndTheBatchLimitIsEnforced()
+    public async Task Full_queue_is_resource_exhausted_and_the_batch_limit_is_enforced()
     {
         await using var cluster = await Cluster.StartAsync(new Dictionary<string, string?>
         {

@@ -3,32 +3,25 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using UnimoG.Cli;
+using UnimoG.Client;
 using UnimoG.Services.Tests.Support;
 using UnimoG.TestSupport;
 using V1 = UnimoG.Contracts.V1;
 
 namespace UnimoG.Services.Tests;
 
-/// <summary>`unimog serve --role dataprep` and `--role trainer`: the hosts their own Program.cs make, from the CLI.</summary>
-public sealed class ServeRolesTests
+/// <summary>
+/// `serve --role all`, `--role dataprep` and `--role trainer`: the hosts their own Program.cs make, built by the CLI's
+/// ServeCommand (the command line's own mistakes: UnimoG.Cli.Tests, ServeCommandTests). `all` is compared with the
+/// loopback cluster of four separate hosts.
+/// </summary>
+[Collection("cluster")]
+public sealed class ServeRolesTests(ClusterFixture fixture)
 {
-    private static (int Code, string Error) Run(params string[] args)
-    {
-        var stderr = Console.Error;
-        using var e = new StringWriter();
-        Console.SetError(e);
-        try
-        {
-            return (CliApp.RunAsync(args).GetAwaiter().GetResult(), e.ToString());
-        }
-        finally
-        {
-            Console.SetError(stderr);
-        }
-    }
+    private Cluster Cluster => fixture.Cluster;
 
     [Fact]
-    public async Task RoleDataPrepServesThePipelineWithSettingsFromSet()
+    public async Task Role_data_prep_serves_the_pipeline_with_settings_from_set()
     {
         var url = $"http://127.0.0.1:{Cluster.FreePort()}";
         var settings = ServeCommandSettings("DataPrep:Masks=box", "DataPrep__ReplaceRate=1", "DataPrep:TextOnlyShare=0", "Log:MinimumLevel=Warning");
@@ -58,7 +51,7 @@ public sealed class ServeRolesTests
     }
 
     [Fact]
-    public async Task RoleTrainerServesTheTrainerService()
+    public async Task Role_trainer_serves_the_trainer_service()
     {
         var url = $"http://127.0.0.1:{Cluster.FreePort()}";
         await using var app = ServeCommand.Build("trainer", url, Cluster.FreePort(), null, null, null, null,
@@ -74,28 +67,20 @@ public sealed class ServeRolesTests
     }
 
     [Fact]
-    public void UserMistakesAreOneLineAndExitCodeTwo()
+    public async Task Role_all_serves_everything_in_one_host()
     {
-        var port = Cluster.FreePort();
-        var (code, error) = Run("serve", "--role", "dataprep", "--urls", $"http://127.0.0.1:{port}", "--model", "/models/x");
-        Assert.Equal(2, code);
-        Assert.Contains("--model does not apply to --role dataprep; its settings are DataPrep:*", error);
-
-        (code, error) = Run("serve", "--role", "dataprep", "--urls", $"http://127.0.0.1:{port}");
-        Assert.Equal(2, code);
-        Assert.Contains("DataPrep:Masks is not set: choose sam (with DataPrep:SamEncoder and DataPrep:SamDecoder), alpha or box.", error);
-
-        (code, error) = Run("serve", "--role", "dataprep", "--urls", $"http://127.0.0.1:{port}", "--set", "DataPrep:Masks=alpha", "--set", "DataPrep:Threads=0");
-        Assert.Equal(2, code);
-        Assert.Contains("DataPrep:Threads must be at least 1, got 0.", error);
-
-        (code, error) = Run("serve", "--role", "trainer", "--urls", $"http://127.0.0.1:{port}", "--encoder", "http://127.0.0.1:1");
-        Assert.Equal(2, code);
-        Assert.Contains("--encoder, --denoiser and --vae are the gateway's", error);
-
-        (code, error) = Run("serve", "--role", "dataprep", "--urls", $"http://127.0.0.1:{port}", "--set", "Masks");
-        Assert.Equal(2, code);
-        Assert.Contains("--set takes KEY=VALUE", error);
+        var url = $"http://127.0.0.1:{Cluster.FreePort()}";
+        await using var app = ServeCommand.Build("all", url, Cluster.FreePort(), TestModel.Folder, null, null, null,
+            new Dictionary<string, string?> { ["Model:TokenizerPath"] = TestModel.Tokenizer, ["Log:MinimumLevel"] = "Warning" });
+        await app.StartAsync();
+        using var channel = GrpcChannel.ForAddress(url);
+        var client = new UnimoGClient(new V1.Gateway.GatewayClient(channel));
+        await GenerationTests.WaitUntil(() => new Health.HealthClient(channel).Check(new HealthCheckRequest()).Status == HealthCheckResponse.Types.ServingStatus.Serving);
+        var request = GenerationTests.Request(steps: 3, seed: 77);
+        var all = await client.GenerateImagesAsync(request);
+        var separate = await Cluster.Client().GenerateImagesAsync(request);
+        Assert.Equal(separate.Images[0], all.Images[0]);
+        await app.StopAsync();
     }
 
     private static Dictionary<string, string?> ServeCommandSettings(params string[] pairs) => ServeCommand.Settings(pairs);

@@ -38,7 +38,7 @@ public sealed class ShutdownTests
     }
 
     [Fact]
-    public async Task StoppingTheGatewayRefusesNewWorkAndLetsTheStreamingGenerationFinish()
+    public async Task Stopping_the_gateway_refuses_new_work_and_lets_the_streaming_generation_finish()
     {
         await using var cluster = await Cluster.StartAsync(gatewaySettings: new Dictionary<string, string?> { ["Shutdown:Timeout"] = "00:01:00" });
         using var gate = new StepGate(cluster.Batcher, step: 2);
@@ -85,7 +85,7 @@ public sealed class ShutdownTests
     }
 
     [Fact]
-    public async Task StoppingTheDenoiserPastItsTimeoutCancelsTheGenerationWithUnavailable()
+    public async Task Stopping_the_denoiser_past_its_timeout_cancels_the_generation_with_unavailable()
     {
         await using var cluster = await Cluster.StartAsync(denoiserSettings: new Dictionary<string, string?>
         {

@@ -33,7 +33,7 @@ public sealed class TelemetryTests
     private sealed record Measured(IMeterFactory? Host, string Instrument, double Value, Dictionary<string, object?> Tags);
 
     [Fact]
-    public async Task OneGenerationIsOneTraceAcrossFourServicesWithMetricsFromEach()
+    public async Task One_generation_is_one_trace_across_four_services_with_metrics_from_each()
     {
         var spans = new SpanList();
         var measured = new ConcurrentQueue<Measured>();

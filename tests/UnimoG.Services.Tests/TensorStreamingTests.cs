@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using UnimoG.Client.Torch;
 using UnimoG.Contracts.Tensors;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace UnimoG.Services.Tests;
 public sealed class TensorStreamingTests
 {
     [Fact]
-    public void ChunksWrapTheTensorsMemoryWithoutCopying()
+    public void Chunks_wrap_the_tensors_memory_without_copying()
     {
         using var t = arange(0, 1000, dtype: ScalarType.Float32).reshape(10, 100);
         var chunks = TorchTensorStreams.Chunks("x", t, chunkBytes: 1000).ToList();
@@ -24,7 +25,7 @@ public sealed class TensorStreamingTests
     }
 
     [Fact]
-    public void ChunksReassembleIntoATorchTensorExactly()
+    public void Chunks_reassemble_into_a_torch_tensor_exactly()
     {
         using var source = randn(3, 5, 7, dtype: ScalarType.Float32);
         using var mask = tensor(new long[] { 1, 1, 0 });
@@ -33,8 +34,7 @@ public sealed class TensorStreamingTests
         assembler.Complete();
         using var h = assembler.TakeTensor("h");
         using var m = assembler.TakeTensor("m");
-        Assert.Equal(source.shape, h.shape);
-        Assert.True(h.equal(source).all().item<bool>());
+        TensorAssert.Identical(source, h, "h");
         Assert.Equal(ScalarType.Int64, m.dtype);
         Assert.Equal([1L, 1, 0], m.data<long>().ToArray());
         Assert.Throws<TensorStreamException>(() => assembler.TakeTensor("h"));

@@ -14,7 +14,7 @@ namespace UnimoG.Services.Tests;
 public sealed class TrainerClientTests(ClusterFixture fixture)
 {
     [Fact]
-    public void EncodeManyGivesTheEnginesConditionsIncludingTheUnconditionalOne()
+    public void Encode_many_gives_the_engines_conditions_including_the_unconditional_one()
     {
         var engine = fixture.Cluster.Encoder.Services.GetRequiredService<ModelSlot<EncoderEngine>>().Value;
         using var remote = EncoderServiceConditions.ForAddress(fixture.Cluster.EncoderAddress, requestBatch: 2);

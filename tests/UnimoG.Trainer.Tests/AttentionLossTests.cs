@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using UnimoG.Text.Prompts;
 using UnimoG.Modeling;
 using UnimoG.Modeling.Configs;
@@ -6,7 +7,6 @@ using UnimoG.Engines.Trainer.Conditions;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Losses;
-using UnimoG.Trainer.Tests.Support;
 using UnimoG.Engines.Trainer.Training;
 using UnimoG.Data.Config;
 using static TorchSharp.torch;

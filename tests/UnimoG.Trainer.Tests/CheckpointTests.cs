@@ -1,6 +1,6 @@
+using UnimoG.TestSupport;
 using System.Text.Json.Nodes;
 using UnimoG.Data.Checkpoints;
-using UnimoG.Trainer.Tests.Support;
 
 namespace UnimoG.Trainer.Tests;
 

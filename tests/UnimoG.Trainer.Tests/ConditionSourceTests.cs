@@ -57,7 +57,7 @@ public class ConditionSourceTests
     }
 
     [Fact]
-    public void The_encode_dataset_cache_gives_the_encoder_conditions_and_the_vae_posteriors()
+    public void The_encode_dataset_cache_gives_the_encoder_conditions_and_the_VAE_posteriors()
     {
         var dir = TinyWorld.TempDir("cache");
         var json = JsonNode.Parse(World.Config(dir, stage: 2, steps: 2))!.AsObject();

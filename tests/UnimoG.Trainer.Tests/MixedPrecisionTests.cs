@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using UnimoG.Engines.Trainer.Training;
 using UnimoG.Modeling.Checkpoints;
-using UnimoG.Trainer.Tests.Support;
+using UnimoG.TestSupport;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -46,7 +46,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Bf16_starts_at_the_fp32_loss_and_overfits_as_fp32_does_with_float32_checkpoints()
+    public void BF16_starts_at_the_FP32_loss_and_overfits_as_FP32_does_with_float32_checkpoints()
     {
         var (fp32, _) = Overfit("fp32", 40);
         var (bf16, dir) = Overfit("bf16", 40);
@@ -65,7 +65,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Bf16_stage_two_trains_with_the_attention_loss()
+    public void BF16_stage_two_trains_with_the_attention_loss()
     {
         var (losses, _) = Overfit("bf16", 6, stage: 2);
         Assert.Equal(6, losses.Count);

@@ -2,14 +2,20 @@ using System.Text.Json.Nodes;
 using UnimoG.Data.Config;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.TestSupport;
-using UnimoG.Trainer.Tests.Support;
 
 namespace UnimoG.Trainer.Tests;
 
-/// <summary>The training config as a record read by ConfigJson: the examples, its hash, writing it back.</summary>
+/// <summary>The training config as a record read by ConfigJson: the examples, its hash, writing it back, its defaults and errors.</summary>
 public class TrainingConfigTests
 {
     private static readonly TinyWorld World = TinyWorld.Instance;
+
+    private static string Mutate(Action<JsonObject> change)
+    {
+        var json = JsonNode.Parse(World.Config("/tmp/x"))!.AsObject();
+        change(json);
+        return json.ToJsonString();
+    }
 
     [Theory]
     [InlineData("train-stage1.json")]
@@ -107,5 +113,56 @@ public class TrainingConfigTests
         json = JsonNode.Parse(World.Config("/tmp/misspelt"))!.AsObject();
         json["model"]!["scheduler"]!["beta_shedule"] = "linear";   // the inline scheduler is hand-written too
         Assert.Equal("model.scheduler.beta_shedule", Assert.Throws<ConfigException>(() => TinyWorld.Parse(json.ToJsonString())).Key);
+    }
+
+    [Theory]
+    [InlineData("phases[0].learning_rate", "learning_rate", "\"fast\"")]
+    [InlineData("optimizer.weight_decay", "weight_decay", "-1")]
+    [InlineData("lr_schedule.kind", "kind", "\"linear\"")]
+    [InlineData("batch_size", "batch_size", "0")]
+    [InlineData("condition_dropout", "condition_dropout", "1.5")]
+    [InlineData("attention_loss.tokens", "tokens", "\"median\"")]
+    [InlineData("lerning_rate", "lerning_rate", "1")]
+    public void A_bad_value_names_its_key(string key, string field, string value)
+    {
+        var json = Mutate(j =>
+        {
+            var node = JsonNode.Parse(value);
+            switch (key.Split('.')[0])
+            {
+                case "phases[0]": j["phases"]![0]![field] = node; break;
+                case "optimizer": j["optimizer"]![field] = node; break;
+                case "lr_schedule": j["lr_schedule"] = new JsonObject { [field] = node }; break;
+                case "attention_loss": j["attention_loss"] = new JsonObject { ["lambda"] = 1, [field] = node }; break;
+                default: j[field] = node; break;
+            }
+        });
+        var e = Assert.Throws<ConfigException>(() => TinyWorld.Parse(json));
+        Assert.Equal(key, e.Key);
+        Assert.StartsWith($"training config: {key}: ", e.Message);
+    }
+
+    [Fact]
+    public void Missing_essentials_are_named()
+    {
+        Assert.Equal("phases", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j.Remove("phases")))).Key);
+        Assert.Equal("model.unet", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["model"] = new JsonObject { ["vae"] = "v" }))).Key);
+        Assert.Equal("conditions.cache", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["conditions"] = new JsonObject { ["source"] = "cache" }))).Key);
+        Assert.Equal("precision", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["precision"] = "fp8"))).Key);
+        Assert.Equal("phases[0].data.path", Assert.Throws<ConfigException>(() => TinyWorld.Parse(Mutate(j => j["phases"]![0]!.AsObject().Remove("data")))).Key);
+        var notJson = Assert.Throws<ConfigException>(() => TinyWorld.Parse("{ not json"));
+        Assert.Equal("", notJson.Key);
+        Assert.StartsWith("training config: not valid JSON at line 1, column 3: ", notJson.Message);
+    }
+
+    [Fact]
+    public void Defaults_follow_the_paper()
+    {
+        var c = TinyWorld.Parse(Mutate(j => { j.Remove("optimizer"); j.Remove("ema"); }));
+        Assert.Equal(0.01, c.Optimizer.WeightDecay);
+        Assert.Equal(0.1, c.ConditionDropout);
+        Assert.Equal([0.5, 0.75, 1.0, 1.5, 2.0], c.Buckets);
+        Assert.Equal(0.1, c.Phases[0].Data.TextOnlyShare);
+        Assert.Equal(64, c.Hash().Length);
     }
 }

@@ -5,7 +5,6 @@ using Xunit.Abstractions;
 using UnimoG.Modeling.Checkpoints;
 using UnimoG.TestSupport;
 using UnimoG.Engines.Trainer.Conditions;
-using UnimoG.Trainer.Tests.Support;
 using UnimoG.Engines.Trainer.Training;
 using static TorchSharp.torch;
 
@@ -89,7 +88,7 @@ public class TrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Lambda_zero_is_exactly_the_plain_mse_run_and_lambda_above_zero_is_not()
+    public void Lambda_zero_is_exactly_the_plain_MSE_run_and_lambda_above_zero_is_not()
     {
         string Run(string name, JsonNode? attention)
         {

@@ -9,7 +9,7 @@ namespace UnimoG.Modeling.Tests.Checkpoints;
 public class SafetensorsTests
 {
     [Fact]
-    public void ReadsTheDiffusersFixtureHeader()
+    public void Reads_the_diffusers_fixture_header()
     {
         var f = SafetensorsFile.Open(RepoPaths.Fixtures("diffusers-a", "unet", "diffusion_pytorch_model.safetensors"));
         // README of the fixture: 208 tensors, 792,964 parameters, all F32.
@@ -20,7 +20,7 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void ReadsInt64AndFloatValues()
+    public void Reads_int64_and_float_values()
     {
         var f = SafetensorsFile.Open(RepoPaths.Fixtures("diffusers-a", "ddim_io.safetensors"));
         using var ts = f.Read("timesteps_10");
@@ -32,7 +32,7 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void DecodesHandWrittenHalfAndBfloat16()
+    public void Decodes_hand_written_half_and_bfloat16()
     {
         // F16 1.0 = 0x3C00, -2.0 = 0xC000; BF16 1.0 = 0x3F80, 0.5 = 0x3F00 (little-endian on disk).
         var header = """{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[2],"data_offsets":[4,8]}}""";
@@ -45,7 +45,7 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void RejectsOffsetsThatDoNotFitTheShape()
+    public void Rejects_offsets_that_do_not_fit_the_shape()
     {
         var header = """{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}""";
         var path = WriteRaw(header, new byte[8]);
@@ -54,7 +54,7 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void WritesTheLayoutOfTheFormat()
+    public void Writes_the_layout_of_the_format()
     {
         var path = Path.Combine(Path.GetTempPath(), $"st-{Guid.NewGuid():N}.safetensors");
         using (var z = torch.tensor(new[] { 1.5f, -2f }))

@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using TorchSharp;
 using UnimoG.Modeling.Checkpoints;
 using static TorchSharp.torch;
@@ -21,7 +22,7 @@ public class StrictLoaderTests
     }
 
     [Fact]
-    public void LoadsMatchingNamesAndConvertsDtype()
+    public void Loads_matching_names_and_converts_dtype()
     {
         var path = Save(("proj.weight", torch.full(2, 3, 0.25f).half()), ("proj.bias", torch.tensor(new[] { 1f, 2f })),
                         ("norm.weight", torch.ones(2)), ("norm.bias", torch.zeros(2)));
@@ -33,7 +34,7 @@ public class StrictLoaderTests
     }
 
     [Fact]
-    public void ListsEveryMissingUnexpectedAndMisshapedKeyAndCopiesNothing()
+    public void Lists_every_missing_unexpected_and_misshaped_key_and_copies_nothing()
     {
         var path = Save(("proj.weight", torch.zeros(3, 3)), ("proj.bias", torch.zeros(2)), ("norm.weight", torch.zeros(2)), ("extra.weight", torch.zeros(1)));
         using var m = new Tiny();
@@ -45,11 +46,11 @@ public class StrictLoaderTests
         Assert.Contains("proj.weight: checkpoint [3, 3], model [2, 3]", e.Message);
         Assert.Contains("norm.bias", e.Message);
         Assert.Contains("extra.weight", e.Message);
-        Assert.True(before.equal(m.norm.parameters().First()).all().item<bool>(), "nothing may be copied when the checkpoint does not fit");
+        TensorAssert.Identical(before, m.norm.parameters().First(), "norm weight (nothing may be copied when the checkpoint does not fit)");
     }
 
     [Fact]
-    public void RenamesLegacyNamesAndSqueezes1x1ConvWeights()
+    public void Renames_legacy_names_and_squeezes_1x1_conv_weights()
     {
         var path = Save(("query.weight", torch.ones(2, 3, 1, 1)), ("query.bias", torch.zeros(2)), ("norm.weight", torch.ones(2)), ("norm.bias", torch.zeros(2)));
         using var m = new Tiny();

@@ -15,7 +15,7 @@ public class AttentionCaptureTests
          SafetensorsFile.Open(RepoPaths.Fixtures("diffusers-a", "unet_io.safetensors")));
 
     [Fact]
-    public void ListsTheCrossAttentionLayersByDiffusersName()
+    public void Lists_the_cross_attention_layers_by_diffusers_name()
     {
         var (unet, _) = Load();
         using var _u = unet;
@@ -30,7 +30,7 @@ public class AttentionCaptureTests
     }
 
     [Fact]
-    public void CapturedProbabilitiesAreSoftmaxOfQueriesAndKeysFromTheLayersWeights()
+    public void Captured_probabilities_are_softmax_of_queries_and_keys_from_the_layers_weights()
     {
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();
@@ -73,14 +73,14 @@ public class AttentionCaptureTests
 
         // Each forward replaces the maps; disposing detaches the capture (later forwards record nothing).
         unet.forward(sample, t, states);
-        Assert.True(TensorDiff.MaxAbs(capture[Layer].Probabilities, expected) > 1e-3, "the unmasked forward's maps replaced the masked ones");
+        TensorAssert.NotClose(expected, capture[Layer].Probabilities, rtol: 0, atol: 1e-3, what: "the unmasked forward's maps replaced the masked ones");
         capture.Dispose();
         Assert.Empty(capture.Maps);
         using var again = unet.CaptureCrossAttention([Layer]);   // free again: a new capture may attach
     }
 
     [Fact]
-    public void CaptureOffGivesTheSameOutputAndCaptureForTrainingKeepsGradients()
+    public void Capture_off_gives_the_same_output_and_capture_for_training_keeps_gradients()
     {
         var (unet, io) = Load();
         using var _u = unet;

@@ -16,7 +16,7 @@ public class DiffusersAFixtureTests(ITestOutputHelper output)
     private const double Tol = 1e-4;
 
     [Fact]
-    public void UNetMatchesDiffusersWithAndWithoutMask()
+    public void UNet_matches_diffusers_with_and_without_mask()
     {
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();
@@ -48,7 +48,7 @@ public class DiffusersAFixtureTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void VaeMatchesDiffusers()
+    public void VAE_matches_diffusers()
     {
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();

@@ -35,7 +35,7 @@ public class DiffusersBFixtureTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(UNetCases))]
-    public void UNetMatchesDiffusers(string name, string? variant)
+    public void UNet_matches_diffusers(string name, string? variant)
     {
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();
@@ -51,7 +51,7 @@ public class DiffusersBFixtureTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(VaeCases))]
-    public void VaeMatchesDiffusers(string name, string? variant)
+    public void VAE_matches_diffusers(string name, string? variant)
     {
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();

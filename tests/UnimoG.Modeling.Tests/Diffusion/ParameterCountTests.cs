@@ -17,7 +17,7 @@ public class ParameterCountTests
     }
 
     [Fact]
-    public void Sd15UNetAndVaeHaveTheirPublishedSizes()
+    public void SD15_UNet_and_VAE_have_their_published_sizes()
     {
         Assert.Equal(859_520_964, UNet2DConditionModel.CountParameters(DiffusionConfigs.Sd15UNet));
         Assert.Equal(DiffusersCount("sd15_unet_parameters"), UNet2DConditionModel.CountParameters(DiffusionConfigs.Sd15UNet));
@@ -25,7 +25,7 @@ public class ParameterCountTests
     }
 
     [Fact]
-    public void PaperUNetIsCountedOnTheMetaDeviceAndMatchesDiffusers()
+    public void Paper_UNet_is_counted_on_the_meta_device_and_matches_diffusers()
     {
         var config = DiffusionConfigs.PaperUNet;
         Assert.Equal([640, 1280, 2560, 2560], config.BlockOutChannels);
@@ -46,7 +46,7 @@ public class ParameterCountTests
     [InlineData("vae_three_levels")]
     [InlineData("vae_no_attention")]
     [InlineData("vae_legacy_fp16_sharded")]
-    public void MetaCountEqualsDiffusersAndAnAllocatedModel(string name)
+    public void Meta_count_equals_diffusers_and_an_allocated_model(string name)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(DiffusersBFixtureTests.Dir, "report.json")));
         var expected = doc.RootElement.GetProperty(name).GetProperty("parameters").GetInt64();

@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using UnimoG.Modeling.Encoders;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -22,7 +23,7 @@ public class ComponentFixtureTests(ITestOutputHelper log)
                 Assert.Equal("F32", entry.DType);
                 actual[name] = f.Read(name);
             }
-            var err = AssertClose(Read(model, outputs), actual);
+            var err = TensorAssert.Close(Read(model, outputs), actual, rtol: 0, atol: 1e-5);
             log.WriteLine($"{kind} {model}/{inputs}: max abs error {err:E2}");
             return err;
         }
@@ -45,6 +46,6 @@ public class ComponentFixtureTests(ITestOutputHelper log)
     [InlineData("llama", "llama_tied", "right_inputs.safetensors", "right_outputs.safetensors")]
     [InlineData("llama", "llama_tied", "left_inputs.safetensors", "left_outputs.safetensors")]
     [InlineData("llama", "llama_tied", "embeds_inputs.safetensors", "embeds_outputs.safetensors")]
-    public void MatchesTransformers(string kind, string model, string inputs, string outputs) =>
+    public void Matches_transformers(string kind, string model, string inputs, string outputs) =>
         Assert.True(RunCase(kind, model, inputs, outputs) <= 1e-5);
 }

@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using TorchSharp;
 using UnimoG.Modeling.Encoders;
 using static TorchSharp.torch;
@@ -7,7 +8,7 @@ namespace UnimoG.Modeling.Tests.Encoders;
 public class EmbeddingCacheTests
 {
     [Fact]
-    public void RepeatedPromptsAndEntityImagesAreServedFromTheCache()
+    public void Repeated_prompts_and_entity_images_are_served_from_the_cache()
     {
         var arch = MllmConfigs.Tiny;
         using var cache = new EmbeddingCache(1 << 20);
@@ -19,7 +20,7 @@ public class EmbeddingCacheTests
         Assert.Equal(2, cache.Misses); // the prompt, then its image
         using var second = enc.Encode([new MllmText("a "), dog, new MllmText(" run"), new MllmText("ning")]); // same content
         Assert.Equal(1, cache.Hits);
-        TransformersFixtures.AssertClose(first.HiddenStates, second.HiddenStates, 0, "cached");
+        TensorAssert.Identical(first.HiddenStates, second.HiddenStates, "cached");
         Assert.Equal(first.Spans[0], second.Spans[0]);
         // the same entity image in a new prompt: the prompt misses, the image hits
         using var third = enc.Encode([dog, new MllmText(" sleeping")]);
@@ -28,11 +29,11 @@ public class EmbeddingCacheTests
         // a caller disposing its result leaves the cache intact
         first.Dispose();
         using var fourth = enc.Encode(prompt);
-        TransformersFixtures.AssertClose(second.HiddenStates, fourth.HiddenStates, 0, "after dispose");
+        TensorAssert.Identical(second.HiddenStates, fourth.HiddenStates, "after dispose");
     }
 
     [Fact]
-    public void EvictsLeastRecentlyUsedWithinTheByteBudget()
+    public void Evicts_least_recently_used_within_the_byte_budget()
     {
         using var cache = new EmbeddingCache(3 * 400); // room for three 100-float entries
         Tensor T(float v) => torch.full(100, v);
@@ -54,7 +55,7 @@ public class EmbeddingCacheTests
     }
 
     [Fact]
-    public void IsSafeUnderConcurrentUse()
+    public void Is_safe_under_concurrent_use()
     {
         using var cache = new EmbeddingCache(50 * 40);
         Parallel.For(0, 400, i =>
@@ -76,7 +77,7 @@ public class EmbeddingCacheTests
     }
 
     [Fact]
-    public void KeysDependOnEveryPartAndItsBoundaries()
+    public void Keys_depend_on_every_part_and_its_boundaries()
     {
         Assert.Equal(EmbeddingCache.Key("m", "ab"), EmbeddingCache.Key("m", "ab"));
         Assert.NotEqual(EmbeddingCache.Key("m", "ab"), EmbeddingCache.Key("m", "a", "b"));

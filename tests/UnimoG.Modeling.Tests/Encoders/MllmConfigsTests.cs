@@ -13,7 +13,7 @@ public class MllmConfigsTests
     private static long LayerNorm(long d) => 2 * d;
 
     [Fact]
-    public void PaperParameterCountIsTheClosedFormOfItsParts()
+    public void Paper_parameter_count_is_the_closed_form_of_its_parts()
     {
         var counts = MllmConfigs.CountParameters(MllmConfigs.Paper);
 

@@ -1,3 +1,4 @@
+using UnimoG.TestSupport;
 using UnimoG.Data.Config;
 using UnimoG.Text.Prompts;
 using TorchSharp;
@@ -33,7 +34,7 @@ public class MllmEncoderTests
     [Theory]
     [InlineData("tiny-mllm")]
     [InlineData("tiny-mllm-mlp")]
-    public void VisualTokenSpansSitExactlyWhereTheImagesWereSpliced(string name)
+    public void Visual_token_spans_sit_exactly_where_the_images_were_spliced(string name)
     {
         var arch = MllmConfigs.Get(name);
         using var enc = TinyEncoder(arch);
@@ -52,18 +53,18 @@ public class MllmEncoderTests
 
         using var _ = torch.no_grad();
         using var catTokens = enc.VisualTokens(cat);
-        Assert.True(embeds[start0..(start0 + n)].equal(catTokens).all().item<bool>());
+        TensorAssert.Identical(catTokens, embeds[start0..(start0 + n)], "cat tokens");
         using var hatTokens = enc.VisualTokens(hat);
-        Assert.True(embeds[start1..(start1 + n)].equal(hatTokens).all().item<bool>());
+        TensorAssert.Identical(hatTokens, embeds[start1..(start1 + n)], "hat tokens");
         // text positions hold the token embeddings of BOS + the tokenised segments
         var ids = new List<long> { 1 };
         ids.AddRange(CharTokenizer.Encode("a cat <Img>").Select(i => (long)i));
         using var text = enc.Llm.model.embed_tokens.forward(torch.tensor(ids.ToArray()));
-        Assert.True(embeds[..start0].equal(text).all().item<bool>());
+        TensorAssert.Identical(text, embeds[..start0], "text embeddings");
     }
 
     [Fact]
-    public void ConditionIsTheChosenLayerOfTheLlmOverTheSplicedEmbeddings()
+    public void Condition_is_the_chosen_layer_of_the_LLM_over_the_spliced_embeddings()
     {
         var arch = MllmConfigs.Tiny;
         using var enc = TinyEncoder(arch);
@@ -75,15 +76,15 @@ public class MllmEncoderTests
         Assert.True(cond.AttentionMask!.eq(1).all().item<bool>());
         using var _ = torch.no_grad();
         using var direct = enc.Llm.model.forward(inputsEmbeds: embeds.unsqueeze(0), outputHiddenStates: true);
-        TransformersFixtures.AssertClose(direct.LastHiddenState, cond.HiddenStates, 1e-6, "last layer");
+        TensorAssert.Close(direct.LastHiddenState, cond.HiddenStates, rtol: 0, atol: 1e-6, what: "last layer");
         using var layer0 = enc.Encode(prompt, layer: 0); // the embeddings themselves
-        TransformersFixtures.AssertClose(embeds.unsqueeze(0), layer0.HiddenStates, 0, "layer 0");
+        TensorAssert.Identical(embeds.unsqueeze(0), layer0.HiddenStates, "layer 0");
         using var layer1 = enc.Encode(prompt, layer: 1);
-        TransformersFixtures.AssertClose(direct.HiddenStates[1], layer1.HiddenStates, 1e-6, "layer 1");
+        TensorAssert.Close(direct.HiddenStates[1], layer1.HiddenStates, rtol: 0, atol: 1e-6, what: "layer 1");
     }
 
     [Fact]
-    public void BatchIsRightPaddedAndEachRowEqualsItsOwnEncoding()
+    public void Batch_is_right_padded_and_each_row_equals_its_own_encoding()
     {
         var arch = MllmConfigs.Tiny;
         using var enc = TinyEncoder(arch);
@@ -96,14 +97,14 @@ public class MllmEncoderTests
         Assert.Equal(b.Length, batch.Length);
         var la = (int)a.Length;
         Assert.Equal(Enumerable.Repeat(1L, la).Concat(Enumerable.Repeat(0L, (int)b.Length - la)), batch.AttentionMask![0].data<long>().ToArray());
-        TransformersFixtures.AssertClose(a.HiddenStates[0], batch.HiddenStates[0, ..la], 1e-5, "row 0");
-        TransformersFixtures.AssertClose(b.HiddenStates[0], batch.HiddenStates[1], 1e-5, "row 1");
+        TensorAssert.Close(a.HiddenStates[0], batch.HiddenStates[0, ..la], rtol: 0, atol: 1e-5, what: "row 0");
+        TensorAssert.Close(b.HiddenStates[0], batch.HiddenStates[1], rtol: 0, atol: 1e-5, what: "row 1");
         Assert.Empty(batch.Spans[0]);
         Assert.Equal(b.Spans[0], batch.Spans[1]);
     }
 
     [Fact]
-    public void RejectsEmptyPromptsAndTooManyImages()
+    public void Rejects_empty_prompts_and_too_many_images()
     {
         var arch = MllmConfigs.Tiny;
         using var enc = TinyEncoder(arch);
@@ -113,7 +114,7 @@ public class MllmEncoderTests
     }
 
     [Fact]
-    public void EncoderIsFrozen()
+    public void Encoder_is_frozen()
     {
         using var enc = TinyEncoder(MllmConfigs.Tiny);
         Assert.All(new nn.Module[] { enc.Vision, (nn.Module)enc.Adapter, enc.Llm }.SelectMany(m => m.parameters()), p => Assert.False(p.requires_grad));
@@ -125,7 +126,7 @@ public class MllmEncoderTests
     [Theory]
     [InlineData("tiny-mllm")]
     [InlineData("tiny-mllm-mlp")]
-    public void FolderRoundTripLoadsStrictlyAndGivesTheSameCondition(string name)
+    public void Folder_round_trip_loads_strictly_and_gives_the_same_condition(string name)
     {
         var arch = MllmConfigs.Get(name);
         var dir = Path.Combine(Path.GetTempPath(), $"mllm-{Guid.NewGuid():N}");
@@ -137,7 +138,7 @@ public class MllmEncoderTests
             MllmPart[] prompt = [new MllmText("x "), Image(5, arch), new MllmText(" y")];
             using var a = enc.Encode(prompt);
             using var b = loaded.Encode(prompt);
-            TransformersFixtures.AssertClose(a.HiddenStates, b.HiddenStates, 0, "hidden states");
+            TensorAssert.Identical(a.HiddenStates, b.HiddenStates, "hidden states");
             Assert.Equal(a.Spans[0], b.Spans[0]);
         }
         finally
@@ -147,7 +148,7 @@ public class MllmEncoderTests
     }
 
     [Fact]
-    public void LoadingFailsNamingTheMissingTensorOrTheBadKey()
+    public void Loading_fails_naming_the_missing_tensor_or_the_bad_key()
     {
         var arch = MllmConfigs.Tiny;
         var dir = Path.Combine(Path.GetTempPath(), $"mllm-{Guid.NewGuid():N}");

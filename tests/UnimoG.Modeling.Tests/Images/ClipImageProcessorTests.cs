@@ -93,7 +93,7 @@ public class ClipImageProcessorTests
     }
 
     [Fact]
-    public void Reads_preprocessor_config_json()
+    public void Reads_preprocessor_config_JSON()
     {
         // openai/clip-vit-large-patch14's preprocessor_config.json (newer transformers layout).
         const string json = """

@@ -10,7 +10,7 @@ public class PngTests
     private static byte Expected(float x) => (byte)MathF.Round(Math.Clamp(x / 2f + 0.5f, 0f, 1f) * 255f, MidpointRounding.ToEven);
 
     [Fact]
-    public void RoundsLikeDiffusersNumpyToPil()
+    public void Rounds_like_diffusers_numpy_to_PIL()
     {
         // -1 -> 0, 1 -> 255, 0 -> 127.5 -> 128 (half to even), out of range clamps.
         using var image = tensor(new float[] { -1, 1, 0, -3, 2, 0.2f }).reshape(3, 1, 2);
@@ -21,7 +21,7 @@ public class PngTests
     }
 
     [Fact]
-    public void HalfwayValuesRoundToEven()
+    public void Halfway_values_round_to_even()
     {
         // x = 2 * (k + 0.5) / 255 - 1 lands on .5 (up to float rounding); compare with the float32 formula.
         var values = Enumerable.Range(0, 255).Select(k => 2f * (k + 0.5f) / 255f - 1f).ToArray();
@@ -31,7 +31,7 @@ public class PngTests
     }
 
     [Fact]
-    public void EncodedPngDecodesToTheExpectedPixels()
+    public void Encoded_PNG_decodes_to_the_expected_pixels()
     {
         var g = new TorchSharp.torch.Generator(9);
         using var image = (rand([3, 5, 7], generator: g) * 2.2 - 1.1);
@@ -52,7 +52,7 @@ public class PngTests
     }
 
     [Fact]
-    public void RejectsTensorsThatAreNotImages()
+    public void Rejects_tensors_that_are_not_images()
     {
         using var gray = zeros(1, 4, 4);
         Assert.Contains("[3, H, W]", Assert.Throws<ArgumentException>(() => Png.Encode(gray)).Message);

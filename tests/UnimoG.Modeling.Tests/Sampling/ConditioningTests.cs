@@ -6,7 +6,7 @@ namespace UnimoG.Modeling.Tests.Sampling;
 public class ConditioningTests
 {
     [Fact]
-    public void ConcatPadsTheShorterSequenceAndMasksThePadding()
+    public void Concat_pads_the_shorter_sequence_and_masks_the_padding()
     {
         using var a = new Conditioning(ones(1, 2, 3), spans: [[new VisualSpan(0, 0, 1)]]);
         using var b = new Conditioning(full(2, 4, 3, 2f), tensor(new long[,] { { 1, 1, 1, 1 }, { 1, 1, 0, 0 } }));
@@ -21,7 +21,7 @@ public class ConditioningTests
     }
 
     [Fact]
-    public void EqualLengthsWithoutMasksStayMaskless()
+    public void Equal_lengths_without_masks_stay_maskless()
     {
         using var a = new Conditioning(zeros(1, 3, 2));
         using var b = new Conditioning(ones(2, 3, 2));
@@ -32,7 +32,7 @@ public class ConditioningTests
     }
 
     [Fact]
-    public void DifferentWidthsAreRejected()
+    public void Different_widths_are_rejected()
     {
         using var a = new Conditioning(zeros(1, 3, 2));
         using var b = new Conditioning(zeros(1, 3, 4));
@@ -40,7 +40,7 @@ public class ConditioningTests
     }
 
     [Fact]
-    public void RepeatRowsRepeatsEachPromptInPlace()
+    public void Repeat_rows_repeats_each_prompt_in_place()
     {
         using var a = new Conditioning(tensor(new float[] { 1, 2 }).reshape(2, 1, 1), ones(2, 1), [[], [new VisualSpan(0, 0, 1)]]);
         using var r = a.RepeatRows(2);

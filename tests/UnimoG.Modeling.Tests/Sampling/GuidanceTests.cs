@@ -21,7 +21,7 @@ public class GuidanceTests
     }
 
     [Fact]
-    public void CombineIsUncondPlusScaleTimesDifferenceInFloat32()
+    public void Combine_is_uncond_plus_scale_times_difference_in_float32()
     {
         var g = new Generator(1);
         using var u = randn([2, 3, 4, 4], generator: g);
@@ -38,7 +38,7 @@ public class GuidanceTests
     private static readonly DdimScheduler Ddim = DdimScheduler.Load(RepoPaths.Fixtures("diffusers-a", "ddim"));
 
     [Fact]
-    public void OneBatchEqualsSeparateCallsEvenWithConditionsOfDifferentLengths()
+    public void One_batch_equals_separate_calls_even_with_conditions_of_different_lengths()
     {
         var g = new Generator(2);
         using var x = randn([2, 4, 8, 8], generator: g);
@@ -70,7 +70,7 @@ public class GuidanceTests
     }
 
     [Fact]
-    public void EqualLengthsGiveTheSameBitsAsSeparateCalls()
+    public void Equal_lengths_give_the_same_bits_as_separate_calls()
     {
         var g = new Generator(3);
         using var x = randn([1, 4, 8, 8], generator: g);
@@ -84,7 +84,7 @@ public class GuidanceTests
     }
 
     [Fact]
-    public void AOneRowUnconditionalConditionServesTheWholeBatch()
+    public void A_one_row_unconditional_condition_serves_the_whole_batch()
     {
         var g = new Generator(4);
         using var x = randn([3, 4, 8, 8], generator: g);

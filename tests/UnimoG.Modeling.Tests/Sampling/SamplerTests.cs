@@ -23,7 +23,7 @@ public class SamplerTests
     [Theory]
     [InlineData(0.0)]
     [InlineData(1.0)]
-    public void TheSameSeedGivesTheSamePngBytes(double eta)
+    public void The_same_seed_gives_the_same_PNG_bytes(double eta)
     {
         using var cond = new Conditioning(full(2, 3, 8, 0.02f));
         using var uncond = new Conditioning(zeros(1, 2, 8));
@@ -41,7 +41,7 @@ public class SamplerTests
     }
 
     [Fact]
-    public void GenerateIsNoiseThenGuidedDdimThenDecodeThenPng()
+    public void Generate_is_noise_then_guided_DDIM_then_decode_then_PNG()
     {
         // The same path spelled out by hand from the public pieces gives the same bytes.
         using var cond = new Conditioning(full(1, 3, 8, 0.5f));
@@ -55,7 +55,7 @@ public class SamplerTests
     }
 
     [Fact]
-    public void TheNegativeConditionTakesTheUnconditionalPlace()
+    public void The_negative_condition_takes_the_unconditional_place()
     {
         using var cond = new Conditioning(full(1, 3, 8, 0.5f));
         using var negative = new Conditioning(full(1, 3, 8, -2f));
@@ -72,7 +72,7 @@ public class SamplerTests
     }
 
     [Fact]
-    public void GuidanceScaleOfOneOrLessRunsTheConditionalBranchOnly()
+    public void Guidance_scale_of_one_or_less_runs_the_conditional_branch_only()
     {
         using var cond = new Conditioning(full(1, 3, 8, 0.5f));
         using var uncond = new Conditioning(zeros(1, 3, 8));
@@ -84,7 +84,7 @@ public class SamplerTests
     }
 
     [Fact]
-    public void CancellationStopsAtTheNextStep()
+    public void Cancellation_stops_at_the_next_step()
     {
         using var cond = new Conditioning(full(1, 3, 8, 0.5f));
         using var noise = randn([1, 4, 4, 4], generator: new Generator(1));
@@ -110,7 +110,7 @@ public class SamplerTests
     }
 
     [Fact]
-    public void CallbackSeesTheLatentAndPredictedXZeroOfEachStep()
+    public void Callback_sees_the_latent_and_predicted_x0_of_each_step()
     {
         using var cond = new Conditioning(full(1, 3, 8, 0.5f));
         using var noise = randn([1, 4, 4, 4], generator: new Generator(5));
@@ -130,7 +130,7 @@ public class SamplerTests
     }
 
     [Fact]
-    public void EachStepDisposesItsTensors()
+    public void Each_step_disposes_its_tensors()
     {
         // Live tensors on this thread after sampling do not depend on the number of steps: memory stays flat.
         using var cond = new Conditioning(full(1, 3, 8, 0.5f));

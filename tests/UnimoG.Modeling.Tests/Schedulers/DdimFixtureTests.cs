@@ -13,7 +13,7 @@ public class DdimFixtureTests
     private static DdimScheduler Scheduler() => DdimScheduler.Load(RepoPaths.Fixtures("diffusers-a", "ddim"));
 
     [Fact]
-    public void BetasAndAlphasCumprodMatch()
+    public void Betas_and_alphas_cumprod_match()
     {
         var s = Scheduler();
         using var betas = tensor(s.Betas.ToArray());
@@ -30,7 +30,7 @@ public class DdimFixtureTests
     [Theory]
     [InlineData(50)]
     [InlineData(10)]
-    public void TimestepsMatchExactly(int steps)
+    public void Timesteps_match_exactly(int steps)
     {
         var s = Scheduler();
         s.SetTimesteps(steps);
@@ -38,7 +38,7 @@ public class DdimFixtureTests
     }
 
     [Fact]
-    public void PlainTrajectoryMatches()
+    public void Plain_trajectory_matches()
     {
         // Fake predictor of the README: eps = 0.1 * x + 0.001 * t, float32, through the real sampling loop.
         DiffusionModel fake = (x, t, _) => x * 0.1f + Time(t, x);
@@ -48,7 +48,7 @@ public class DdimFixtureTests
     }
 
     [Fact]
-    public void GuidedTrajectoryMatches()
+    public void Guided_trajectory_matches()
     {
         // eps_uncond = 0.1 x, eps_cond = eps_uncond + 0.001 t; the condition's single hidden value (0 or 1) says which.
         // Guidance (scale 5) runs both branches in one batch and combines them as diffusers does.
@@ -65,7 +65,7 @@ public class DdimFixtureTests
     }
 
     [Fact]
-    public void StepOnStoredEpsReproducesLatents()
+    public void Step_on_stored_eps_reproduces_latents()
     {
         // diffusers' contract, step by step on the stored eps: prev_sample and pred_original_sample.
         var s = Scheduler();
@@ -83,7 +83,7 @@ public class DdimFixtureTests
     }
 
     [Fact]
-    public void InitialNoiseMatchesTorchGenerator()
+    public void Initial_noise_matches_torch_generator()
     {
         // x_T is randn [1, 4, 8, 8] from torch.Generator seeded 30: a per-request generator gives the same numbers.
         using var noise = Samplers.InitialNoise(Scheduler().Start(new(1)), [1, 4, 8, 8], new Generator(30));

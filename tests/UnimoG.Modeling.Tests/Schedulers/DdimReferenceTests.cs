@@ -20,7 +20,7 @@ public class DdimReferenceTests
         (DdimScheduler.Load(Path.Combine(DataRoot, name)), SafetensorsFile.Open(Path.Combine(DataRoot, name, "reference.safetensors")));
 
     [Fact]
-    public void CoversTheConfigurationSurface()
+    public void Covers_the_configuration_surface()
     {
         var configs = Directory.GetDirectories(DataRoot).Select(d => DdimSchedulerConfig.Load(d)).ToList();
         Assert.Equal(10, configs.Count);
@@ -37,7 +37,7 @@ public class DdimReferenceTests
 
     [Theory]
     [MemberData(nameof(Configs))]
-    public void NoiseScheduleMatches(string name)
+    public void Noise_schedule_matches(string name)
     {
         var (s, r) = Load(name);
         TensorAssert.Close(r.Read("betas"), tensor(s.Betas.ToArray()), rtol: 0, atol: 1e-6, what: $"{name} betas");
@@ -47,7 +47,7 @@ public class DdimReferenceTests
 
     [Theory]
     [MemberData(nameof(Configs))]
-    public void TimestepsMatchForEveryStepCount(string name)
+    public void Timesteps_match_for_every_step_count(string name)
     {
         var (s, r) = Load(name);
         foreach (var n in StepCounts.Where(n => r.Entries.ContainsKey($"n{n}.timesteps")))
@@ -64,7 +64,7 @@ public class DdimReferenceTests
 
     [Theory]
     [MemberData(nameof(Configs))]
-    public void RowsSteppedTogetherMatchDiffusersStepsOneByOne(string name)
+    public void Rows_stepped_together_match_diffusers_steps_one_by_one(string name)
     {
         var (s, r) = Load(name);
         foreach (var n in StepCounts.Where(n => r.Entries.ContainsKey($"n{n}.timestep")))
@@ -78,7 +78,7 @@ public class DdimReferenceTests
 
     [Theory]
     [MemberData(nameof(Configs))]
-    public void StatefulStepMatchesRowByRow(string name)
+    public void Stateful_step_matches_row_by_row(string name)
     {
         // diffusers' own contract: SetTimesteps(n), then Step(model_output, t, sample) on one row at a time.
         var (s, r) = Load(name);
@@ -92,7 +92,7 @@ public class DdimReferenceTests
 
     [Theory]
     [MemberData(nameof(Configs))]
-    public void EtaNoiseMatches(string name)
+    public void Eta_noise_matches(string name)
     {
         var (s, r) = Load(name);
         var ts = r.Read("n10.timestep").data<long>().ToArray();
@@ -115,7 +115,7 @@ public class DdimReferenceTests
 
     [Theory]
     [MemberData(nameof(Configs))]
-    public void TrajectoryMatches(string name)
+    public void Trajectory_matches(string name)
     {
         // Ten steps with model output 0.1 x + 0.001 t (float32), feeding each prev_sample back.
         var (s, r) = Load(name);
@@ -132,7 +132,7 @@ public class DdimReferenceTests
 
     [Theory]
     [MemberData(nameof(Configs))]
-    public void AddNoiseAndVelocityMatch(string name)
+    public void Add_noise_and_velocity_match(string name)
     {
         var (s, r) = Load(name);
         var x0 = r.Read("add_noise.original");

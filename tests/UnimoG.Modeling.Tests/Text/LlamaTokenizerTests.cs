@@ -20,7 +20,7 @@ public class LlamaTokenizerTests
     }
 
     [Fact]
-    public void Empty_text_is_bos_alone() => Assert.Equal([1], Llama.Encode(""));
+    public void Empty_text_is_BOS_alone() => Assert.Equal([1], Llama.Encode(""));
 
     [Fact]
     public void Special_tokens_in_text_become_their_ids()
@@ -49,7 +49,7 @@ public class LlamaTokenizerTests
         Assert.Equal(expected, Llama.Encode(before + new string(' ', spaces) + after));
 
     [Fact]
-    public void Bos_and_eos_are_optional()
+    public void BOS_and_EOS_are_optional()
     {
         Assert.Equal([22172, 3186, 2], Llama.Encode("hello world", addBos: false, addEos: true));
     }

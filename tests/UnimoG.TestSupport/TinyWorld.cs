@@ -8,14 +8,13 @@ using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Encoders;
 using UnimoG.Modeling.Images;
 using UnimoG.Text.Tokenizers;
-using UnimoG.TestSupport;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Training;
 using UnimoG.Data.Config;
 using static TorchSharp.torch;
 
-namespace UnimoG.Trainer.Tests.Support;
+namespace UnimoG.TestSupport;
 
 /// <summary>
 /// A complete tiny training world on disk, made in the test (no downloads): 16x16 scenes of coloured rectangles in
@@ -258,18 +257,5 @@ public sealed class TinyWorld
         var dir = Path.Combine(Instance.Root, "runs", $"{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         return dir;
-    }
-}
-
-/// <summary>Collects log lines (level and text) for assertions.</summary>
-public sealed class ListLogger : ILogger
-{
-    private readonly List<(LogLevel Level, string Text)> _lines = [];
-    public IReadOnlyList<(LogLevel Level, string Text)> Lines { get { lock (_lines) return [.. _lines]; } }
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-    public bool IsEnabled(LogLevel logLevel) => true;
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        lock (_lines) _lines.Add((logLevel, formatter(state, exception)));
     }
 }

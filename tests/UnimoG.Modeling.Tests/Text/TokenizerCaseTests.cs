@@ -4,38 +4,6 @@ using UnimoG.TestSupport;
 
 namespace UnimoG.Modeling.Tests.Text;
 
-/// <summary>The real tokenizer files, loaded once for all tests.</summary>
-internal static class Tokenizers
-{
-    public static string ClipGz => Path.Combine(RepoPaths.Shared, "tokenizers", "clip", "bpe_simple_vocab_16e6.txt.gz");
-    public static string LlamaModel => Path.Combine(RepoPaths.Shared, "tokenizers", "llama2", "tokenizer.model");
-
-    private static readonly Lazy<ClipTokenizer> LazyClip = new(() => ClipTokenizer.FromBpeGz(ClipGz));
-    private static readonly Lazy<LlamaSentencePieceTokenizer> LazyLlama = new(() => LlamaSentencePieceTokenizer.FromFile(LlamaModel));
-    private static readonly Lazy<LlamaSentencePieceTokenizer> LazyLlamaNonLegacy = new(() => LlamaSentencePieceTokenizer.FromFile(LlamaModel, legacy: false));
-
-    public static ClipTokenizer Clip => LazyClip.Value;
-    public static LlamaSentencePieceTokenizer Llama => LazyLlama.Value;
-    public static LlamaSentencePieceTokenizer LlamaNonLegacy => LazyLlamaNonLegacy.Value;
-}
-
-/// <summary>Rows of a reference cases file (shared fixture or tests/data/tokenizers).</summary>
-internal sealed record TokenizerCase(string Kind, string Text, int[] Ids)
-{
-    public static List<TokenizerCase> Read(string path)
-    {
-        var rows = new List<TokenizerCase>();
-        foreach (var line in File.ReadLines(path).Skip(1))
-        {
-            if (line.Length == 0) continue;
-            var f = line.Split('\t');
-            var ids = f[2].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
-            rows.Add(new TokenizerCase(f[0], JsonSerializer.Deserialize<string>(f[1])!, ids));
-        }
-        return rows;
-    }
-}
-
 public class TokenizerCaseTests
 {
     public static TheoryData<string> CaseFiles() => new()

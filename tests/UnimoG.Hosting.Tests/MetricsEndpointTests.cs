@@ -7,7 +7,8 @@ using UnimoG.Hosting.Tests.Support;
 
 namespace UnimoG.Hosting.Tests;
 
-public class MetricsAndHealthTests
+/// <summary>The Prometheus endpoint of the shared hosting defaults: the shared instruments, and errors counted by status.</summary>
+public class MetricsEndpointTests
 {
     [Fact]
     public async Task Metrics_endpoint_shows_the_shared_instruments_and_errors_by_status()
@@ -35,49 +36,6 @@ public class MetricsAndHealthTests
         Assert.Equal(2, Value(text, "unimog_batch_size_count"));
         // Every call has ended, so the active-requests gauge is back to zero for each method.
         Assert.Equal(0, Value(text, "unimog_requests_active", "grpc_method=\"/unimog.testing.v1.Relay/Hop\""));
-    }
-
-    [Fact]
-    public async Task Readiness_gate_keeps_health_not_serving_until_complete_while_liveness_serves()
-    {
-        await using var service = await TestService.StartAsync("health-test");
-        var readiness = service.Get<Readiness>();
-        using var http = new HttpClient();
-        var healthz = $"http://127.0.0.1:{service.MetricsPort}/healthz";
-
-        readiness.Require("model", "loading the model");
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await service.HealthAsync());
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await service.HealthAsync("liveness"));
-        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await http.GetAsync(healthz)).StatusCode);
-
-        readiness.Complete("model");
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await service.HealthAsync());
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(healthz)).StatusCode);
-    }
-
-    [Fact]
-    public async Task Reflection_lists_the_services()
-    {
-        await using var service = await TestService.StartAsync("reflection-test");
-        using var call = new ServerReflection.ServerReflectionClient(service.Channel()).ServerReflectionInfo();
-        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
-        await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext());
-        var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
-        Assert.Contains("unimog.testing.v1.Relay", names);
-        Assert.Contains("grpc.health.v1.Health", names);
-    }
-
-    [Fact]
-    public async Task Grpc_port_is_http2_only_and_metrics_port_is_http1()
-    {
-        await using var service = await TestService.StartAsync("ports-test");
-        using var http = new HttpClient();
-        // HTTP/1.1 to the gRPC port is refused by Kestrel's HTTP/2-only endpoint.
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetStringAsync($"http://127.0.0.1:{service.GrpcPort}/metrics"));
-        // The metrics port does not serve gRPC.
-        using var wrongPort = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{service.MetricsPort}");
-        await Assert.ThrowsAsync<RpcException>(() => new Relay.RelayClient(wrongPort).HopAsync(new HopRequest()).ResponseAsync);
     }
 
     /// <summary>The value of one Prometheus sample whose labels include all of <paramref name="labels"/>.</summary>
