@@ -18,7 +18,7 @@ public static class Repository
 
     public static IReadOnlyList<ProjectFile> Projects { get; } = Directory
         .EnumerateFiles(Root, "*.csproj", SearchOption.AllDirectories)
-        .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+        .Where(p => !Ignored(p))
         .Select(Read)
         .OrderBy(p => p.Name, StringComparer.Ordinal)
         .ToList();
@@ -41,8 +41,12 @@ public static class Repository
         .Select(l => Path.Combine(Root, l))
         .Where(Directory.Exists)
         .SelectMany(d => Directory.EnumerateFiles(d, "*.cs", SearchOption.AllDirectories))
-        .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+        .Where(p => !Ignored(p))
         .Order(StringComparer.Ordinal);
+
+    /// <summary>Build outputs and the git-ignored work folders (artifacts/, node_modules/) are not the repository's.</summary>
+    private static bool Ignored(string path) =>
+        Relative(path).Split('/').Any(part => part is "bin" or "obj" or "artifacts" or "node_modules");
 
     public static string Relative(string path) => Path.GetRelativePath(Root, path).Replace('\\', '/');
 

@@ -134,7 +134,7 @@ public sealed class EncoderEngine : IDisposable
             cached = [encoded.HiddenStates.clone()];
         }
         var states = cached[0];
-        return (new Conditioning(states, ones(1, states.shape[1], dtype: ScalarType.Int64)), _cache.Hits > hits);
+        return (new Conditioning(states, ones(1, states.shape[1], dtype: ScalarType.Int64, device: states.device)), _cache.Hits > hits);
     }
 
     /// <summary>A one-row condition as the contract carries it (mask as INT64, spans of row 0).</summary>
