@@ -65,12 +65,7 @@ public sealed class AutoencoderKL : nn.Module
         RegisterComponents();
     }
 
-    public static long CountParameters(AutoencoderKLConfig config)
-    {
-        using var meta = new ModelPlacement(torch.META, ScalarType.Float32).Use();
-        using var model = new AutoencoderKL(config);
-        return Layers.ParameterCount(model);
-    }
+    public static long CountParameters(AutoencoderKLConfig config) => Pretrained.CountParameters(() => new AutoencoderKL(config));
 
     /// <summary>
     /// Loads a diffusers VAE from its <c>vae</c> folder or a pipeline folder holding <c>vae/</c>. Legacy attention

@@ -1,10 +1,11 @@
 using TorchSharp;
 using static TorchSharp.torch;
 using UnimoG.Modeling.Checkpoints;
+using UnimoG.Modeling.Encoders;
 
 namespace UnimoG.Modeling.Diffusion;
 
-/// <summary>Where a component lives in a diffusers folder.</summary>
+/// <summary>Loading diffusers/transformers components: where they live in a folder, built at a placement, frozen.</summary>
 public static class Pretrained
 {
     /// <summary>
@@ -44,6 +45,26 @@ public static class Pretrained
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A frozen transformers encoder (CLIP text/vision, Q-Former) from <c>config.json</c> + <c>model.safetensors</c>
+    /// (sharded or a variant). <c>position_ids</c> is a non-persistent buffer that older checkpoints still carry.
+    /// </summary>
+    public static T LoadFrozen<T>(Func<T> build, string folder, string? variant, ModelPlacement? at) where T : nn.Module
+    {
+        var model = Load(build, TensorSource.ForComponent(folder, variant),
+            new LoadOptions { IgnoreUnexpected = n => n.EndsWith("position_ids", StringComparison.Ordinal) }, at);
+        Frozen.Freeze(model);
+        return model;
+    }
+
+    /// <summary>Builds the module on the meta device and counts its parameters: no weight memory is allocated.</summary>
+    public static long CountParameters<T>(Func<T> build) where T : nn.Module
+    {
+        using var meta = new ModelPlacement(torch.META, ScalarType.Float32).Use();
+        using var model = build();
+        return Layers.ParameterCount(model);
     }
 
     private static bool HasConfig(string dir) =>

@@ -62,12 +62,7 @@ public sealed class UNet2DConditionModel : nn.Module
     }
 
     /// <summary>Builds the module on the meta device and counts its parameters: no weight memory is allocated.</summary>
-    public static long CountParameters(UNet2DConditionConfig config)
-    {
-        using var meta = new ModelPlacement(torch.META, ScalarType.Float32).Use();
-        using var model = new UNet2DConditionModel(config);
-        return Layers.ParameterCount(model);
-    }
+    public static long CountParameters(UNet2DConditionConfig config) => Pretrained.CountParameters(() => new UNet2DConditionModel(config));
 
     /// <summary>
     /// Loads a diffusers U-Net: <paramref name="folder"/> is the <c>unet</c> folder (with <c>config.json</c>) or a

@@ -101,10 +101,6 @@ public sealed class ClipTextModel : nn.Module
     public static ClipTextModel FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)
     {
         var config = ClipTextConfig.Load(folder);
-        // position_ids is a non-persistent buffer that older checkpoints still carry.
-        var model = Pretrained.Load(() => new ClipTextModel(config), TensorSource.ForComponent(folder, variant),
-            new LoadOptions { IgnoreUnexpected = n => n.EndsWith("position_ids", StringComparison.Ordinal) }, at);
-        Frozen.Freeze(model);
-        return model;
+        return Pretrained.LoadFrozen(() => new ClipTextModel(config), folder, variant, at);
     }
 }

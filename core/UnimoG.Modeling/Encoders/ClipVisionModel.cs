@@ -87,10 +87,6 @@ public sealed class ClipVisionModel : nn.Module
     public static ClipVisionModel FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)
     {
         var config = ClipVisionConfig.Load(folder);
-        // position_ids is a non-persistent buffer that older checkpoints still carry.
-        var model = Pretrained.Load(() => new ClipVisionModel(config), TensorSource.ForComponent(folder, variant),
-            new LoadOptions { IgnoreUnexpected = n => n.EndsWith("position_ids", StringComparison.Ordinal) }, at);
-        Frozen.Freeze(model);
-        return model;
+        return Pretrained.LoadFrozen(() => new ClipVisionModel(config), folder, variant, at);
     }
 }

@@ -6,19 +6,6 @@ using static TorchSharp.torch;
 
 namespace UnimoG.Modeling.Encoders;
 
-/// <summary>
-/// LlamaModel's outputs: the last hidden state (after the final norm) and, when asked, transformers'
-/// hidden_states tuple: the embeddings, each later layer's input, and finally the normed output (N + 1 entries).
-/// </summary>
-public sealed record LlamaOutput(Tensor LastHiddenState, IReadOnlyList<Tensor> HiddenStates) : IDisposable
-{
-    public void Dispose()
-    {
-        LastHiddenState.Dispose();
-        foreach (var h in HiddenStates) h.Dispose();
-    }
-}
-
 /// <summary>transformers' <c>LlamaModel</c>: <c>embed_tokens</c>, <c>layers.N.*</c>, <c>norm</c>.</summary>
 public sealed class LlamaModel : nn.Module
 {
@@ -42,7 +29,7 @@ public sealed class LlamaModel : nn.Module
     /// <param name="positionIds">[B or 1, L]; null = past..past+L-1 for every row, as transformers 4.37's LlamaModel</param>
     /// <remarks>Floating inputs are cast to the weights' dtype and device, ids and masks moved there; the hidden states
     /// come back in the weights' dtype (the caller converts).</remarks>
-    public LlamaOutput forward(Tensor? inputIds = null, Tensor? inputsEmbeds = null, Tensor? attentionMask = null,
+    public TransformerOutput forward(Tensor? inputIds = null, Tensor? inputsEmbeds = null, Tensor? attentionMask = null,
                                Tensor? positionIds = null, LlamaKvCache? cache = null, bool outputHiddenStates = false)
     {
         if ((inputIds is null) == (inputsEmbeds is null))
@@ -71,7 +58,7 @@ public sealed class LlamaModel : nn.Module
         h = norm.forward(h);
         if (outputHiddenStates) states.Add(h);
         foreach (var s in states) s.MoveToOuterDisposeScope();
-        return new LlamaOutput(h.alias().MoveToOuterDisposeScope(), states);
+        return new TransformerOutput(h.alias().MoveToOuterDisposeScope(), states);
     }
 
     /// <summary>transformers 4.37's <c>_prepare_4d_causal_attention_mask</c>: [B, 1, L, past + L] of 0 / finfo(dtype).min.</summary>

@@ -136,16 +136,6 @@ public sealed class QFormerEncoder : nn.Module
     }
 }
 
-/// <summary>What the Q-Former returns: last_hidden_state [B, Q, D] and the embedding layernorm output plus each layer's output.</summary>
-public sealed record QFormerOutputs(Tensor LastHiddenState, IReadOnlyList<Tensor> HiddenStates) : IDisposable
-{
-    public void Dispose()
-    {
-        LastHiddenState.Dispose();
-        foreach (var h in HiddenStates) h.Dispose();
-    }
-}
-
 /// <summary>transformers' <c>Blip2QFormerModel</c> over query embeddings only (no text input), as MiniGPT-4 uses it.</summary>
 public sealed class Blip2QFormerModel : nn.Module
 {
@@ -166,7 +156,7 @@ public sealed class Blip2QFormerModel : nn.Module
     /// <param name="attentionMask">[B, Q] 1/0 over the queries (BERT's additive -10000), optional</param>
     /// <param name="encoderAttentionMask">[B, S] 1/0 over the features (additive finfo.min), optional</param>
     /// <returns>hidden states in the weights' dtype on their device (inputs are cast there first)</returns>
-    public QFormerOutputs forward(Tensor queryEmbeds, Tensor encoderHiddenStates, Tensor? attentionMask = null, Tensor? encoderAttentionMask = null)
+    public TransformerOutput forward(Tensor queryEmbeds, Tensor encoderHiddenStates, Tensor? attentionMask = null, Tensor? encoderAttentionMask = null)
     {
         if (queryEmbeds.dim() != 3 || queryEmbeds.shape[2] != Config.HiddenSize)
             throw new ArgumentException($"query_embeds must be [B, Q, {Config.HiddenSize}], got [{string.Join(", ", queryEmbeds.shape)}]");
@@ -185,16 +175,12 @@ public sealed class Blip2QFormerModel : nn.Module
         foreach (var l in encoder.layer)
             states.Add(l.forward(states[^1], image, selfMask, imageMask));
         foreach (var h in states) h.MoveToOuterDisposeScope();
-        return new QFormerOutputs(states[^1].alias().MoveToOuterDisposeScope(), states);
+        return new TransformerOutput(states[^1].alias().MoveToOuterDisposeScope(), states);
     }
 
     public static Blip2QFormerModel FromPretrained(string folder, string? variant = null, ModelPlacement? at = null)
     {
         var config = QFormerConfig.Load(folder);
-        // position_ids is a non-persistent buffer that older checkpoints still carry.
-        var model = Pretrained.Load(() => new Blip2QFormerModel(config), TensorSource.ForComponent(folder, variant),
-            new LoadOptions { IgnoreUnexpected = n => n.EndsWith("position_ids", StringComparison.Ordinal) }, at);
-        Frozen.Freeze(model);
-        return model;
+        return Pretrained.LoadFrozen(() => new Blip2QFormerModel(config), folder, variant, at);
     }
 }
