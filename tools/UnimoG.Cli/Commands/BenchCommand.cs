@@ -14,6 +14,7 @@ internal static class BenchCommand
         BenchServices.Previews(),
         BenchStream.Create(),
         BenchTrain.Create(),
+        BenchPrecision.Create(),
     ];
 
     public static Command Create()

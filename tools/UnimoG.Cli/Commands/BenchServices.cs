@@ -147,7 +147,7 @@ internal static class BenchServices
         return command;
     }
 
-    private static GenerateRequest Request(int steps, ulong seed = 42, string text = "<img1> wearing <img2>")
+    internal static GenerateRequest Request(int steps, ulong seed = 42, string text = "<img1> wearing <img2>")
     {
         var examples = Path.Combine(Path.GetDirectoryName(ModelPaths.Resolve(null))!, "examples");
         var images = new[] { "dog.png", "top-hat.png" }.Select(f => Path.Combine(examples, f)).Where(File.Exists).Select(File.ReadAllBytes).ToArray();

@@ -33,17 +33,18 @@ internal static class BenchTrain
         var synthetic = new Option<int?>("--synthetic") { Description = "use N random samples with cached conditions and latents instead of the config's data" };
         var tokens = new Option<int>("--tokens") { Description = "condition length L of synthetic conditions", DefaultValueFactory = _ => 32 };
         var vaeFactor = new Option<int>("--vae-factor") { Description = "pixels per latent of synthetic latents", DefaultValueFactory = _ => 4 };
-        var command = new Command("train", "Benchmark training throughput (samples per second).") { config, steps, warmup, threads, synthetic, tokens, vaeFactor };
+        var precision = new Option<string?>("--precision") { Description = "override the config's precision: fp32 or bf16 (bf16 compute over float32 master weights)" };
+        var command = new Command("train", "Benchmark training throughput (samples per second).") { config, steps, warmup, threads, synthetic, tokens, vaeFactor, precision };
         command.SetAction(parse =>
         {
             Run(parse.GetValue(config)!, parse.GetValue(steps), parse.GetValue(warmup), parse.GetValue(threads), parse.GetValue(synthetic),
-                parse.GetValue(tokens), parse.GetValue(vaeFactor), Console.Out);
+                parse.GetValue(tokens), parse.GetValue(vaeFactor), Console.Out, parse.GetValue(precision));
             return 0;
         });
         return command;
     }
 
-    public static void Run(string configPath, int steps, int warmup, int? threads, int? synthetic, int tokens, int vaeFactor, TextWriter log)
+    public static void Run(string configPath, int steps, int warmup, int? threads, int? synthetic, int tokens, int vaeFactor, TextWriter log, string? precision = null)
     {
         if (steps < 1 || warmup < 0 || threads is < 1 || synthetic is < 1 || tokens < 1 || vaeFactor < 1)
             throw new UsageException("--steps, --tokens, --vae-factor, --threads and --synthetic must be positive, --warmup 0 or more");
@@ -62,13 +63,14 @@ internal static class BenchTrain
             json.Remove("samples");
             json["log_every"] = 1000000;
             if (threads is { } t) json["threads"] = t;
+            if (precision is not null) json["precision"] = precision;
             if (synthetic is { } n) Synthesize(json, parsed, n, tokens, vaeFactor, work);
             var config = TrainingConfig.Parse(json.ToJsonString(), baseDir);
             using var trainer = new UnimoG.Engines.Trainer.Training.Trainer(config, TrainingComponents.Load(config), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             var p = config.Phases[0];
             log.WriteLine($"bench train: {trainer.UNet.parameters().Sum(x => x.numel()):N0} U-Net parameters, batch {p.BatchSize ?? config.BatchSize} x accumulation {config.GradientAccumulationSteps}, " +
                 $"{p.Resolution} px, conditions {(synthetic is null ? config.Conditions.Source : $"synthetic cache ({tokens} tokens)")}, " +
-                $"latents {(config.LatentCache is null ? "VAE on the fly" : "cached")}, EMA {(config.Ema.Enabled ? "on" : "off")}, {torch.get_num_threads()} threads");
+                $"latents {(config.LatentCache is null ? "VAE on the fly" : "cached")}, EMA {(config.Ema.Enabled ? "on" : "off")}, precision {config.Precision}, {torch.get_num_threads()} threads");
             log.WriteLine($"load average before: {BenchCommand.Load()} ({Environment.ProcessorCount} cores)");
             var times = new List<(double Seconds, int Samples)>();
             var sw = Stopwatch.StartNew();
