@@ -22,10 +22,18 @@ PROJECT = {"encoder": "Encoder", "denoiser": "Denoiser", "vae": "Vae", "gateway"
 def check_dockerfile(path, errors):
     """The one Dockerfile every service builds: the project comes from the SERVICE build argument."""
     text = path.read_text()
-    stages = re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\w+))?", text, re.M | re.I)
+    stages = re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+([\w-]+))?", text, re.M | re.I)
+    named = {alias: base for base, alias in stages if alias}
+    final = named.get(stages[-1][0].replace("${TORCH_BACKEND}", "cuda"), stages[-1][0]) if stages else ""
     if len(stages) < 2 or not stages[0][0].startswith("mcr.microsoft.com/dotnet/sdk:") \
-            or not stages[-1][0].startswith("mcr.microsoft.com/dotnet/aspnet:"):
+            or not final.startswith("mcr.microsoft.com/dotnet/aspnet:"):
         errors.append(f"{path}: expected an sdk build stage and an aspnet runtime stage, got {stages}")
+    if stages and "${TORCH_BACKEND}" in stages[-1][0]:
+        # The backend picks the runtime stage: each must exist and set the models' device and dtype defaults.
+        for backend, dtype in (("cpu", "float32"), ("cuda", "bfloat16")):
+            stage = re.search(rf"AS runtime-{backend}\n(.*?)(?=^FROM )", text, re.M | re.S)
+            if not stage or f"Model__Device={backend}" not in stage.group(1) or f"Model__Dtype={dtype}" not in stage.group(1):
+                errors.append(f"{path}: stage runtime-{backend} must set Model__Device={backend} and Model__Dtype={dtype}")
     if not re.search(r"^ARG TORCH_BACKEND=cpu$", text, re.M) or "-p:TorchBackend=${TORCH_BACKEND}" not in text:
         errors.append(f"{path}: needs ARG TORCH_BACKEND=cpu passed to the build as -p:TorchBackend")
     if "hosts/UnimoG.${SERVICE}/UnimoG.${SERVICE}.csproj" not in text:

@@ -34,7 +34,7 @@ public sealed class PrecisionTests
     public async Task A_half_precision_denoiser_and_VAE_generate_with_previews_in_one_process(string dtype, PreviewKindChoice previews)
     {
         using var local = OneProcess.Load(TestModel.Folder, TestModel.Options, denoiser: new DenoiserOptions { Dtype = dtype },
-            vaeOptions: new VaeOptions { Dtype = dtype });
+            vaeOptions: new VaeOptions { Dtype = dtype, Upcast = false });
         var events = await Generate(local, 5, previews);
         Assert.Equal(2, events.OfType<GenerationEvent.Image>().Count());
         Assert.Equal(2 * 2, events.OfType<GenerationEvent.Preview>().Count());
@@ -47,6 +47,36 @@ public sealed class PrecisionTests
         using var local = OneProcess.Load(TestModel.Folder, TestModel.Options, denoiser: new DenoiserOptions { Dtype = "bfloat16" });
         Assert.Equal(TorchSharp.torch.ScalarType.BFloat16, local.Denoiser.Model.Placement.DType);
         Assert.Equal(TorchSharp.torch.ScalarType.Float32, local.Vae.Placement.DType);
+    }
+
+    /// <summary>
+    /// The four roles as loopback hosts, all in bfloat16 (the encoder sends BF16 conditions), against one process in
+    /// bfloat16: the same seed gives the same PNG bytes, as in float32 (GenerationTests).
+    /// </summary>
+    [Fact]
+    public async Task A_bfloat16_deployment_gives_the_one_process_bytes_for_a_seed()
+    {
+        var request = GenerationTests.Request(steps: 4, seed: 77);
+        await using var cluster = await Cluster.StartAsync(commonSettings: new Dictionary<string, string?> { ["Model:Dtype"] = "bfloat16" });
+        var served = await cluster.Client().GenerateImagesAsync(request);
+        using var local = OneProcess.Load(TestModel.Folder, new ModelOptions { Path = TestModel.Folder, TokenizerPath = TestModel.Tokenizer, Dtype = "bfloat16" });
+        Assert.Equal(TorchSharp.torch.ScalarType.BFloat16, local.Denoiser.Model.Placement.DType);
+        var png = await FinalPng(local, request);
+        Assert.Equal(png, served.Images[0]);
+        using var f32 = OneProcess.Load(TestModel.Folder, TestModel.Options);
+        Assert.NotEqual(png, await FinalPng(f32, request));   // bfloat16 did run: float32 gives other bytes
+    }
+
+    [Theory]
+    [InlineData("float16", null, "Float32")]      // the folder's force_upcast: true, diffusers' rule for float16
+    [InlineData("float16", false, "Float16")]
+    [InlineData("bfloat16", true, "BFloat16")]    // bfloat16 has float32's range: never upcast
+    [InlineData("float32", null, "Float32")]
+    public void A_float16_VAE_upcasts_to_float32_as_its_config_asks(string dtype, bool? upcast, string expected)
+    {
+        var folder = Modeling.Pipelines.ModelFolder.Open(TestModel.Folder);
+        var placement = VaeEngine.PlacementOf(folder, new VaeOptions { Dtype = dtype, Upcast = upcast }, TestModel.Options);
+        Assert.Equal(Enum.Parse<TorchSharp.torch.ScalarType>(expected), placement.DType);
     }
 
     /// <summary>

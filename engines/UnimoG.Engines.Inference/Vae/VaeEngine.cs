@@ -1,4 +1,6 @@
+using UnimoG.Data.Config;
 using UnimoG.Modeling;
+using UnimoG.Modeling.Configs;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Contracts.V1;
 using UnimoG.Modeling.Diffusion;
@@ -39,7 +41,16 @@ public sealed class VaeEngine : IDisposable
     public static VaeEngine Load(ModelFolder folder, VaeOptions options, ModelOptions model, UnimoGMetrics? metrics = null)
     {
         if (model.Threads > 0) set_num_threads(model.Threads);
-        return new VaeEngine(folder, AutoencoderKL.FromPretrained(folder.VaeFolder, at: model.PlacementFor(options.Placement)), options, metrics);
+        return new VaeEngine(folder, AutoencoderKL.FromPretrained(folder.VaeFolder, at: PlacementOf(folder, options, model)), options, metrics);
+    }
+
+    /// <summary>The role's placement, in float32 where a float16 VAE upcasts (<see cref="VaeOptions.Upcast"/>).</summary>
+    public static ModelPlacement PlacementOf(ModelFolder folder, VaeOptions options, ModelOptions model)
+    {
+        var placement = model.PlacementFor(options.Placement);
+        if (placement.DType != ScalarType.Float16) return placement;
+        var upcast = options.Upcast ?? ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(folder.VaeFolder, "config.json")).ForceUpcast;
+        return upcast ? placement with { DType = ScalarType.Float32 } : placement;
     }
 
     /// <summary>Where the VAE lives and computes.</summary>

@@ -25,6 +25,12 @@ public sealed class VaeOptions : IValidatedOptions
     /// <summary>This role's dtype (empty: <c>Model:Dtype</c>), e.g. a float32 VAE beside a bfloat16 U-Net.</summary>
     public string? Dtype { get; set; }
 
+    /// <summary>
+    /// Decode and encode in float32 when the dtype is float16. Empty: the VAE config's <c>force_upcast</c> decides
+    /// (diffusers' rule: Stable Diffusion's VAE overflows in float16). bfloat16 has float32's range and never upcasts.
+    /// </summary>
+    public bool? Upcast { get; set; }
+
     public RolePlacement Placement => new(Section, Device, Dtype);
 
     public IEnumerable<string> Validate(string section)
