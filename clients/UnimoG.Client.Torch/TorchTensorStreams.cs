@@ -66,8 +66,10 @@ public static class TorchTensorStreams
     };
 
     /// <summary>An assembler whose tensors land in freshly allocated torch tensors (take them with <see cref="TakeTensor"/>).</summary>
-    public static TensorAssembler Assembler(TensorLimits? limits = null) =>
-        new(limits ?? new TensorLimits(), h => new TorchTensorBuffer(h));
+    /// <param name="check">Called with each tensor's header (its first chunk) before anything is allocated: a problem
+    /// it returns refuses the stream naming the tensor, so a wrong shape costs no memory.</param>
+    public static TensorAssembler Assembler(TensorLimits? limits = null, Func<TensorHeader, string?>? check = null) =>
+        new(limits ?? new TensorLimits(), h => check?.Invoke(h) is { } problem ? throw new TensorStreamException(h.Name, problem) : new TorchTensorBuffer(h));
 
     /// <summary>Takes a completed tensor out of an assembler built by <see cref="Assembler"/>; the caller owns it.</summary>
     public static Tensor TakeTensor(this TensorAssembler assembler, string name, Func<TensorHeader, string?>? check = null)

@@ -179,7 +179,7 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
         ImageInput Resolve(ImageInput image, string at) =>
             image.SourceCase != ImageInput.SourceOneofCase.Sha256 ? image
             : uploads.TryGet(image.Sha256, out var bytes) ? new ImageInput { Data = UnsafeByteOperations.UnsafeWrap(bytes) }
-            : throw new InvalidFieldException($"{field}.{at}.sha256", $"no uploaded image has SHA-256 {image.Sha256}: upload it first (UploadImage), or send its bytes");
+            : throw new InvalidFieldException($"{field}.{at}.sha256", $"no uploaded image has SHA-256 {Echo.Of(image.Sha256)}: upload it first (UploadImage), or send its bytes");
         var copy = new Prompt { Text = prompt.Text };
         copy.Images.AddRange(prompt.Images.Select((im, i) => Resolve(im, $"images[{i}]")));
         copy.Parts.AddRange(prompt.Parts.Select((p, i) => p.KindCase == PromptPart.KindOneofCase.Image ? new PromptPart { Image = Resolve(p.Image, $"parts[{i}].image") } : p));

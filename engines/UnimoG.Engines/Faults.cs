@@ -23,7 +23,7 @@ public static class Faults
 {
     public static RpcException? ToRpc(Exception e, bool deadlinePassed = false) => e switch
     {
-        RpcException r => r,
+        RpcException r => r.Status.Detail.Length <= Echo.MaxMessageChars ? r : Rpc(r.StatusCode, r.Status.Detail),
         UnimoGException u => u.ToRpcException(),
         InvalidFieldException f => Rpc(StatusCode.InvalidArgument, f.Message),
         PromptException p => Rpc(StatusCode.InvalidArgument, p.Message),
@@ -39,5 +39,5 @@ public static class Faults
     /// <summary>The same error as a client sees it over the network (in-process adapters throw this).</summary>
     public static Exception ForClient(Exception e) => ToRpc(e) is { } rpc ? UnimoGException.From(rpc) : e;
 
-    private static RpcException Rpc(StatusCode status, string message) => new(new Status(status, message));
+    private static RpcException Rpc(StatusCode status, string message) => new(new Status(status, Echo.Message(message)));
 }

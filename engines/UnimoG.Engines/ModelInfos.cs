@@ -8,6 +8,6 @@ public static class ModelInfos
     {
         if (requested.Length > 0 && !string.Equals(requested, served, StringComparison.Ordinal))
             throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.FailedPrecondition,
-                $"{field}: model '{requested}' is not served here; this deployment serves '{served}' (leave {field} empty for it)"));
+                $"{field}: model '{Echo.Of(requested)}' is not served here; this deployment serves '{served}' (leave {field} empty for it)"));
     }
 }

@@ -37,6 +37,6 @@ public static class PromptConversion
         if (image.SourceCase != V1.ImageInput.SourceOneofCase.Sha256) return new PromptInput.Image(image.Data.ToByteArray());
         if (store is not null && store.TryGet(image.Sha256, out var bytes)) return new PromptInput.Image(bytes);
         throw new PromptException(PromptError.BadImage, field + ".sha256", null,
-            $"no uploaded image has SHA-256 {image.Sha256}: upload it first (UploadImage), or send its bytes");
+            $"no uploaded image has SHA-256 {Echo.Of(image.Sha256)}: upload it first (UploadImage), or send its bytes");
     }
 }

@@ -24,7 +24,7 @@ public sealed class DenoiserService(ModelSlot<DenoiseBatcher> batcher, DenoiserO
 
         Conditioning cond;
         Conditioning? uncond;
-        using (var assembler = TorchTensorStreams.Assembler(options.TensorLimits))
+        using (var assembler = TorchTensorStreams.Assembler(options.TensorLimits, h => ConditionCheck.Header(h, b.Model, options)))
         {
             while (await requestStream.MoveNext(ct))
             {

@@ -104,6 +104,35 @@ public sealed class MllmEncoder : IDisposable
         return (torch.cat(pieces, 0).MoveToOuterDisposeScope(), spans);
     }
 
+    /// <summary>
+    /// The condition length L <see cref="Embed"/> makes for these segments (a string is text, null an image), counted by
+    /// the tokenizer alone: no image processed, no layer run. Callers bound a prompt's cost with it before any work.
+    /// </summary>
+    public int ConditionLength(IEnumerable<string?> segments)
+    {
+        var (before, after) = Config.TemplateParts();
+        var text = new StringBuilder();
+        var length = 0;
+        var first = true;
+        void Flush()
+        {
+            if (first && Llm.Config.BosTokenId is not null) length++;
+            first = false;
+            if (text.Length > 0) length += Tokenizer.Encode(text.ToString()).Count;
+            text.Clear();
+        }
+        foreach (var segment in segments)
+        {
+            if (segment is not null) { text.Append(segment); continue; }
+            text.Append(before);
+            Flush();
+            length += TokensPerImage;
+            text.Append(after);
+        }
+        if (text.Length > 0 || first) Flush();
+        return length;
+    }
+
     /// <summary>One prompt's condition: hidden states [1, L, D] from <paramref name="layer"/> (default from the config), mask [1, L] and spans.</summary>
     public Conditioning Encode(IReadOnlyList<MllmPart> prompt, int? layer = null) => EncodeBatch([prompt], layer);
 

@@ -8,6 +8,30 @@ namespace UnimoG.Engines.Inference;
 public static class ConditionCheck
 {
     /// <summary>
+    /// The shape and datatype of a condition tensor from its header (the stream's first chunk), before its bytes are
+    /// buffered: what <see cref="Check"/> would refuse later, refused while it costs nothing. Null when acceptable.
+    /// </summary>
+    public static string? Header(TensorHeader h, DenoiserModel model, DenoiserOptions limits)
+    {
+        var width = model.Folder.CrossAttentionDim;
+        var shape = $"[{string.Join(", ", h.Shape)}]";
+        var tokens = h.Shape.Length > 1 ? h.Shape[1] : 0;
+        if (h.Name.EndsWith(".hidden_states", StringComparison.Ordinal))
+        {
+            if (h.DataType is not (TensorDataType.FP32 or TensorDataType.BF16 or TensorDataType.FP16) || h.Shape.Length != 3 || h.Shape[0] != 1 || h.Shape[2] != width)
+                return $"expected FP32, BF16 or FP16 [1, L, {width}], got {h.DataType} {shape}";
+        }
+        else if (h.Name.EndsWith(".attention_mask", StringComparison.Ordinal))
+        {
+            if (h.Shape.Length != 2 || h.Shape[0] != 1) return $"expected [1, L], got {shape}";
+        }
+        else return null;   // unknown names are refused by name when the stream ends
+        return tokens < 1 || tokens > limits.MaxConditionTokens
+            ? $"{tokens} tokens; between 1 and {limits.MaxConditionTokens} are accepted (Denoiser:MaxConditionTokens)"
+            : null;
+    }
+
+    /// <summary>
     /// A condition received as tensors: hidden states [1, L, D] of a float type (FP32, BF16, FP16) with D the U-Net's
     /// cross-attention width, and a key mask [1, L] (any integer, bool or float type). The condition returned lives at
     /// the U-Net's placement (states in its dtype, the mask int64, both on its device). Faults name the tensor.

@@ -27,6 +27,7 @@ public sealed class EncoderEngine : IDisposable
     private readonly ClipImageProcessor? _processor;
     private readonly ClipTextConditioner? _clip;
     private readonly EmbeddingCache _cache;
+    private readonly EncoderOptions _options;
 
     public ModelFolder Folder { get; }
     public V1.ModelInfo Info { get; }
@@ -43,6 +44,7 @@ public sealed class EncoderEngine : IDisposable
         _processor = processor;
         _clip = clip;
         _cache = cache;
+        _options = options;
         Images = new ImageStore(options.UploadBytes);
         PromptOptions = new PromptOptions { MaxImages = Math.Min(options.MaxPromptImages, folder.MaxPromptImages), ImageLimits = options.ImageLimits };
     }
@@ -94,8 +96,27 @@ public sealed class EncoderEngine : IDisposable
         }
         if (_clip is not null && request.Prompt is { } text && (text.Images.Count > 0 || text.Parts.Any(x => x.KindCase == V1.PromptPart.KindOneofCase.Image)))
             throw new InvalidFieldException("prompt.images", $"model '{Folder.Id}' encodes text only (CLIP text encoder): remove the images");
+        var field = request.Prompt is { Parts.Count: > 0 } ? "prompt.parts" : "prompt.text";
+        var chars = request.Prompt is null ? 0 : request.Prompt.Text.Length + request.Prompt.Parts.Where(x => x.KindCase == V1.PromptPart.KindOneofCase.Text).Sum(x => x.Text.Length);
+        if (chars > _options.MaxPromptChars)
+            throw new InvalidFieldException(field, $"{chars} characters; at most {_options.MaxPromptChars} are allowed (Encoder:MaxPromptChars)");
         var prompt = PromptConversion.ToMultimodal(request.Prompt, PromptOptions, Images);
+        CheckLength(prompt, field);
         return Encode(prompt);
+    }
+
+    /// <summary>Refuses a prompt whose condition would be too long, counted by the tokenizer before any work.</summary>
+    private void CheckLength(MultimodalPrompt prompt, string field)
+    {
+        if (_mllm is null) return;   // CLIP truncates to its 77 positions, as the reference pipelines do
+        var length = _mllm.ConditionLength(prompt.Parts.Select(p => p is PromptPart.Text t ? t.Value : null));
+        var positions = _mllm.Llm.Config.MaxPositionEmbeddings;
+        var limit = Math.Min(_options.MaxPromptTokens, positions);
+        if (length <= limit) return;
+        var images = prompt.Parts.Count(p => p is PromptPart.Image);
+        var with = images == 0 ? "" : $" with its {images} image(s) ({_mllm.TokensPerImage} visual tokens each)";
+        var why = limit == positions ? $"the LLM's max_position_embeddings of model '{Folder.Id}'" : "Encoder:MaxPromptTokens";
+        throw new InvalidFieldException(field, $"makes a condition of {length} tokens{with}; at most {limit} are accepted ({why}): shorten the text");
     }
 
     public (Conditioning Condition, bool CacheHit) Encode(MultimodalPrompt prompt) => _work.Run("encode", () =>

@@ -17,6 +17,15 @@ public sealed class EncoderOptions : IValidatedOptions
     /// <summary>Most images in one prompt (the model's own max_images applies too).</summary>
     public int MaxPromptImages { get; set; } = 8;
 
+    /// <summary>Longest prompt text in characters, checked before tokenizing (the gateway's Generation:MaxPromptChars).</summary>
+    public int MaxPromptChars { get; set; } = 2000;
+
+    /// <summary>
+    /// Longest condition in tokens (text, image markers and visual tokens), counted by the tokenizer before any layer
+    /// runs; the LLM's max_position_embeddings bounds it too. Keep it at most the denoiser's Denoiser:MaxConditionTokens.
+    /// </summary>
+    public int MaxPromptTokens { get; set; } = 4096;
+
     public long MaxImageBytes { get; set; } = ImageLimits.Default.MaxBytes;
     public int MaxImageSide { get; set; } = ImageLimits.Default.MaxSide;
     public long MaxImagePixels { get; set; } = ImageLimits.Default.MaxPixels;
@@ -37,6 +46,8 @@ public sealed class EncoderOptions : IValidatedOptions
         if (CacheBytes < 0) yield return $"{section}:CacheBytes must not be negative, got {CacheBytes}.";
         if (UploadBytes < 0) yield return $"{section}:UploadBytes must not be negative, got {UploadBytes}.";
         if (MaxPromptImages < 0) yield return $"{section}:MaxPromptImages must not be negative, got {MaxPromptImages}.";
+        if (MaxPromptChars < 1) yield return $"{section}:MaxPromptChars must be at least 1, got {MaxPromptChars}.";
+        if (MaxPromptTokens < 1) yield return $"{section}:MaxPromptTokens must be at least 1, got {MaxPromptTokens}.";
         if (MaxImageBytes <= 0) yield return $"{section}:MaxImageBytes must be positive, got {MaxImageBytes}.";
         if (MaxImageSide <= 0) yield return $"{section}:MaxImageSide must be positive, got {MaxImageSide}.";
         if (MaxImagePixels <= 0) yield return $"{section}:MaxImagePixels must be positive, got {MaxImagePixels}.";

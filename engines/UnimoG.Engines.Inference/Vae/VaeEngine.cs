@@ -65,7 +65,9 @@ public sealed class VaeEngine : IDisposable
             throw new TensorStreamException("latent", $"expected FP32, BF16 or FP16 [N, {c}, h, w], got {latent.dtype} [{string.Join(", ", latent.shape)}]");
         if (latent.shape[0] < 1 || latent.shape[0] > Options.MaxImages)
             throw new TensorStreamException("latent", $"{latent.shape[0]} images; between 1 and {Options.MaxImages} per call (Vae:MaxImages)");
-        if (latent.shape[2] < 1 || latent.shape[3] < 1 || latent.shape[2] * f > Options.MaxSide || latent.shape[3] * f > Options.MaxSide)
+        if (latent.shape[2] < 1 || latent.shape[3] < 1)
+            throw new TensorStreamException("latent", $"{latent.shape[2]}x{latent.shape[3]} is empty; height and width must be at least 1");
+        if (latent.shape[2] * f > Options.MaxSide || latent.shape[3] * f > Options.MaxSide)
             throw new TensorStreamException("latent", $"{latent.shape[2]}x{latent.shape[3]} decodes to more than {Options.MaxSide} pixels a side (Vae:MaxSide)");
         return _work.Run("vae decode", () =>
         {

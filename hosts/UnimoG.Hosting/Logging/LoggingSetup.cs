@@ -12,7 +12,7 @@ namespace UnimoG.Hosting.Logging;
 /// <summary>Serilog for a service: console always, Seq when configured, service/request/trace ids on every event.</summary>
 internal static class LoggingSetup
 {
-    private const string TextTemplate =
+    internal const string TextTemplate =
         "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Service} {RequestId} {TraceId} {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
     public static void AddUnimoGLogging(this WebApplicationBuilder builder, string service)
@@ -36,7 +36,7 @@ internal static class LoggingSetup
         if (log.ConsoleFormat == "json")
             config.WriteTo.Console(new JsonFormatter(renderMessage: true));
         else
-            config.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            config.WriteTo.Console(new EscapingTextFormatter(TextTemplate, System.Globalization.CultureInfo.InvariantCulture));
         if (!string.IsNullOrWhiteSpace(seq.ServerUrl))
             config.WriteTo.Seq(seq.ServerUrl, seq.MinimumLevel, apiKey: string.IsNullOrEmpty(seq.ApiKey) ? null : seq.ApiKey,
                 period: seq.Period);

@@ -1,0 +1,108 @@
+using Google.Protobuf;
+using Grpc.Core;
+using UnimoG.Client.Torch;
+using UnimoG.Contracts.V1;
+using UnimoG.Services.Tests.Support;
+using V1 = UnimoG.Contracts.V1;
+using static TorchSharp.torch;
+
+namespace UnimoG.Services.Tests;
+
+/// <summary>
+/// Legal-looking requests that used to cost gigabytes or leak unbounded text (issue 16), each over loopback with a raw
+/// gRPC client: refused with the right status, naming the field, before the expensive work.
+/// </summary>
+[Collection("cluster")]
+public sealed class ReliabilityTests(ClusterFixture fixture)
+{
+    private Cluster Cluster => fixture.Cluster;
+
+    private static async Task<RpcException> Drain<T>(IAsyncStreamReader<T> stream) =>
+        await Assert.ThrowsAsync<RpcException>(async () => { while (await stream.MoveNext(CancellationToken.None)) { } });
+
+    [Fact]
+    public async Task A_prompt_of_2000_characters_and_6000_tokens_is_refused_before_encoding_naming_prompt_text()
+    {
+        var request = GenerationTests.Request(text: "<img1> wearing <img2> " + new string('猫', 1970), steps: 2);   // within Generation:MaxPromptChars
+        var gateway = new V1.Gateway.GatewayClient(Cluster.Channel(Cluster.GatewayAddress));
+        using var call = gateway.Generate(request);
+        var e = await Drain(call.ResponseStream);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.StartsWith("prompt.text: makes a condition of ", e.Status.Detail);
+        Assert.Contains("tokens", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Encode_on_its_own_port_bounds_the_text_in_characters()
+    {
+        var encoder = new V1.Encoder.EncoderClient(Cluster.Channel(Cluster.EncoderAddress));
+        using var call = encoder.Encode(new EncodeRequest { Prompt = new Prompt { Text = new string('a', 12_000) } });
+        var e = await Drain(call.ResponseStream);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal("prompt.text: 12000 characters; at most 2000 are allowed (Encoder:MaxPromptChars)", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Unbounded_input_is_echoed_capped_to_100_characters_with_its_length()
+    {
+        var gateway = new V1.Gateway.GatewayClient(Cluster.Channel(Cluster.GatewayAddress));
+        var request = GenerationTests.Request(steps: 2);
+        request.Model = new string('m', 8000);
+        using (var call = gateway.Generate(request))
+        {
+            var e = await Drain(call.ResponseStream);
+            Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
+            Assert.Contains("... (8000 characters)", e.Status.Detail);
+            Assert.True(e.Status.Detail.Length < 300, e.Status.Detail);
+        }
+        var byHash = GenerationTests.Request(steps: 2);
+        byHash.Prompt.Images[0] = new ImageInput { Sha256 = new string('f', 20_000) };
+        using (var call = gateway.Generate(byHash))
+        {
+            var e = await Drain(call.ResponseStream);
+            Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+            Assert.Contains("sha256", e.Status.Detail);
+            Assert.Contains("... (20000 characters)", e.Status.Detail);
+            Assert.True(e.Status.Detail.Length < 300, e.Status.Detail);
+        }
+    }
+
+    [Fact]
+    public async Task A_condition_of_the_wrong_width_is_refused_at_its_first_chunk_while_the_stream_is_open()
+    {
+        var denoiser = new V1.Denoiser.DenoiserClient(Cluster.Channel(Cluster.DenoiserAddress));
+        using var call = denoiser.Denoise();
+        await call.RequestStream.WriteAsync(new DenoiseRequest { Options = new DenoiseOptions { Steps = 2, GuidanceScale = 1, Seed = 1 } });
+        // [1, 1000, 16384] FP32 = 62.5 MiB declared; only the first 4 KiB are sent, and the stream is never completed.
+        var first = new TensorChunk { Name = "cond.hidden_states", Datatype = "FP32", Shape = { 1, 1000, 16384 }, Data = ByteString.CopyFrom(new byte[4096]) };
+        await call.RequestStream.WriteAsync(new DenoiseRequest { Chunk = first });
+        var e = await Drain(call.ResponseStream);   // answers without waiting for the other 62.5 MiB
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.StartsWith("tensor 'cond.hidden_states': expected FP32, BF16 or FP16 [1, L, 64], got FP32 [1, 1000, 16384]", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Denoise_refuses_a_guidance_scale_of_1e30()
+    {
+        var denoiser = new V1.Denoiser.DenoiserClient(Cluster.Channel(Cluster.DenoiserAddress));
+        using var call = denoiser.Denoise();
+        await call.RequestStream.WriteAsync(new DenoiseRequest { Options = new DenoiseOptions { Steps = 2, GuidanceScale = 1e30f, Seed = 1 } });
+        var e = await Drain(call.ResponseStream);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.StartsWith("guidance_scale: must be between 0 and 30", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task An_empty_latent_is_called_empty()
+    {
+        var vae = new V1.Vae.VaeClient(Cluster.Channel(Cluster.VaeAddress));
+        using var call = vae.Decode();
+        using var latent = zeros(1, 4, 0, 16);
+        foreach (var chunk in TorchTensorStreams.Chunks("latent", latent))
+            await call.RequestStream.WriteAsync(new DecodeRequest { Chunk = chunk });
+        await call.RequestStream.CompleteAsync();
+        var e = await Drain(call.ResponseStream);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal("tensor 'latent': 0x16 is empty; height and width must be at least 1", e.Status.Detail);
+    }
+}
