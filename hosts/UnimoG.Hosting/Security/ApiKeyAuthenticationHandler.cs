@@ -27,6 +27,13 @@ internal sealed class ApiKeyAuthenticationHandler(
         var authorization = Request.Headers.Authorization.FirstOrDefault();
         if (key is null && authorization?.StartsWith(SchemeName + " ", StringComparison.OrdinalIgnoreCase) == true)
             key = authorization[(SchemeName.Length + 1)..].Trim();
+        if (string.IsNullOrEmpty(key) && !string.IsNullOrWhiteSpace(authorization))
+        {
+            var scheme = authorization.Trim().Split(' ', 2)[0];
+            scheme = scheme.Length > 20 || scheme.Any(c => !char.IsAsciiLetterOrDigit(c)) ? "(unreadable)" : scheme;
+            var hint = scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) ? " (bearer tokens need Auth:Jwt keys, which this service has not)" : "";
+            return Task.FromResult(AuthenticateResult.Fail($"The authorization scheme '{scheme}' is not accepted here{hint}: send 'authorization: ApiKey KEY' or 'x-api-key: KEY'."));
+        }
         if (string.IsNullOrEmpty(key)) return Task.FromResult(AuthenticateResult.NoResult());
 
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));

@@ -18,6 +18,10 @@ public sealed class AuthOptions : IValidatedOptions
     /// <summary>Limits for JWT subjects and for keys without their own.</summary>
     public CallLimits Limits { get; set; } = new();
 
+    /// <summary>Failed authentications (wrong key, bad token) a peer address may make per minute before its calls are
+    /// refused with ResourceExhausted until the minute is over: guessing keys costs time.</summary>
+    public int MaxFailuresPerMinute { get; set; } = 20;
+
     /// <summary>Method prefixes callable without credentials (health for probes and Consul checks).</summary>
     public List<string> AnonymousMethods { get; set; } = ["/grpc.health.v1.Health/"];
 
@@ -33,6 +37,7 @@ public sealed class AuthOptions : IValidatedOptions
             if (key.Limits is { } l)
                 foreach (var e in l.Validate($"{section}:ApiKeys:{name}:Limits")) yield return e;
         }
+        if (MaxFailuresPerMinute < 1) yield return $"{section}:MaxFailuresPerMinute must be at least 1, got {MaxFailuresPerMinute}.";
         foreach (var e in Jwt.Validate($"{section}:Jwt")) yield return e;
         foreach (var e in Limits.Validate($"{section}:Limits")) yield return e;
     }

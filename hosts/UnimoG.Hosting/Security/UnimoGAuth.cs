@@ -31,7 +31,7 @@ public static class UnimoGAuth
         var auth = UnimoGOptions.Bind<AuthOptions>(builder.Services, builder.Configuration, AuthOptions.Section);
         var authentication = builder.Services.AddAuthentication(Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddPolicyScheme(Scheme, "API key or JWT", o => o.ForwardDefaultSelector = SelectScheme);
+            .AddPolicyScheme(Scheme, "API key or JWT", o => o.ForwardDefaultSelector = c => SelectScheme(c, auth.Jwt.Configured));
         if (auth.Jwt.Configured)
             authentication.AddJwtBearer(o =>
             {
@@ -46,12 +46,14 @@ public static class UnimoGAuth
                 };
             });
         builder.Services.AddSingleton<CallRateLimiter>();
+        builder.Services.AddSingleton<FailedAuthThrottle>();
         builder.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add<AuthInterceptor>());
         return builder;
     }
 
-    private static string SelectScheme(HttpContext context) =>
-        context.Request.Headers.Authorization.FirstOrDefault()?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true
+    // Without JWT keys no bearer handler is registered: the API-key handler refuses the scheme by name (not a 500).
+    private static string SelectScheme(HttpContext context, bool jwt) =>
+        jwt && context.Request.Headers.Authorization.FirstOrDefault()?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true
             ? JwtBearerDefaults.AuthenticationScheme
             : ApiKeyAuthenticationHandler.SchemeName;
 
@@ -70,16 +72,21 @@ public static class UnimoGAuth
 }
 
 /// <summary>Authenticates, then rate-limits, before the service method runs; rejected calls do no work.</summary>
-internal sealed class AuthInterceptor(IOptions<AuthOptions> options, CallRateLimiter limiter) : ServerCallInterceptor
+internal sealed class AuthInterceptor(IOptions<AuthOptions> options, CallRateLimiter limiter, FailedAuthThrottle failures) : ServerCallInterceptor
 {
     protected override async Task<T> AroundAsync<T>(ServerCallContext context, Func<Task<T>> next)
     {
         if (options.Value.AnonymousMethods.Any(p => context.Method.StartsWith(p, StringComparison.Ordinal)))
             return await next();
         var http = context.GetHttpContext();
+        var peer = http.Connection.RemoteIpAddress?.ToString() ?? context.Peer;
+        failures.ThrowIfBlocked(peer);
         var result = await http.AuthenticateAsync(UnimoGAuth.Scheme);
         if (!result.Succeeded)
+        {
+            if (result.Failure is not null) failures.Record(peer);   // no credentials at all is not a guess
             throw new RpcException(new global::Grpc.Core.Status(StatusCode.Unauthenticated, Explain(result)));
+        }
         http.User = result.Principal;
         var subject = (result.Principal.FindFirst("sub") ?? result.Principal.FindFirst("client_id"))?.Value;
         var caller = result.Principal.FindFirst(UnimoGAuth.CallerClaim)?.Value ?? (subject is null ? null : $"sub:{subject}");
