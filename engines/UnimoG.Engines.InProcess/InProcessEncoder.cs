@@ -16,7 +16,7 @@ public sealed class InProcessEncoder(Func<EncoderEngine> engine) : IEncoderClien
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                return engine().Encode(request);
+                return engine().Encode(request, cancellationToken);
             }
             catch (Exception x)
             {

@@ -15,7 +15,8 @@ public sealed class SerialWork(string queue, UnimoGMetrics? metrics)
     private readonly KeyValuePair<string, object?> _queue = new("queue", queue);
 
     /// <summary>Runs <paramref name="work"/> alone, as step <paramref name="step"/> (also the span's name).</summary>
-    public T Run<T>(string step, Func<T> work)
+    /// <param name="cancellation">Checked once the model is free: a caller that left while queued costs nothing.</param>
+    public T Run<T>(string step, Func<T> work, CancellationToken cancellation = default)
     {
         var taken = false;
         metrics?.QueueDepth.Add(1, _queue);
@@ -29,6 +30,7 @@ public sealed class SerialWork(string queue, UnimoGMetrics? metrics)
         }
         try
         {
+            cancellation.ThrowIfCancellationRequested();
             using var span = UnimoGTelemetry.Source.StartActivity(step);
             var started = Stopwatch.GetTimestamp();
             var result = work();

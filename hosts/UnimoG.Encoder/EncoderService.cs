@@ -15,7 +15,7 @@ public sealed class EncoderService(ModelSlot<EncoderEngine> model, UnimoGMetrics
     {
         var ct = context.CallToken();
         var engine = model.Value;
-        using var encoded = await Task.Run(() => engine.Encode(request), ct);
+        using var encoded = await Task.Run(() => engine.Encode(request, ct), ct);
         await WriteAsync(encoded, request.Key, responseStream, ct);
     }
 
@@ -26,7 +26,7 @@ public sealed class EncoderService(ModelSlot<EncoderEngine> model, UnimoGMetrics
         while (await requestStream.MoveNext(ct))
         {
             var request = requestStream.Current;
-            using var encoded = await Task.Run(() => engine.Encode(request), ct);
+            using var encoded = await Task.Run(() => engine.Encode(request, ct), ct);
             await WriteAsync(encoded, request.Key, responseStream, ct);
         }
     }

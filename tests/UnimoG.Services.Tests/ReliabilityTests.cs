@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Client.Torch;
 using UnimoG.Contracts.V1;
 using UnimoG.Services.Tests.Support;
@@ -104,5 +105,19 @@ public sealed class ReliabilityTests(ClusterFixture fixture)
         var e = await Drain(call.ResponseStream);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Equal("tensor 'latent': 0x16 is empty; height and width must be at least 1", e.Status.Detail);
+    }
+
+    [Fact]
+    public void A_cancelled_encode_does_no_work_and_the_encoder_serves_the_next_one()
+    {
+        var engine = Cluster.Encoder.Services.GetRequiredService<UnimoG.Hosting.ModelSlot<Engines.Inference.EncoderEngine>>().Value;
+        var request = new EncodeRequest { Prompt = new Prompt { Text = "a cat wearing a hat, cancelled" } };
+        var before = Tensor.TotalCount;
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => engine.Encode(request, cancelled.Token));
+        Assert.Equal(before, Tensor.TotalCount);
+        using var encoded = engine.Encode(request, CancellationToken.None);
+        Assert.False(encoded.CacheHit);   // the cancelled call cached nothing: it never ran
     }
 }

@@ -27,10 +27,12 @@ public sealed class LlamaModel : nn.Module
     /// <param name="inputsEmbeds">[B, L, D] or null</param>
     /// <param name="attentionMask">[B, past + L]: 1 = token, 0 = padding (left or right); null = all tokens</param>
     /// <param name="positionIds">[B or 1, L]; null = past..past+L-1 for every row, as transformers 4.37's LlamaModel</param>
+    /// <param name="cancellation">Checked before every layer: a cancelled caller stops within one layer's time.</param>
     /// <remarks>Floating inputs are cast to the weights' dtype and device, ids and masks moved there; the hidden states
     /// come back in the weights' dtype (the caller converts).</remarks>
     public TransformerOutput forward(Tensor? inputIds = null, Tensor? inputsEmbeds = null, Tensor? attentionMask = null,
-                               Tensor? positionIds = null, LlamaKvCache? cache = null, bool outputHiddenStates = false)
+                               Tensor? positionIds = null, LlamaKvCache? cache = null, bool outputHiddenStates = false,
+                               CancellationToken cancellation = default)
     {
         if ((inputIds is null) == (inputsEmbeds is null))
             throw new ArgumentException("give exactly one of input_ids and inputs_embeds");
@@ -52,6 +54,7 @@ public sealed class LlamaModel : nn.Module
         var h = x;
         foreach (var layer in layers)
         {
+            cancellation.ThrowIfCancellationRequested();
             if (outputHiddenStates) states.Add(h);
             h = layer.forward(h, cos, sin, mask, cache);
         }

@@ -55,7 +55,7 @@ public sealed class MllmEncoder : IDisposable
     }
 
     /// <summary>The prompt's input embeddings [L, D] and each image's visual-token span in them.</summary>
-    public (Tensor Embeds, List<VisualSpan> Spans) Embed(IReadOnlyList<MllmPart> prompt)
+    public (Tensor Embeds, List<VisualSpan> Spans) Embed(IReadOnlyList<MllmPart> prompt, CancellationToken cancellation = default)
     {
         Validate(prompt);
         var (before, after) = Config.TemplateParts();
@@ -92,6 +92,7 @@ public sealed class MllmEncoder : IDisposable
                 case MllmImage image:
                     text.Append(before);
                     FlushText();
+                    cancellation.ThrowIfCancellationRequested();
                     var tokens = VisualTokens(image);
                     spans.Add(new VisualSpan(imageIndex++, length, length + (int)tokens.shape[0]));
                     length += (int)tokens.shape[0];
@@ -134,13 +135,15 @@ public sealed class MllmEncoder : IDisposable
     }
 
     /// <summary>One prompt's condition: hidden states [1, L, D] from <paramref name="layer"/> (default from the config), mask [1, L] and spans.</summary>
-    public Conditioning Encode(IReadOnlyList<MllmPart> prompt, int? layer = null) => EncodeBatch([prompt], layer);
+    public Conditioning Encode(IReadOnlyList<MllmPart> prompt, int? layer = null, CancellationToken cancellation = default) =>
+        EncodeBatch([prompt], layer, cancellation);
 
     /// <summary>
     /// Several prompts right-padded into one batch: [B, Lmax, D] in the LLM's dtype on its device (the caller converts),
     /// mask [B, Lmax] (int64, 1 = token) on the same device, spans per row.
     /// </summary>
-    public Conditioning EncodeBatch(IReadOnlyList<IReadOnlyList<MllmPart>> prompts, int? layer = null)
+    /// <param name="cancellation">Checked before each image's vision tower and each LLM layer.</param>
+    public Conditioning EncodeBatch(IReadOnlyList<IReadOnlyList<MllmPart>> prompts, int? layer = null, CancellationToken cancellation = default)
     {
         if (prompts.Count == 0) throw new ArgumentException("no prompts to encode");
         var chosen = layer ?? Config.ConditionLayer;
@@ -158,7 +161,7 @@ public sealed class MllmEncoder : IDisposable
         }
         if (misses.Count > 0)
         {
-            var embedded = misses.Select(i => Embed(prompts[i])).ToList();
+            var embedded = misses.Select(i => Embed(prompts[i], cancellation)).ToList();
             var lengths = embedded.Select(e => e.Embeds.shape[0]).ToArray();
             var max = lengths.Max();
             var embedding = Llm.model.embed_tokens.weight!;
@@ -169,7 +172,7 @@ public sealed class MllmEncoder : IDisposable
                 embeds[j, ..(int)lengths[j]] = embedded[j].Embeds;
                 mask[j, ..(int)lengths[j]] = 1;
             }
-            using var output = Llm.model.forward(inputsEmbeds: embeds, attentionMask: mask, outputHiddenStates: true);
+            using var output = Llm.model.forward(inputsEmbeds: embeds, attentionMask: mask, outputHiddenStates: true, cancellation: cancellation);
             var states = output.HiddenStates[PyIndex(chosen, output.HiddenStates.Count, "condition layer")];
             for (var j = 0; j < misses.Count; j++)
             {

@@ -77,15 +77,16 @@ public sealed class EncoderEngine : IDisposable
     /// Validates and encodes a request (<c>prompt</c>, or <c>unconditional</c>); faults name the field. The result is
     /// the condition as it goes on the wire (<see cref="TensorNames.HiddenStates"/>, <see cref="TensorNames.AttentionMask"/>).
     /// </summary>
-    public WireConditioning Encode(V1.EncodeRequest request)
+    /// <param name="cancellation">The call's token: honoured while queued for the model and between the LLM's layers.</param>
+    public WireConditioning Encode(V1.EncodeRequest request, CancellationToken cancellation = default)
     {
         var wireType = WireType(request.Datatype);
-        var (cond, hit) = EncodeTorch(request);
+        var (cond, hit) = EncodeTorch(request, cancellation);
         using (cond)
             return ToWire(cond, hit, wireType);
     }
 
-    private (Conditioning Condition, bool CacheHit) EncodeTorch(V1.EncodeRequest request)
+    private (Conditioning Condition, bool CacheHit) EncodeTorch(V1.EncodeRequest request, CancellationToken cancellation)
     {
         ModelInfos.CheckModel(request.Model, Folder.Id);
         if (request.Unconditional)
@@ -102,7 +103,7 @@ public sealed class EncoderEngine : IDisposable
             throw new InvalidFieldException(field, $"{chars} characters; at most {_options.MaxPromptChars} are allowed (Encoder:MaxPromptChars)");
         var prompt = PromptConversion.ToMultimodal(request.Prompt, PromptOptions, Images);
         CheckLength(prompt, field);
-        return Encode(prompt);
+        return Encode(prompt, cancellation);
     }
 
     /// <summary>Refuses a prompt whose condition would be too long, counted by the tokenizer before any work.</summary>
@@ -119,7 +120,7 @@ public sealed class EncoderEngine : IDisposable
         throw new InvalidFieldException(field, $"makes a condition of {length} tokens{with}; at most {limit} are accepted ({why}): shorten the text");
     }
 
-    public (Conditioning Condition, bool CacheHit) Encode(MultimodalPrompt prompt) => _work.Run("encode", () =>
+    public (Conditioning Condition, bool CacheHit) Encode(MultimodalPrompt prompt, CancellationToken cancellation = default) => _work.Run("encode", () =>
         {
             var hits = _cache.Hits;
             if (_mllm is not null)
@@ -127,7 +128,7 @@ public sealed class EncoderEngine : IDisposable
                 var parts = prompt.ToMllmParts(_processor!);
                 try
                 {
-                    var cond = _mllm.Encode(parts);
+                    var cond = _mllm.Encode(parts, cancellation: cancellation);
                     return (cond, _cache.Hits > hits);
                 }
                 finally
@@ -136,7 +137,7 @@ public sealed class EncoderEngine : IDisposable
                 }
             }
             return ClipEncode(string.Concat(prompt.Parts.OfType<PromptPart.Text>().Select(t => t.Value)), hits);
-        });
+        }, cancellation);
 
     public (Conditioning Condition, bool CacheHit) EncodeUnconditional() => _work.Run("encode", () =>
         {
