@@ -33,9 +33,7 @@ public static class GenerationPlan
     public static void CheckPrompt(Prompt? prompt, string field, ModelInfo model, GatewayOptions o)
     {
         if (prompt is null) return;
-        var chars = prompt.Text.Length + prompt.Parts.Where(p => p.KindCase == PromptPart.KindOneofCase.Text).Sum(p => p.Text.Length);
-        if (chars > o.MaxPromptChars)
-            throw new InvalidFieldException(prompt.Parts.Count > 0 ? $"{field}.parts" : $"{field}.text", $"{chars} characters; at most {o.MaxPromptChars} are allowed (Generation:MaxPromptChars)");
+        PromptConversion.CheckLength(prompt, o.MaxPromptChars, "Generation:MaxPromptChars", field);
         var hasImages = prompt.Images.Count > 0 || prompt.Parts.Any(p => p.KindCase == PromptPart.KindOneofCase.Image);
         if (hasImages && model.MaxPromptImages == 0)
             throw new InvalidFieldException($"{field}.images", $"model '{model.Model}' encodes text only ({model.Encoder}): remove the images");

@@ -7,6 +7,18 @@ namespace UnimoG.Engines;
 public static class PromptConversion
 {
     /// <summary>
+    /// Refuses a prompt whose text (the <c>text</c> field and every text part) is longer than <paramref name="maxChars"/>,
+    /// before anything is tokenized or decoded; the message names the field and the setting <paramref name="key"/>.
+    /// </summary>
+    public static void CheckLength(V1.Prompt? prompt, int maxChars, string key, string field = "prompt")
+    {
+        if (prompt is null) return;
+        var chars = prompt.Text.Length + prompt.Parts.Where(p => p.KindCase == V1.PromptPart.KindOneofCase.Text).Sum(p => p.Text.Length);
+        if (chars > maxChars)
+            throw new InvalidFieldException(prompt.Parts.Count > 0 ? $"{field}.parts" : $"{field}.text", $"{chars} characters; at most {maxChars} are allowed ({key})");
+    }
+
+    /// <summary>
     /// Validates and decodes <paramref name="prompt"/>: images inline or by SHA-256 from <paramref name="store"/>.
     /// Any fault is an <see cref="InvalidFieldException"/> whose field starts with <paramref name="field"/>
     /// (<c>prompt.images[1]: The PNG image is 20000x20000: ...</c>).

@@ -18,16 +18,23 @@ public sealed class ReliabilityTests(ClusterFixture fixture)
 {
     private Cluster Cluster => fixture.Cluster;
 
+    private V1.Gateway.GatewayClient Gateway => new(Cluster.Channel(Cluster.GatewayAddress));
+    private V1.Denoiser.DenoiserClient Denoiser => new(Cluster.Channel(Cluster.DenoiserAddress));
+
     private static async Task<RpcException> Drain<T>(IAsyncStreamReader<T> stream) =>
         await Assert.ThrowsAsync<RpcException>(async () => { while (await stream.MoveNext(CancellationToken.None)) { } });
+
+    private async Task<RpcException> Refused(GenerateRequest request)
+    {
+        using var call = Gateway.Generate(request);
+        return await Drain(call.ResponseStream);
+    }
 
     [Fact]
     public async Task A_prompt_of_2000_characters_and_6000_tokens_is_refused_before_encoding_naming_prompt_text()
     {
         var request = GenerationTests.Request(text: "<img1> wearing <img2> " + new string('猫', 1970), steps: 2);   // within Generation:MaxPromptChars
-        var gateway = new V1.Gateway.GatewayClient(Cluster.Channel(Cluster.GatewayAddress));
-        using var call = gateway.Generate(request);
-        var e = await Drain(call.ResponseStream);
+        var e = await Refused(request);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.StartsWith("prompt.text: makes a condition of ", e.Status.Detail);
         Assert.Contains("tokens", e.Status.Detail);
@@ -46,33 +53,26 @@ public sealed class ReliabilityTests(ClusterFixture fixture)
     [Fact]
     public async Task Unbounded_input_is_echoed_capped_to_100_characters_with_its_length()
     {
-        var gateway = new V1.Gateway.GatewayClient(Cluster.Channel(Cluster.GatewayAddress));
         var request = GenerationTests.Request(steps: 2);
         request.Model = new string('m', 8000);
-        using (var call = gateway.Generate(request))
-        {
-            var e = await Drain(call.ResponseStream);
-            Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
-            Assert.Contains("... (8000 characters)", e.Status.Detail);
-            Assert.True(e.Status.Detail.Length < 300, e.Status.Detail);
-        }
+        var model = await Refused(request);
+        Assert.Equal(StatusCode.FailedPrecondition, model.StatusCode);
+        Assert.Contains("... (8000 characters)", model.Status.Detail);
+        Assert.True(model.Status.Detail.Length < 300, model.Status.Detail);
+
         var byHash = GenerationTests.Request(steps: 2);
         byHash.Prompt.Images[0] = new ImageInput { Sha256 = new string('f', 20_000) };
-        using (var call = gateway.Generate(byHash))
-        {
-            var e = await Drain(call.ResponseStream);
-            Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-            Assert.Contains("sha256", e.Status.Detail);
-            Assert.Contains("... (20000 characters)", e.Status.Detail);
-            Assert.True(e.Status.Detail.Length < 300, e.Status.Detail);
-        }
+        var hash = await Refused(byHash);
+        Assert.Equal(StatusCode.InvalidArgument, hash.StatusCode);
+        Assert.Contains("sha256", hash.Status.Detail);
+        Assert.Contains("... (20000 characters)", hash.Status.Detail);
+        Assert.True(hash.Status.Detail.Length < 300, hash.Status.Detail);
     }
 
     [Fact]
     public async Task A_condition_of_the_wrong_width_is_refused_at_its_first_chunk_while_the_stream_is_open()
     {
-        var denoiser = new V1.Denoiser.DenoiserClient(Cluster.Channel(Cluster.DenoiserAddress));
-        using var call = denoiser.Denoise();
+        using var call = Denoiser.Denoise();
         await call.RequestStream.WriteAsync(new DenoiseRequest { Options = new DenoiseOptions { Steps = 2, GuidanceScale = 1, Seed = 1 } });
         // [1, 1000, 16384] FP32 = 62.5 MiB declared; only the first 4 KiB are sent, and the stream is never completed.
         var first = new TensorChunk { Name = "cond.hidden_states", Datatype = "FP32", Shape = { 1, 1000, 16384 }, Data = ByteString.CopyFrom(new byte[4096]) };
@@ -85,8 +85,7 @@ public sealed class ReliabilityTests(ClusterFixture fixture)
     [Fact]
     public async Task Denoise_refuses_a_guidance_scale_of_1e30()
     {
-        var denoiser = new V1.Denoiser.DenoiserClient(Cluster.Channel(Cluster.DenoiserAddress));
-        using var call = denoiser.Denoise();
+        using var call = Denoiser.Denoise();
         await call.RequestStream.WriteAsync(new DenoiseRequest { Options = new DenoiseOptions { Steps = 2, GuidanceScale = 1e30f, Seed = 1 } });
         var e = await Drain(call.ResponseStream);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);

@@ -1,3 +1,4 @@
+using UnimoG.Client.Torch;
 using UnimoG.Contracts.Tensors;
 using UnimoG.Modeling;
 using static TorchSharp.torch;
@@ -38,11 +39,10 @@ public static class ConditionCheck
     /// </summary>
     public static Conditioning Check(string prefix, Tensor hidden, Tensor mask, DenoiserModel model, DenoiserOptions limits)
     {
-        var width = model.Folder.CrossAttentionDim;
-        if (hidden.dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16) || hidden.dim() != 3 || hidden.shape[0] != 1 || hidden.shape[2] != width)
-            throw new TensorStreamException($"{prefix}.hidden_states", $"expected FP32, BF16 or FP16 [1, L, {width}], got {hidden.dtype} [{string.Join(", ", hidden.shape)}]");
-        if (hidden.shape[1] < 1 || hidden.shape[1] > limits.MaxConditionTokens)
-            throw new TensorStreamException($"{prefix}.hidden_states", $"{hidden.shape[1]} tokens; between 1 and {limits.MaxConditionTokens} are accepted (Denoiser:MaxConditionTokens)");
+        // The header's checks again, for conditions that did not arrive as a stream (the one-process path).
+        var statesName = $"{prefix}.hidden_states";
+        if (Header(new TensorHeader(statesName, TorchTensorStreams.DataType(hidden.dtype, statesName), hidden.shape), model, limits) is { } problem)
+            throw new TensorStreamException(statesName, problem);
         if (mask.dim() != 2 || mask.shape[0] != 1 || mask.shape[1] != hidden.shape[1])
             throw new TensorStreamException($"{prefix}.attention_mask", $"expected [1, {hidden.shape[1]}] to match the hidden states, got [{string.Join(", ", mask.shape)}]");
         using (NewDisposeScope())

@@ -97,10 +97,8 @@ public sealed class EncoderEngine : IDisposable
         }
         if (_clip is not null && request.Prompt is { } text && (text.Images.Count > 0 || text.Parts.Any(x => x.KindCase == V1.PromptPart.KindOneofCase.Image)))
             throw new InvalidFieldException("prompt.images", $"model '{Folder.Id}' encodes text only (CLIP text encoder): remove the images");
+        PromptConversion.CheckLength(request.Prompt, _options.MaxPromptChars, "Encoder:MaxPromptChars");
         var field = request.Prompt is { Parts.Count: > 0 } ? "prompt.parts" : "prompt.text";
-        var chars = request.Prompt is null ? 0 : request.Prompt.Text.Length + request.Prompt.Parts.Where(x => x.KindCase == V1.PromptPart.KindOneofCase.Text).Sum(x => x.Text.Length);
-        if (chars > _options.MaxPromptChars)
-            throw new InvalidFieldException(field, $"{chars} characters; at most {_options.MaxPromptChars} are allowed (Encoder:MaxPromptChars)");
         var prompt = PromptConversion.ToMultimodal(request.Prompt, PromptOptions, Images);
         CheckLength(prompt, field);
         return Encode(prompt, cancellation);
