@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using UnimoG.Hosting.Discovery;
+using UnimoG.Hosting.Interceptors;
 using UnimoG.Hosting.Logging;
 using UnimoG.Hosting.Options;
 using UnimoG.Hosting.Shutdown;
@@ -54,6 +55,7 @@ public static class UnimoGHosting
             o.Interceptors.Add<ErrorMetricsInterceptor>();
             o.Interceptors.Add<InFlightInterceptor>();
         });
+        MalformedMessages.AddGuardedBinding(services);
         services.AddGrpcReflection();
         services.AddSingleton<Readiness>();
         services.AddGrpcHealthChecks(o =>

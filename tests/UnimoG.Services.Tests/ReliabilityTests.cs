@@ -119,4 +119,39 @@ public sealed class ReliabilityTests(ClusterFixture fixture)
         using var encoded = engine.Encode(request, CancellationToken.None);
         Assert.False(encoded.CacheHit);   // the cancelled call cached nothing: it never ran
     }
+
+    private static readonly Marshaller<byte[]> Raw = Marshallers.Create(b => b, b => b);
+
+    private async Task<RpcException> SendRaw(MethodType type, string method, byte[] message)
+    {
+        var invoker = Cluster.Channel(Cluster.GatewayAddress).CreateCallInvoker();
+        var m = new Method<byte[], byte[]>(type, "unimog.v1.Gateway", method, Raw, Raw);
+        if (type == MethodType.Unary)
+            return await Assert.ThrowsAsync<RpcException>(() => invoker.AsyncUnaryCall(m, null, new CallOptions(), message).ResponseAsync);
+        using var call = invoker.AsyncServerStreamingCall(m, null, new CallOptions(), message);
+        return await Drain(call.ResponseStream);
+    }
+
+    [Fact]
+    public async Task Malformed_protobuf_and_invalid_UTF8_are_invalid_argument_not_unknown()
+    {
+        var garbage = await SendRaw(MethodType.ServerStreaming, "Generate", [0xFF, 0xFF, 0xFF, 0xFF]);
+        Assert.Equal(StatusCode.InvalidArgument, garbage.StatusCode);
+        Assert.StartsWith("The request to unimog.v1.Gateway/Generate is not a valid GenerateRequest message: ", garbage.Status.Detail);
+
+        // A well-formed message whose prompt.text holds the bytes FF FE (not UTF-8).
+        var bytes = GenerationTests.Request(text: "<img1> QQ", steps: 2).ToByteArray();
+        var at = bytes.AsSpan().IndexOf("QQ"u8);
+        bytes[at] = 0xFF;
+        bytes[at + 1] = 0xFE;
+        var utf8 = await SendRaw(MethodType.ServerStreaming, "Generate", bytes);
+        Assert.Equal(StatusCode.InvalidArgument, utf8.StatusCode);
+        Assert.EndsWith("String is invalid UTF-8.", utf8.Status.Detail);
+
+        var describe = await SendRaw(MethodType.Unary, "Describe", [0x0A, 0x05, 0x01]);   // a field cut short
+        Assert.Equal(StatusCode.InvalidArgument, describe.StatusCode);
+        Assert.Contains("DescribeRequest", describe.Status.Detail);
+
+        Assert.NotNull(await Gateway.DescribeAsync(new DescribeRequest()));   // the server is fine afterwards
+    }
 }
