@@ -23,6 +23,9 @@ public static class Faults
 {
     public static RpcException? ToRpc(Exception e, bool deadlinePassed = false) => e switch
     {
+        // A call past its deadline was cancelled for that reason, however far down (a backend, an adapter) it was seen.
+        RpcException { StatusCode: StatusCode.Cancelled } or UnimoGException { Status: StatusCode.Cancelled } or OperationCanceledException
+            when deadlinePassed => Rpc(StatusCode.DeadlineExceeded, "the call's deadline passed"),
         RpcException r => r.Status.Detail.Length <= Echo.MaxMessageChars ? r : Rpc(r.StatusCode, r.Status.Detail),
         UnimoGException u => u.ToRpcException(),
         InvalidFieldException f => Rpc(StatusCode.InvalidArgument, f.Message),
@@ -30,9 +33,7 @@ public static class Faults
         TensorStreamException t => Rpc(StatusCode.InvalidArgument, t.Message),
         QueueFullException q => Rpc(StatusCode.ResourceExhausted, q.Message),
         ModelFolderException m => Rpc(StatusCode.FailedPrecondition, m.Message),
-        OperationCanceledException => deadlinePassed
-            ? Rpc(StatusCode.DeadlineExceeded, "the call's deadline passed")
-            : Rpc(StatusCode.Cancelled, "the call was cancelled"),
+        OperationCanceledException => Rpc(StatusCode.Cancelled, "the call was cancelled"),
         _ => null,
     };
 

@@ -154,4 +154,32 @@ public sealed class ReliabilityTests(ClusterFixture fixture)
 
         Assert.NotNull(await Gateway.DescribeAsync(new DescribeRequest()));   // the server is fine afterwards
     }
+
+    [Fact]
+    public async Task A_deadline_is_counted_as_DeadlineExceeded_by_every_service_it_reaches()
+    {
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<(string Method, string Status)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "unimog.rpc.errors") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var t = tags.ToArray().ToDictionary(k => k.Key, k => k.Value?.ToString() ?? "");
+            errors.Enqueue((t["grpc.method"], t["grpc.status"]));
+        });
+        listener.Start();
+
+        await Cluster.Client().GenerateImagesAsync(GenerationTests.Request(steps: 2));   // warm: connections and code paths
+        for (int i = 0; i < 4; i++)
+        {
+            using var call = Gateway.Generate(GenerationTests.Request(steps: 200), deadline: DateTime.UtcNow.AddMilliseconds(1500));
+            Assert.Equal(StatusCode.DeadlineExceeded, (await Drain(call.ResponseStream)).StatusCode);
+        }
+        // Each host counts a call once its handler has unwound, a moment after the client has given up.
+        bool Counted(string method) => errors.Count(e => e.Method == method) >= 4;
+        await GenerationTests.WaitUntil(() => Counted("/unimog.v1.Gateway/Generate") && Counted("/unimog.v1.Denoiser/Denoise"));
+        Assert.All(errors, e => Assert.Equal("DeadlineExceeded", e.Status));
+    }
 }

@@ -27,7 +27,7 @@ public sealed class FaultInterceptor : ServerCallInterceptor
         {
             return await next();
         }
-        catch (Exception e) when (e is not RpcException && Faults.ToRpc(e, context.Deadline <= DateTime.UtcNow) is { } rpc)
+        catch (Exception e) when (Faults.ToRpc(e, CallOutcome.DeadlinePassed(context)) is { } rpc && !ReferenceEquals(rpc, e))
         {
             throw rpc;
         }

@@ -47,12 +47,27 @@ public abstract class ServerCallInterceptor : Interceptor
 /// <summary>The status a call ended with, whether the service threw, set <c>context.Status</c>, or was cancelled.</summary>
 public static class CallOutcome
 {
-    public static StatusCode Of(ServerCallContext context, Exception? error) => error switch
+    /// <summary>
+    /// How close to its deadline a cancelled call counts as having run out of time. The client's deadline timer fires
+    /// first (the server starts its clock only when it reads the headers), so its reset usually arrives a few
+    /// milliseconds before the server's own deadline; a cancellation that close to the deadline is the deadline.
+    /// </summary>
+    public static readonly TimeSpan DeadlineSlack = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether the call has a deadline and it has passed, or is within <see cref="DeadlineSlack"/>.</summary>
+    public static bool DeadlinePassed(ServerCallContext context) =>
+        context.Deadline != DateTime.MaxValue && context.Deadline - DateTime.UtcNow <= DeadlineSlack;
+
+    public static StatusCode Of(ServerCallContext context, Exception? error)
     {
-        null => context.Status.StatusCode,
-        RpcException rpc => rpc.StatusCode,
-        OperationCanceledException when context.Deadline <= DateTime.UtcNow => StatusCode.DeadlineExceeded,
-        OperationCanceledException when context.CancellationToken.IsCancellationRequested => StatusCode.Cancelled,
-        _ => StatusCode.Unknown,
-    };
+        var status = error switch
+        {
+            null => context.Status.StatusCode,
+            RpcException rpc => rpc.StatusCode,
+            OperationCanceledException when context.CancellationToken.IsCancellationRequested || DeadlinePassed(context) => StatusCode.Cancelled,
+            _ => StatusCode.Unknown,
+        };
+        // A backend call cut short by this call's cancellation reports Cancelled too; the deadline decides which it was.
+        return status == StatusCode.Cancelled && DeadlinePassed(context) ? StatusCode.DeadlineExceeded : status;
+    }
 }
