@@ -26,11 +26,33 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
     /// <summary>The served model, as the denoiser describes it (asked once, then kept).</summary>
     public async Task<ModelInfo> ModelAsync(CancellationToken ct = default) => _model ??= await denoiser.DescribeAsync(ct).ConfigureAwait(false);
 
+    /// <summary>The generation's events; a backend's failure is told by the service's name and the request id (<see cref="BackendFailures"/>).</summary>
     public async IAsyncEnumerable<GenerateEvent> GenerateAsync(GenerateRequest request, string requestId,
         [EnumeratorCancellation] CancellationToken ct = default, DateTime? deadline = null)
     {
+        var at = new Stage();
+        await using var events = GenerateCoreAsync(request, requestId, at, ct, deadline).GetAsyncEnumerator(ct);
+        while (true)
+        {
+            try
+            {
+                if (!await events.MoveNextAsync().ConfigureAwait(false)) yield break;
+            }
+            catch (Exception e) when (BackendFailures.Name(at.Service, requestId, e, log) is { } named)
+            {
+                throw named;
+            }
+            yield return events.Current;
+        }
+    }
+
+    private async IAsyncEnumerable<GenerateEvent> GenerateCoreAsync(GenerateRequest request, string requestId, Stage at,
+        [EnumeratorCancellation] CancellationToken ct, DateTime? deadline)
+    {
         var total = Stopwatch.StartNew();
+        at.Service = "denoiser";
         var model = await ModelAsync(ct).ConfigureAwait(false);
+        at.Service = null;
         var plan = Validate(request, model, requestId);
         yield return new GenerateEvent
         {
@@ -44,6 +66,7 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
 
         // 1. conditions: the prompt, and for guidance the negative prompt or the empty one
         var stage = Stopwatch.StartNew();
+        at.Service = "encoder";
         var (cond, uncond) = await EncodeAsync(request, plan, ct, deadline).ConfigureAwait(false);
         using var condOwner = cond;
         using var uncondOwner = uncond;
@@ -52,15 +75,17 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
         // 2. denoising, with progress and previews as they come
         stage.Restart();
         var denoised = new Denoised();
-        await foreach (var e in DenoiseAsync(plan.ToOptions(request.Model), cond, uncond, denoised, total, ct, deadline).ConfigureAwait(false))
+        await foreach (var e in DenoiseAsync(plan.ToOptions(request.Model), cond, uncond, denoised, total, at, ct, deadline).ConfigureAwait(false))
             yield return e;
         var denoiseMs = stage.Elapsed.TotalMilliseconds;
 
         // 3. decoding (the decoder frees the latent)
         stage.Restart();
         IReadOnlyList<byte[]> pngs;
+        at.Service = "vae";
         using (UnimoGTelemetry.Source.StartActivity("decode stage"))
             pngs = await DecodeAndFree(denoised.Latent!, ct, deadline).ConfigureAwait(false);
+        at.Service = null;
         var decodeMs = stage.Elapsed.TotalMilliseconds;
         metrics?.ImagesServed.Add(pngs.Count);
         for (var i = 0; i < pngs.Count; i++)
@@ -122,9 +147,10 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
 
     /// <summary>The denoiser's updates as generation events (latent previews decoded by the VAE); the final latent into <paramref name="result"/>.</summary>
     private async IAsyncEnumerable<GenerateEvent> DenoiseAsync(DenoiseOptions denoise, WireConditioning cond, WireConditioning? uncond, Denoised result,
-        Stopwatch total, [EnumeratorCancellation] CancellationToken ct, DateTime? deadline)
+        Stopwatch total, Stage at, [EnumeratorCancellation] CancellationToken ct, DateTime? deadline)
     {
         var finished = false;
+        at.Service = "denoiser";
         try
         {
             await foreach (var update in denoiser.DenoiseAsync(denoise, cond, uncond, ct, deadline).ConfigureAwait(false))
@@ -139,7 +165,9 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
                             yield return Preview(p.StepNumber, i, p.Pngs[i], PreviewKind.Linear);
                         break;
                     case DenoiseUpdate.LatentPreview l:
+                        at.Service = "vae";
                         var decoded = await DecodeAndFree(l.Latent, ct, deadline).ConfigureAwait(false);
+                        at.Service = "denoiser";
                         for (var i = 0; i < decoded.Count; i++)
                             yield return Preview(l.StepNumber, i, decoded[i], PreviewKind.Latent);
                         break;

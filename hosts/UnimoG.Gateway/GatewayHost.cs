@@ -22,18 +22,22 @@ public static class GatewayHost
         var options = UnimoGOptions.Bind<GatewayOptions>(builder.Services, builder.Configuration, GatewayOptions.Section);
         builder.Services.AddUnimoGFaults();
         var s = builder.Services;
+        var remote = new List<string>();   // backends reached over the network, whose health is the gateway's readiness
         if (!s.Any(d => d.ServiceType == typeof(IEncoderClient)))
         {
+            remote.Add("encoder");
             builder.AddUnimoGServiceClient<V1.Encoder.EncoderClient>("encoder");
             s.AddSingleton<IEncoderClient>(sp => new EncoderClient(sp.GetRequiredService<V1.Encoder.EncoderClient>()));
         }
         if (!s.Any(d => d.ServiceType == typeof(IDenoiserClient)))
         {
+            remote.Add("denoiser");
             builder.AddUnimoGServiceClient<V1.Denoiser.DenoiserClient>("denoiser");
             s.AddSingleton<IDenoiserClient>(sp => new DenoiserClient(sp.GetRequiredService<V1.Denoiser.DenoiserClient>()));
         }
         if (!s.Any(d => d.ServiceType == typeof(IVaeClient)))
         {
+            remote.Add("vae");
             builder.AddUnimoGServiceClient<V1.Vae.VaeClient>("vae");
             s.AddSingleton<IVaeClient>(sp => new VaeClient(sp.GetRequiredService<V1.Vae.VaeClient>()));
         }
@@ -41,6 +45,9 @@ public static class GatewayHost
             sp.GetRequiredService<IVaeClient>(), options, new ImageStore(options.UploadBytes),
             sp.GetRequiredService<ILogger<GenerationPipeline>>(), sp.GetRequiredService<UnimoGMetrics>()));
         s.AddHostedService<GatewayReadiness>();
+        if (remote.Count > 0)
+            s.AddHostedService(sp => new DependencyReadiness(remote, sp.GetRequiredService<ServiceChannels>(), sp.GetRequiredService<UnimoG.Hosting.Readiness>(),
+                sp.GetRequiredService<ILogger<DependencyReadiness>>()));
         return builder;
     }
 
