@@ -51,18 +51,6 @@ public static class GatewayHost
         return builder;
     }
 
-    /// <summary>
-    /// Caller authentication (API keys hashed, or JWT) through the hosting library's <c>AddUnimoGAuth</c>, opt-in by
-    /// configuration: on when an <c>Auth</c> section exists (then it must be valid: compose's empty key hash stops
-    /// the gateway), off otherwise (local runs). Returns whether it is on.
-    /// </summary>
-    public static bool AddGatewayAuth(this WebApplicationBuilder builder)
-    {
-        if (!builder.Configuration.GetSection(UnimoG.Hosting.Security.AuthOptions.Section).Exists()) return false;
-        UnimoG.Hosting.Security.UnimoGAuth.AddUnimoGAuth(builder);
-        return true;
-    }
-
     public static WebApplication MapGateway(this WebApplication app)
     {
         app.MapGrpcService<GatewayService>();

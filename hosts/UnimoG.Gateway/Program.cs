@@ -3,7 +3,6 @@ using UnimoG.Hosting;
 
 var b = WebApplication.CreateBuilder(args);
 b.AddUnimoGDefaults("gateway");
-b.AddGatewayAuth();   // opt-in: when an Auth section is configured
 b.AddGateway();
 var app = b.Build();
 app.MapUnimoGDefaults();

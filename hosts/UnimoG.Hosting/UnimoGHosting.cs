@@ -6,6 +6,7 @@ using UnimoG.Hosting.Discovery;
 using UnimoG.Hosting.Interceptors;
 using UnimoG.Hosting.Logging;
 using UnimoG.Hosting.Options;
+using UnimoG.Hosting.Security;
 using UnimoG.Hosting.Shutdown;
 using UnimoG.Engines.Telemetry;
 
@@ -56,6 +57,7 @@ public static class UnimoGHosting
             o.Interceptors.Add<InFlightInterceptor>();
         });
         MalformedMessages.AddGuardedBinding(services);
+        builder.AddUnimoGAuthIfConfigured();   // every role: the auth interceptor follows the three above
         services.AddGrpcReflection();
         services.AddSingleton<Readiness>();
         services.AddGrpcHealthChecks(o =>

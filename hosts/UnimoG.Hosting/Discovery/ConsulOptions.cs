@@ -60,4 +60,7 @@ public sealed class ServiceAddressOptions
     /// <c>dns:///headless-service:port</c> (every A record, re-resolved), or <c>consul:///name</c>.
     /// </summary>
     public string? Address { get; set; }
+
+    /// <summary>The API key this host sends to the service (as <c>x-api-key</c>) when the service's <c>Auth</c> is on.</summary>
+    public string? ApiKey { get; set; }
 }

@@ -53,8 +53,18 @@ public sealed class ServiceChannels(
     public GrpcChannel Channel(string service) =>
         channels.GetOrAdd(service, s => new Lazy<GrpcChannel>(() => Create(AddressOf(s, configuration, consul.Value.Enabled)))).Value;
 
-    /// <summary>The channel with the client-side interceptors (request id propagation).</summary>
-    public CallInvoker Invoker(string service) => Channel(service).Intercept(new RequestIdClientInterceptor());
+    /// <summary>The channel with the client-side interceptors: request id propagation, and the service's key (<c>Services:{name}:ApiKey</c>).</summary>
+    public CallInvoker Invoker(string service)
+    {
+        var invoker = Channel(service).Intercept(new RequestIdClientInterceptor());
+        return configuration[$"{ServiceAddressOptions.Section}:{service}:ApiKey"] is { Length: > 0 } key
+            ? invoker.Intercept(m =>
+            {
+                if (m.Get(ApiKeyAuthenticationHandler.Header) is null) m.Add(ApiKeyAuthenticationHandler.Header, key);
+                return m;
+            })
+            : invoker;
+    }
 
     /// <summary>A channel to an address given by a caller (e.g. a training configuration), with the same TLS, limits and retries.</summary>
     public CallInvoker Invoker(Uri address) =>

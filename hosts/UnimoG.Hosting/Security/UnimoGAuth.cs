@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Security.Cryptography;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
@@ -26,6 +27,8 @@ public static class UnimoGAuth
     /// </summary>
     public static WebApplicationBuilder AddUnimoGAuth(this WebApplicationBuilder builder)
     {
+        if (builder.Services.Any(d => d.ServiceType == typeof(FailedAuthThrottle)))
+            return builder;   // AddUnimoGDefaults added it already (an Auth section is configured)
         if (!builder.Services.HasDefaults())
             throw new InvalidOperationException("Call AddUnimoGDefaults before AddUnimoGAuth: auth must run after the request-id and metrics interceptors.");
         var auth = UnimoGOptions.Bind<AuthOptions>(builder.Services, builder.Configuration, AuthOptions.Section);
@@ -49,6 +52,17 @@ public static class UnimoGAuth
         builder.Services.AddSingleton<FailedAuthThrottle>();
         builder.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add<AuthInterceptor>());
         return builder;
+    }
+
+    /// <summary>
+    /// Auth on whenever an <c>Auth</c> section is configured, on every role (AddUnimoGDefaults calls this): a service
+    /// reachable on its own port is then as closed as the gateway. Without the section, calls are open (local runs).
+    /// </summary>
+    public static bool AddUnimoGAuthIfConfigured(this WebApplicationBuilder builder)
+    {
+        if (!builder.Configuration.GetSection(AuthOptions.Section).Exists()) return false;
+        builder.AddUnimoGAuth();
+        return true;
     }
 
     // Without JWT keys no bearer handler is registered: the API-key handler refuses the scheme by name (not a 500).

@@ -113,7 +113,6 @@ internal static class ServeCommand
         if (role is "vae" or "all") b.AddVae();
         if (role is "gateway" or "all")
         {
-            b.AddGatewayAuth();
             if (role == "all")
             {
                 // One host: the gateway calls the other three in process.
