@@ -16,7 +16,7 @@ namespace UnimoG.Engines.Inference;
 /// Dynamic batching of denoising requests. One worker thread steps every active request; requests with the same
 /// latent size go through the U-Net together as one batch (<see cref="GuidedStep"/>: each at its own step of its own
 /// scheduler run, with its own guidance scale and generator), joining at the next step after they arrive and leaving
-/// after their last step. Conditions of different lengths are padded with a key mask, so a request gets the image it
+/// after their last step. Sizes take turns by worker time (<see cref="FairShare{TKey}"/>). Conditions of different lengths are padded with a key mask, so a request gets the image it
 /// would get alone (up to float rounding in the batched kernels). Admission and its bounds are the
 /// <see cref="DenoiseQueue"/>'s. A cancelled request (or one whose ticket is disposed) leaves at the next step and its
 /// tensors are freed.
@@ -28,6 +28,7 @@ public sealed class DenoiseBatcher : IDisposable
     private readonly DenoiseTelemetry _telemetry;
     private readonly ILogger _log;
     private readonly List<DenoiseJob> _active = [];      // worker thread only
+    private readonly FairShare<(int Height, int Width)> _share = new();   // worker thread only
     private readonly Thread _worker;
     private readonly bool _ownsModel;
     private volatile int _activeCount;
@@ -97,8 +98,15 @@ public sealed class DenoiseBatcher : IDisposable
             foreach (var job in admitted) Start(job);
             foreach (var job in _active.Where(j => j.Token.IsCancellationRequested).ToList())
                 Finish(job, new OperationCanceledException(job.Token));
-            foreach (var group in _active.GroupBy(j => j.ShapeKey).Select(g => g.ToList()).ToList())
-                StepGroup(group);
+            // One step of one size per turn, the size that has had the least worker time: a small request is never
+            // held to the pace of a large one, and newcomers are admitted between any two steps.
+            var groups = _active.GroupBy(j => j.ShapeKey).ToDictionary(g => g.Key, g => g.ToList());
+            if (_share.TryNext(groups.Keys, out var size))
+            {
+                var started = Stopwatch.GetTimestamp();
+                StepGroup(groups[size]);
+                _share.Spent(size, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            }
             _activeCount = _active.Count;
         }
         var shutdown = new ObjectDisposedException(nameof(DenoiseBatcher), "the denoiser is shutting down");
