@@ -10,6 +10,10 @@ public sealed class UnimoGClientOptions
 {
     /// <summary>The gateway (for <see cref="UnimoGClient"/>), e.g. http://localhost:5000.</summary>
     public Uri? Address { get; set; }
+    /// <summary>More gateway replicas, tried after <see cref="Address"/> when a generation fails Unavailable before it starts.</summary>
+    public IList<Uri> GatewayReplicas { get; } = [];
+    /// <summary>When and how <see cref="UnimoGClient"/> retries (validated at registration).</summary>
+    public RetryOptions Retry { get; set; } = new();
     /// <summary>Backends, for services that call them directly (trainers, batch jobs); each registers its typed client.</summary>
     public Uri? EncoderAddress { get; set; }
     public Uri? DenoiserAddress { get; set; }
@@ -33,11 +37,23 @@ public static class ServiceCollectionExtensions
         configure(options);
         if (options.Address is null && options.EncoderAddress is null && options.DenoiserAddress is null && options.VaeAddress is null)
             throw new ArgumentException("AddUnimoGClient: set Address (the gateway) or at least one backend address");
+        if (options.Address is null && options.GatewayReplicas.Count > 0)
+            throw new ArgumentException("AddUnimoGClient: GatewayReplicas are tried after Address: set Address too");
+        options.Retry.Validate();
         services.AddSingleton(options);
         if (options.Address is { } gateway)
         {
+            // One named client (own channel, own connections) per further replica. Registered before the primary:
+            // each registration maps the typed client to its own name, and the last one wins.
+            var names = options.GatewayReplicas.Select((uri, i) => (Name: $"unimog-gateway-{i + 1}", Uri: uri)).ToList();
+            foreach (var (name, uri) in names) Register<Gateway.GatewayClient>(services, uri, options, name);
             Register<Gateway.GatewayClient>(services, gateway, options);
-            services.AddSingleton(sp => new UnimoGClient(sp.GetRequiredService<Gateway.GatewayClient>()));
+            services.AddSingleton(sp =>
+            {
+                var factory = sp.GetRequiredService<GrpcClientFactory>();
+                Gateway.GatewayClient[] replicas = [sp.GetRequiredService<Gateway.GatewayClient>(), .. names.Select(n => factory.CreateClient<Gateway.GatewayClient>(n.Name))];
+                return new UnimoGClient(replicas, options.Retry);
+            });
         }
         if (options.EncoderAddress is { } encoder)
         {
@@ -60,9 +76,9 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    private static void Register<TClient>(IServiceCollection services, Uri address, UnimoGClientOptions options) where TClient : class
+    private static void Register<TClient>(IServiceCollection services, Uri address, UnimoGClientOptions options, string? name = null) where TClient : class
     {
-        var builder = services.AddGrpcClient<TClient>(o => o.Address = address)
+        var builder = (name is null ? services.AddGrpcClient<TClient>(o => o.Address = address) : services.AddGrpcClient<TClient>(name, o => o.Address = address))
             .ConfigureChannel(o => o.MaxReceiveMessageSize = 16 << 20);
         if (options.ApiKey is { Length: > 0 } key)
         {

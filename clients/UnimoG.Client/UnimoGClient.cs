@@ -37,22 +37,33 @@ public abstract record GenerationEvent
 public sealed record GenerationResult(GenerateAccepted Accepted, IReadOnlyList<byte[]> Images, GenerateCompleted Times);
 
 /// <summary>
-/// The public UNIMO-G client (the gateway's <c>Generate</c>). Every call is disposed when it ends, however it
-/// ends (a call left undisposed keeps the server writing into a stream nobody reads). Failures are
-/// <see cref="UnimoGException"/>s carrying the server's status and message.
+/// The public UNIMO-G client (the gateway's <c>Generate</c>), over one gateway or several replicas. Every call is
+/// disposed when it ends, however it ends (a call left undisposed keeps the server writing into a stream nobody
+/// reads). Failures are <see cref="UnimoGException"/>s carrying the server's status and message. A generation that
+/// fails Unavailable before its first event is tried again on the next replica (<see cref="RetryOptions"/>).
 /// </summary>
-public sealed class UnimoGClient(Gateway.GatewayClient grpc)
+public sealed partial class UnimoGClient
 {
-    public Gateway.GatewayClient Grpc { get; } = grpc;
+    private readonly Gateway.GatewayClient[] _replicas;
+    private readonly RetryOptions _retry;
+    private int _preferred; // the replica that last answered: calls start there
 
-    /// <summary>The generation's events as they happen. Stop enumerating (or cancel) to cancel the generation.</summary>
-    public async IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerateRequest request,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default, DateTime? deadline = null)
+    public UnimoGClient(Gateway.GatewayClient grpc) : this([grpc]) { }
+
+    /// <param name="replicas">Gateway replicas, tried in turn from the one that last answered.</param>
+    /// <param name="retry">When to retry (validated here); defaults to <see cref="RetryOptions"/>' defaults.</param>
+    public UnimoGClient(IReadOnlyList<Gateway.GatewayClient> replicas, RetryOptions? retry = null)
     {
-        using var call = Grpc.Generate(request, deadline: deadline, cancellationToken: cancellationToken);
-        await foreach (var e in Streams.ReadAll(call.ResponseStream, cancellationToken).ConfigureAwait(false))
-            yield return GenerationEvent.From(e);
+        if (replicas.Count == 0) throw new ArgumentException("give at least one gateway replica", nameof(replicas));
+        _replicas = [.. replicas];
+        _retry = retry ?? new RetryOptions();
+        _retry.Validate();
     }
+
+    /// <summary>The first replica's gRPC client.</summary>
+    public Gateway.GatewayClient Grpc => _replicas[0];
+
+    public IReadOnlyList<Gateway.GatewayClient> Replicas => _replicas;
 
     /// <summary>Runs a generation to the end and returns its images.</summary>
     public async Task<GenerationResult> GenerateImagesAsync(GenerateRequest request, CancellationToken cancellationToken = default, DateTime? deadline = null)
@@ -74,11 +85,12 @@ public sealed class UnimoGClient(Gateway.GatewayClient grpc)
         return new GenerationResult(accepted, images.Values.ToList(), completed);
     }
 
+    // Uploads are kept by the replica that received them, so they go to the preferred one and are not retried elsewhere.
     public Task<ImageRef> UploadImageAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default) =>
-        Upload.SendAsync(Grpc.UploadImage(cancellationToken: cancellationToken), image, cancellationToken);
+        Upload.SendAsync(_replicas[Volatile.Read(ref _preferred)].UploadImage(cancellationToken: cancellationToken), image, cancellationToken);
 
     public Task<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default) =>
-        Streams.Call(async () => await Grpc.DescribeAsync(new DescribeRequest(), cancellationToken: cancellationToken));
+        Streams.Call(async () => await _replicas[Volatile.Read(ref _preferred)].DescribeAsync(new DescribeRequest(), cancellationToken: cancellationToken));
 
     /// <summary>A request for <paramref name="text"/> with placeholders <c>&lt;img1&gt;</c>.. referring to <paramref name="images"/> (encoded files).</summary>
     public static GenerateRequest Request(string text, params IEnumerable<byte[]> images)

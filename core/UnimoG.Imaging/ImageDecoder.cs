@@ -72,6 +72,9 @@ public static class ImageDecoder
             fault = new(ImageDecodeError.TooLarge, $"The {format} image is {info.Width}x{info.Height}: a side is longer than {limits.MaxSide} pixels.");
         else if ((long)info.Width * info.Height > limits.MaxPixels)
             fault = new(ImageDecodeError.TooLarge, $"The {format} image is {info.Width}x{info.Height}: more than {limits.MaxPixels:N0} pixels.");
+        // Configured limits are only checked for being positive: whatever they allow, RGBA must fit in one array.
+        else if ((long)info.Width * info.Height * 4 > Array.MaxLength)
+            fault = new(ImageDecodeError.TooLarge, $"The {format} image is {info.Width}x{info.Height}: too many pixels to decode in memory.");
         if (fault is not null)
         {
             codec.Dispose();

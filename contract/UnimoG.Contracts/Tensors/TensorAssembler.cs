@@ -55,7 +55,12 @@ public sealed class TensorAssembler(TensorLimits limits, Func<TensorHeader, ITen
         if (chunk.Shape.Any(d => d < 0)) throw new TensorStreamException(name, $"negative dimension in shape [{string.Join(", ", chunk.Shape)}]");
         var header = new TensorHeader(name, type, chunk.Shape.ToArray());
         long length;
-        try { length = header.ByteLength; }
+        try
+        {
+            length = header.ByteLength;
+            // Strides multiply the non-zero dimensions, even of an empty tensor ([0, 2^31, 2^62] holds nothing): they must fit too.
+            _ = checked(header.Shape.Where(d => d != 0).Aggregate(1L, (a, d) => checked(a * d)) * type.ElementSize());
+        }
         catch (OverflowException) { throw new TensorStreamException(name, $"shape [{string.Join(", ", chunk.Shape)}] overflows"); }
         if (length > Math.Min(limits.MaxTensorBytes, int.MaxValue))
             throw new TensorStreamException(name, $"{length} bytes exceeds the limit of {Math.Min(limits.MaxTensorBytes, int.MaxValue)} bytes per tensor");

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
@@ -51,8 +52,24 @@ internal static class ConfigContract
             nullable.Set = (o, v) => { if (v is not null) set(o, v); };
             return nullable;
         }
-        if (new NullabilityInfoContext().Create(member).WriteState == NullabilityState.NotNull)
+        var nullability = new NullabilityInfoContext().Create(member);
+        if (NonNullElements(p.PropertyType, nullability))
+        {
+            // [null, {...}] for a list of records would surface later as a NullReferenceException in a check.
+            var inner = set;
+            set = (o, v) => inner(o, v is System.Collections.IEnumerable items && items.Cast<object?>().Any(i => i is null) ? throw new JsonException() : v);
+            p.Set = set;
+        }
+        if (nullability.WriteState == NullabilityState.NotNull)
             p.Set = (o, v) => { if (v is not null) set(o, v); };
         return p;
+    }
+
+    /// <summary>A list (not a string or dictionary) whose element type is a reference type declared non-nullable.</summary>
+    private static bool NonNullElements(Type type, NullabilityInfo nullability)
+    {
+        if (type == typeof(string) || !typeof(System.Collections.IEnumerable).IsAssignableFrom(type)) return false;
+        var element = nullability.ElementType ?? (nullability.GenericTypeArguments is [var only] ? only : null);
+        return element is { ReadState: NullabilityState.NotNull } && !element.Type.IsValueType;
     }
 }

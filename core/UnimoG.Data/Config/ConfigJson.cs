@@ -36,6 +36,7 @@ public static class ConfigJson
         // "<ImageHere>" stays readable instead of "\u003CImageHere\u003E"; these files are never embedded in HTML.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { ConfigContract.Apply } },
+        Converters = { new FiniteNumberConverter<double>(), new FiniteNumberConverter<float>() },
     };
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
@@ -47,7 +48,27 @@ public static class ConfigJson
     public static T Read<T>(string path, string? section = null) where T : class
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"config not found: {path}", path);
-        return Parse<T>(File.ReadAllText(path), path, section);
+        return Parse<T>(ReadText(path), path, section);
+    }
+
+    /// <summary>Largest config file read (16 MiB): configs are kilobytes.</summary>
+    public const int MaxFileBytes = 16 << 20;
+
+    // Bounded: a path that names a device (/dev/zero, e.g. a training config's unet_config sent over gRPC) or a huge
+    // file fails naming the file instead of reading until memory runs out.
+    private static string ReadText(string path)
+    {
+        using var file = File.OpenRead(path);
+        var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        for (int n; (n = file.Read(chunk)) > 0;)
+        {
+            if (buffer.Length + n > MaxFileBytes) throw new ConfigException(path, "", $"more than {MaxFileBytes:N0} bytes: not a config file");
+            buffer.Write(chunk, 0, n);
+        }
+        buffer.Position = 0;
+        using var reader = new StreamReader(buffer, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
     }
 
     /// <summary>Reads config text; <paramref name="file"/> is what errors call it (a path, or e.g. "sd15 unet config").</summary>

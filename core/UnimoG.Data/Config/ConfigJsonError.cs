@@ -80,6 +80,7 @@ internal static partial class ConfigJsonError
     {
         t = Nullable.GetUnderlyingType(t) ?? t;
         if (IsFloat(t) && value is { ValueKind: JsonValueKind.String } s && NonFiniteLiterals.Words.Contains(s.GetString()!)) return "a finite number";
+        if (IsFloat(t) && value is { ValueKind: JsonValueKind.Number } n && !(n.TryGetDouble(out var d) && double.IsFinite(d))) return "a finite number";
         return Name(t, plural: false);
     }
 

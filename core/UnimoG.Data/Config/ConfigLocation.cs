@@ -32,5 +32,13 @@ public readonly record struct ConfigLocation(string File, string Key = "")
             throw Error($"must be one of {string.Join(", ", allowed.Select(a => $"\"{a}\""))}, got \"{value}\"");
     }
 
+    /// <summary>
+    /// <paramref name="path"/> made absolute against <paramref name="baseDir"/>; a NUL character (which no file name
+    /// holds, and which the path API refuses with an ArgumentException) is this key's error.
+    /// </summary>
+    public string FullPath(string baseDir, string path) => path.Contains('\0')
+        ? throw Error("is not a path: it contains a NUL character")
+        : System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, path));
+
     private static string Show(double d) => d.ToString("G", CultureInfo.InvariantCulture);
 }

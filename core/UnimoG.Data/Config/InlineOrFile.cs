@@ -33,7 +33,7 @@ public sealed record InlineOrFile<T> where T : class
             (_value as IValidatedConfig)?.Validate(at);
             return this;
         }
-        var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, Path!));
+        var full = at.FullPath(baseDir, Path!);
         try
         {
             return new InlineOrFile<T> { Path = full, Value = read(full) };

@@ -32,7 +32,8 @@ public sealed partial class MultimodalPrompt
         Images = images;
     }
 
-    [GeneratedRegex(@"<img(\d*)>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // [0-9], not \d: \d matches every Unicode digit ("<img１>", fullwidth), which int.Parse then refuses.
+    [GeneratedRegex(@"<img([0-9]*)>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Placeholder();
 
     /// <summary>From the contract's two forms: <paramref name="parts"/>, or <paramref name="text"/> with <paramref name="images"/>; not both.</summary>

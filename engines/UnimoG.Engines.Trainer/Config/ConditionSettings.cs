@@ -31,10 +31,10 @@ public sealed record ConditionSettings : IValidatedConfig
             throw at["address"].Error($"must be an absolute URI such as http://127.0.0.1:5000, got \"{a}\"");
     }
 
-    public ConditionSettings Resolve(string baseDir) => this with
+    public ConditionSettings Resolve(ConfigLocation at, string baseDir) => this with
     {
-        Encoder = TrainingConfig.FullPath(baseDir, Encoder),
-        Tokenizer = TrainingConfig.FullPath(baseDir, Tokenizer),
-        Cache = TrainingConfig.FullPath(baseDir, Cache),
+        Encoder = TrainingConfig.FullPath(at["encoder"], baseDir, Encoder),
+        Tokenizer = TrainingConfig.FullPath(at["tokenizer"], baseDir, Tokenizer),
+        Cache = TrainingConfig.FullPath(at["cache"], baseDir, Cache),
     };
 }

@@ -28,8 +28,8 @@ public sealed record ModelSettings : IValidatedConfig
     /// <summary>Paths made absolute against <paramref name="baseDir"/>; the U-Net and scheduler configs read (from their files or inline, and checked).</summary>
     public ModelSettings Resolve(ConfigLocation at, string baseDir) => this with
     {
-        UNet = TrainingConfig.FullPath(baseDir, UNet),
-        Vae = TrainingConfig.FullPath(baseDir, Vae),
+        UNet = TrainingConfig.FullPath(at["unet"], baseDir, UNet),
+        Vae = TrainingConfig.FullPath(at["vae"], baseDir, Vae),
         UNetConfig = UNetConfig?.Load(at["unet_config"], baseDir, p => ConfigJson.Read<UNet2DConditionConfig>(p)),
         Scheduler = Scheduler?.Load(at["scheduler"], baseDir, DdimSchedulerConfig.Load),
     };

@@ -23,9 +23,9 @@ public sealed record PhaseSettings : IValidatedConfig
         if (BatchSize is { } b) at["batch_size"].InRange(b, 1, 65536);
     }
 
-    public PhaseSettings Resolve(string baseDir, int index) => this with
+    public PhaseSettings Resolve(ConfigLocation at, string baseDir, int index) => this with
     {
         Name = Name.Length > 0 ? Name : $"phase{index + 1}",
-        Data = Data with { Path = TrainingConfig.FullPath(baseDir, Data.Path)! },
+        Data = Data with { Path = TrainingConfig.FullPath(at["data"]["path"], baseDir, Data.Path)! },
     };
 }

@@ -106,12 +106,12 @@ public sealed record TrainingConfig : IValidatedConfig
     /// <summary>Relative paths made absolute against <paramref name="baseDir"/>; the U-Net and scheduler configs read.</summary>
     private TrainingConfig Resolve(string baseDir) => this with
     {
-        OutputDir = FullPath(baseDir, OutputDir)!,
-        LatentCache = FullPath(baseDir, LatentCache),
+        OutputDir = FullPath(Location["output_dir"], baseDir, OutputDir)!,
+        LatentCache = FullPath(Location["latent_cache"], baseDir, LatentCache),
         Model = Model.Resolve(Location["model"], baseDir),
-        Conditions = Conditions.Resolve(baseDir),
-        Phases = Phases.Select((p, i) => p.Resolve(baseDir, i)).ToList(),
+        Conditions = Conditions.Resolve(Location["conditions"], baseDir),
+        Phases = Phases.Select((p, i) => p.Resolve(Location["phases"][i], baseDir, i)).ToList(),
     };
 
-    internal static string? FullPath(string baseDir, string? path) => path is null ? null : Path.GetFullPath(Path.Combine(baseDir, path));
+    internal static string? FullPath(ConfigLocation at, string baseDir, string? path) => path is null ? null : at.FullPath(baseDir, path);
 }

@@ -71,14 +71,15 @@ public sealed class JwtOptions
         if (!Configured) yield break;
         if (string.IsNullOrWhiteSpace(Issuer)) yield return $"{section}:Issuer is required when JWT keys are configured.";
         if (string.IsNullOrWhiteSpace(Audience)) yield return $"{section}:Audience is required when JWT keys are configured.";
+        // A JSON null in the list binds as a null entry: refused like any other bad key.
         for (var i = 0; i < SigningKeys.Count; i++)
         {
-            var bytes = new byte[SigningKeys[i].Length];
-            if (!Convert.TryFromBase64String(SigningKeys[i], bytes, out var n) || n < 32)
+            var key = SigningKeys[i] ?? "";
+            if (!Convert.TryFromBase64String(key, new byte[key.Length], out var n) || n < 32)
                 yield return $"{section}:SigningKeys:{i} must be base64 of at least 32 bytes.";
         }
         for (var i = 0; i < RsaPublicKeys.Count; i++)
-            if (!RsaPublicKeys[i].Contains("-----BEGIN", StringComparison.Ordinal) && !File.Exists(RsaPublicKeys[i]))
+            if (RsaPublicKeys[i] is not { Length: > 0 } pem || (!pem.Contains("-----BEGIN", StringComparison.Ordinal) && !File.Exists(pem)))
                 yield return $"{section}:RsaPublicKeys:{i} is neither PEM text nor an existing file: '{RsaPublicKeys[i]}'.";
     }
 }
