@@ -24,8 +24,10 @@ public sealed class FairSchedulingTests(ClusterFixture fixture)
         // Equal time: 2 large turns (16 s) and 16 small ones (16 s), whatever the order.
         Assert.Equal(2, turns.Count(t => t == "large"));
         Assert.Equal(16, turns.Count(t => t == "small"));
-        // A size that joins late starts level with the least-served one: it is not owed the time before it came.
-        share.TryNext(["large", "small", "late"], out _);
+        // A size that joins late starts level with the least-served one, and goes first on that tie; it is not owed
+        // the time before it came.
+        Assert.True(share.TryNext(["large", "small", "late"], out var joined));
+        Assert.Equal("late", joined);
         share.Spent("late", 0.5);
         Assert.True(share.TryNext(["large", "small", "late"], out var afterLate));
         Assert.NotEqual("late", afterLate);

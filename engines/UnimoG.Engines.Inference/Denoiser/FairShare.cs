@@ -8,7 +8,8 @@ namespace UnimoG.Engines.Inference;
 /// </summary>
 internal sealed class FairShare<TKey> where TKey : notnull
 {
-    private readonly Dictionary<TKey, double> _used = [];
+    private readonly Dictionary<TKey, (double Used, long LastTurn)> _used = [];
+    private long _turn;
 
     /// <summary>The size to step next among <paramref name="active"/> (false when none); forgets sizes no longer active.</summary>
     public bool TryNext(IReadOnlyCollection<TKey> active, out TKey next)
@@ -18,16 +19,17 @@ internal sealed class FairShare<TKey> where TKey : notnull
         next = default!;
         if (active.Count == 0)
             return false;
-        var floor = _used.Count == 0 ? 0 : _used.Values.Min();
+        var floor = _used.Count == 0 ? 0 : _used.Values.Min(v => v.Used);
         foreach (var key in active)
-            _used.TryAdd(key, floor);
-        next = _used.MinBy(kv => kv.Value).Key;
+            _used.TryAdd(key, (floor, -1));
+        // On a tie (a newcomer is level with the least-served size) the one served longest ago goes first.
+        next = _used.MinBy(kv => (kv.Value.Used, kv.Value.LastTurn)).Key;
         return true;
     }
 
     /// <summary>Charges <paramref name="key"/> for a turn of <paramref name="seconds"/>.</summary>
     public void Spent(TKey key, double seconds)
     {
-        if (_used.ContainsKey(key)) _used[key] += seconds;
+        if (_used.TryGetValue(key, out var v)) _used[key] = (v.Used + seconds, _turn++);
     }
 }
