@@ -6,40 +6,64 @@ namespace UnimoG.Imaging;
 /// Decodes PNG, JPEG, WebP and GIF (first frame) with SkiaSharp, safely: format by magic bytes, file size and
 /// header dimensions checked against <see cref="ImageLimits"/> before any pixel is decoded, truncated or
 /// corrupt data detected (SKCodec.GetPixels' result, where SKBitmap.Decode would return a half-grey image),
-/// EXIF orientation applied, colours unpremultiplied. Colour profiles are ignored, as PIL ignores them.
+/// EXIF orientation applied, colours unpremultiplied. Colour profiles are ignored, as PIL ignores them. Given the size
+/// its consumer resizes to, a much larger image is decoded scaled (<see cref="ScaledDecoding"/>, <see cref="Plan"/>).
 /// </summary>
 public static class ImageDecoder
 {
-    public static DecodedImage Decode(byte[] data, ImageLimits? limits = null)
+    /// <param name="scaling">
+    /// The size the image will be resized to: an image much larger is reduced while decoding (<see cref="ScaledDecoding"/>),
+    /// so the full-size pixels never exist. Null (or a factor of 1) decodes at full size.
+    /// </param>
+    public static DecodedImage Decode(byte[] data, ImageLimits? limits = null, ScaledDecoding? scaling = null)
     {
         var (codec, format, info) = Open(data, limits ?? ImageLimits.Default);
         using (codec)
         {
-            var rgba = new byte[checked(info.Width * info.Height * 4)];
-            var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            var result = codec.GetPixels(target, rgba);
-            switch (result)
-            {
-                case SKCodecResult.Success:
-                    break;
-                case SKCodecResult.IncompleteInput:
-                    throw new ImageDecodeException(ImageDecodeError.Truncated,
-                        $"The {format} image is truncated: the data ends before the pixels do ({data.Length} bytes).");
-                default:
-                    throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format} image data is corrupt ({result}).");
-            }
+            var origin = Origin(codec, format, data);
+            var plan = DecodePlan.For(format, info, origin, data, scaling);
+            var rgba = plan.Scaled ? ScaledDecoder.Decode(codec, format, data, info, plan) : Full(codec, format, info, data.Length);
+            var (w, h) = SwapsAxes(origin) ? (plan.DecodedHeight, plan.DecodedWidth) : (plan.DecodedWidth, plan.DecodedHeight);
             // HasAlpha: whether the file has an alpha channel (a layer may be RGBA yet fully opaque).
-            var image = new DecodedImage(info.Width, info.Height, rgba, format, hasAlpha: info.AlphaType != SKAlphaType.Opaque);
-            return Orient(image, Origin(codec, format, data));
+            var image = new DecodedImage(w, h, rgba, format, hasAlpha: info.AlphaType != SKAlphaType.Opaque);
+            return Orient(image, origin);
         }
     }
+
+    /// <summary>
+    /// The decoded size and the bytes <see cref="Decode"/> will allocate, from the header alone, with the same checks
+    /// (limits, format, a readable header) and the same choice of scaled decoding.
+    /// </summary>
+    public static DecodePlan Plan(byte[] data, ImageLimits? limits = null, ScaledDecoding? scaling = null)
+    {
+        var (codec, format, info) = Open(data, limits ?? ImageLimits.Default);
+        using (codec)
+            return DecodePlan.For(format, info, Origin(codec, format, data), data, scaling);
+    }
+
+    private static byte[] Full(SKCodec codec, ImageFormat format, SKImageInfo info, int fileLength)
+    {
+        var rgba = new byte[checked(info.Width * info.Height * 4)];
+        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        return codec.GetPixels(target, rgba) switch
+        {
+            SKCodecResult.Success => rgba,
+            SKCodecResult.IncompleteInput => throw Truncated(format, fileLength),
+            var result => throw Corrupt(format, result.ToString()),
+        };
+    }
+
+    internal static ImageDecodeException Truncated(ImageFormat format, int fileLength) =>
+        new(ImageDecodeError.Truncated, $"The {format} image is truncated: the data ends before the pixels do ({fileLength} bytes).");
+
+    internal static ImageDecodeException Corrupt(ImageFormat format, string detail) =>
+        new(ImageDecodeError.Corrupt, $"The {format} image data is corrupt ({detail}).");
 
     /// <summary>Format and upright size from the header alone (no pixel decoding), with the same checks as <see cref="Decode"/>.</summary>
     public static (ImageFormat Format, int Width, int Height) ReadHeader(byte[] data, ImageLimits? limits = null)
     {
-        var (codec, format, info) = Open(data, limits ?? ImageLimits.Default);
-        using (codec)
-            return SwapsAxes(Origin(codec, format, data)) ? (format, info.Height, info.Width) : (format, info.Width, info.Height);
+        var plan = Plan(data, limits);
+        return (plan.Format, plan.Width, plan.Height);
     }
 
     private static SKEncodedOrigin Origin(SKCodec codec, ImageFormat format, byte[] data) =>
@@ -83,7 +107,7 @@ public static class ImageDecoder
         return (codec, format, info);
     }
 
-    private static bool SwapsAxes(SKEncodedOrigin origin) =>
+    internal static bool SwapsAxes(SKEncodedOrigin origin) =>
         origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
     /// <summary>

@@ -25,6 +25,16 @@ public sealed class GatewayOptions : IValidatedOptions
     public long MaxImagePixels { get; set; } = 16_777_216;
     /// <summary>Byte budget of images uploaded to the gateway.</summary>
     public long UploadBytes { get; set; } = 256L << 20;
+    /// <summary>
+    /// Most pixels the headers of one request's images (prompt and negative prompt) may declare, counted before any is
+    /// decoded: what decoding reads, however small the result (default 64 M: four 4000x4000 images).
+    /// </summary>
+    public long MaxRequestImagePixels { get; set; } = 64_000_000;
+    /// <summary>
+    /// Bytes that checking images (decoding them, reduced to a thumbnail when large) may hold at once across all requests;
+    /// a request that does not fit beside the others is ResourceExhausted with a retry hint (default 256 MiB).
+    /// </summary>
+    public long ImageDecodeBytes { get; set; } = 256L << 20;
 
     /// <summary>The numeric limits every service checks (<see cref="GenerationSpec.Check"/>).</summary>
     public GenerationLimits Limits => new(new(MaxWidth, $"{Section}:MaxWidth"), new(MaxHeight, $"{Section}:MaxHeight"), new(MaxSteps, $"{Section}:MaxSteps"),
@@ -47,5 +57,8 @@ public sealed class GatewayOptions : IValidatedOptions
         if (MaxImageBytes <= 0 || MaxImageSide <= 0 || MaxImagePixels <= 0)
             yield return $"{section}:MaxImageBytes, MaxImageSide and MaxImagePixels must be positive.";
         if (UploadBytes < 0) yield return $"{section}:UploadBytes must not be negative, got {UploadBytes}.";
+        if (MaxRequestImagePixels < MaxImagePixels)
+            yield return $"{section}:MaxRequestImagePixels must be at least MaxImagePixels ({MaxImagePixels}), got {MaxRequestImagePixels}.";
+        if (ImageDecodeBytes <= 0) yield return $"{section}:ImageDecodeBytes must be positive, got {ImageDecodeBytes}.";
     }
 }

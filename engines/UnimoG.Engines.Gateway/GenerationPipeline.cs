@@ -6,6 +6,7 @@ using UnimoG.Client;
 using UnimoG.Contracts.V1;
 using UnimoG.Engines.Telemetry;
 using UnimoG.Contracts.Tensors;
+using MultimodalPrompt = UnimoG.Text.Prompts.MultimodalPrompt;
 
 namespace UnimoG.Engines.Gateway;
 
@@ -22,6 +23,9 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
 
     public ImageStore Uploads => uploads;
     public GatewayOptions Options => options;
+
+    /// <summary>Bytes of image checking in flight (<see cref="GatewayOptions.ImageDecodeBytes"/>).</summary>
+    public DecodeBudget Decoding { get; } = new(options.ImageDecodeBytes, $"{GatewayOptions.Section}:ImageDecodeBytes");
 
     /// <summary>The served model, as the denoiser describes it (asked once, then kept).</summary>
     public async Task<ModelInfo> ModelAsync(CancellationToken ct = default) => _model ??= await denoiser.DescribeAsync(ct).ConfigureAwait(false);
@@ -103,12 +107,16 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
     {
         var plan = GenerationPlan.Resolve(request, model, options, requestId);
         var promptOptions = GenerationPlan.ForPrompts(model, options);
+        var negative = !GenerationPlan.IsEmpty(request.NegativePrompt);
         GenerationPlan.CheckPrompt(request.Prompt, "prompt", model, options);
-        var prompt = PromptConversion.ToMultimodal(request.Prompt, promptOptions, uploads, "prompt");
-        if (!GenerationPlan.IsEmpty(request.NegativePrompt))
+        if (negative) GenerationPlan.CheckPrompt(request.NegativePrompt, "negative_prompt", model, options);
+        MultimodalPrompt prompt;
+        // Both prompts' images are counted from their headers, then decoded within the budget.
+        using (RequestImages.Admit([(request.Prompt, "prompt"), (negative ? request.NegativePrompt : null, "negative_prompt")], promptOptions, uploads,
+                   options.MaxRequestImagePixels, $"{GatewayOptions.Section}:MaxRequestImagePixels", Decoding))
         {
-            GenerationPlan.CheckPrompt(request.NegativePrompt, "negative_prompt", model, options);
-            PromptConversion.ToMultimodal(request.NegativePrompt, promptOptions, uploads, "negative_prompt");
+            prompt = PromptConversion.ToMultimodal(request.Prompt, promptOptions, uploads, "prompt");
+            if (negative) PromptConversion.ToMultimodal(request.NegativePrompt, promptOptions, uploads, "negative_prompt");
         }
         log.LogInformation("generate {RequestId}: \"{Prompt}\" with {Images} image(s), seed {Seed}, {Width}x{Height}, {Steps} steps, guidance {Guidance}, {Count} image(s)",
             requestId, prompt.ToString(), prompt.Images.Count, plan.Seed, plan.Width, plan.Height, plan.Steps, plan.GuidanceScale, plan.NumImages);

@@ -1,4 +1,5 @@
 using UnimoG.Contracts.V1;
+using UnimoG.Imaging;
 using PromptOptions = UnimoG.Text.Prompts.PromptOptions;
 
 namespace UnimoG.Engines.Gateway;
@@ -26,9 +27,12 @@ public static class GenerationPlan
         return GenerationSpec.Check(options, model, o.Limits);
     }
 
-    /// <summary>Prompt checks that need the model: text length, images at all (text-only encoders), how many.</summary>
+    /// <summary>
+    /// Prompt checks that need the model: text length, images at all (text-only encoders), how many. The gateway decodes
+    /// images only to check them (the encoder gets the bytes), so large ones are decoded reduced to a thumbnail.
+    /// </summary>
     public static PromptOptions ForPrompts(ModelInfo model, GatewayOptions o) =>
-        new() { MaxImages = Math.Min(o.MaxPromptImages, model.MaxPromptImages), ImageLimits = o.ImageLimits };
+        new() { MaxImages = Math.Min(o.MaxPromptImages, model.MaxPromptImages), ImageLimits = o.ImageLimits, Scaling = ScaledDecoding.CheckOnly };
 
     public static void CheckPrompt(Prompt? prompt, string field, ModelInfo model, GatewayOptions o)
     {

@@ -29,6 +29,26 @@ public sealed class ClipImageProcessor(ClipImageProcessorConfig config)
         return Config.DoCenterCrop ? (Config.CropHeight, Config.CropWidth) : (h, w);
     }
 
+    /// <summary>
+    /// For the decoder: images are resized to <see cref="ResizedSize"/>, so one at least four times larger per side may be
+    /// reduced while decoding (reducing gap 2, docs/imaging.md); null when this processor does not resize.
+    /// </summary>
+    public ScaledDecoding? Scaling => Config.DoResize
+        ? new ScaledDecoding((width, height) =>
+        {
+            var (h, w) = ResizedSize(height, width);
+            return (w, h);
+        })
+        : null;
+
+    /// <summary>Bytes <see cref="Preprocess"/> allocates for an image of this size: RGB copy, both resize passes, crop, floats.</summary>
+    public long WorkingBytes(int height, int width)
+    {
+        var (h, w) = ResizedSize(height, width);
+        var (oh, ow) = OutputSize(height, width);
+        return 3L * height * width + 3L * w * height + 3L * w * h + 3L * oh * ow + 2 * 12L * oh * ow;
+    }
+
     /// <summary>[3, H, W] float32 <c>pixel_values</c> of one image (channel-first, row-major).</summary>
     public float[] Preprocess(DecodedImage image)
     {
@@ -84,9 +104,11 @@ public sealed class ClipImageProcessor(ClipImageProcessorConfig config)
         return (rgb, height, width);
     }
 
-    // transformers' get_resize_output_image_size(default_to_square=False): short side to the target,
-    // long side int(target * long / short).
-    private (int Height, int Width) ResizedSize(int height, int width)
+    /// <summary>
+    /// The size before the centre crop: transformers' get_resize_output_image_size(default_to_square=False), short side
+    /// to the target, long side int(target * long / short).
+    /// </summary>
+    public (int Height, int Width) ResizedSize(int height, int width)
     {
         if (!Config.DoResize) return (height, width);
         if (Config.ShortestEdge is not { } target) return Config.ResizeTo!.Value;

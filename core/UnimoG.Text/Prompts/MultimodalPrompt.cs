@@ -143,7 +143,7 @@ public sealed partial class MultimodalPrompt
 
     private static PromptImage ToImage(PromptInput input, PromptOptions options, string field) => input switch
     {
-        PromptInput.Image image => PromptImage.Decode(image.Bytes, options.ImageLimits, field),
+        PromptInput.Image image => PromptImage.Decode(image.Bytes, options.ImageLimits, field, options.Scaling),
         PromptInput.Pixels pixels => PromptImage.FromPixels(pixels.Value),
         _ => throw new PromptException(PromptError.Malformed, field, null, "expected an image"),
     };

@@ -6,7 +6,7 @@ namespace UnimoG.Text.Prompts;
 /// <summary>A validated prompt image: decoded pixels plus the content hash that identifies it.</summary>
 public sealed class PromptImage
 {
-    /// <summary>The decoded, upright image (RGBA).</summary>
+    /// <summary>The decoded, upright image (RGBA); smaller than the file's when it was decoded scaled.</summary>
     public DecodedImage Pixels { get; }
 
     /// <summary>
@@ -25,12 +25,15 @@ public sealed class PromptImage
         Bytes = bytes;
     }
 
-    /// <summary>Decodes and hashes an encoded image; a decoding failure is a <see cref="PromptException"/> naming <paramref name="field"/>.</summary>
-    public static PromptImage Decode(byte[] bytes, ImageLimits limits, string field)
+    /// <summary>
+    /// Decodes (scaled, given <paramref name="scaling"/>) and hashes an encoded image; a decoding failure is a
+    /// <see cref="PromptException"/> naming <paramref name="field"/>.
+    /// </summary>
+    public static PromptImage Decode(byte[] bytes, ImageLimits limits, string field, ScaledDecoding? scaling = null)
     {
         try
         {
-            return new PromptImage(ImageDecoder.Decode(bytes, limits), HashOf(bytes), bytes);
+            return new PromptImage(ImageDecoder.Decode(bytes, limits, scaling), HashOf(bytes), bytes);
         }
         catch (ImageDecodeException e)
         {

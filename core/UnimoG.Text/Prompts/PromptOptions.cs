@@ -11,5 +11,11 @@ public sealed record PromptOptions
     /// <summary>Size limits for each image, checked before decoding.</summary>
     public ImageLimits ImageLimits { get; init; } = ImageLimits.Default;
 
+    /// <summary>
+    /// The size the images will be resized to (the encoder's image processor), so much larger ones are decoded scaled
+    /// (<see cref="ScaledDecoding"/>); null decodes every image at full size.
+    /// </summary>
+    public ScaledDecoding? Scaling { get; init; }
+
     public static PromptOptions Default { get; } = new();
 }

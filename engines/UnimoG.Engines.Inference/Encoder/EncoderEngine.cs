@@ -28,11 +28,14 @@ public sealed class EncoderEngine : IDisposable
     private readonly ClipTextConditioner? _clip;
     private readonly EmbeddingCache _cache;
     private readonly EncoderOptions _options;
+    private readonly DecodeBudget _decoding;
 
     public ModelFolder Folder { get; }
     public V1.ModelInfo Info { get; }
     public PromptOptions PromptOptions { get; }
     public ImageStore Images { get; }
+    /// <summary>Bytes of image decoding and preprocessing in flight (<see cref="EncoderOptions.ImageDecodeBytes"/>).</summary>
+    public DecodeBudget Decoding => _decoding;
 
     private EncoderEngine(ModelFolder folder, EncoderOptions options, MllmEncoder? mllm, ClipImageProcessor? processor, ClipTextConditioner? clip, EmbeddingCache cache,
         UnimoGMetrics? metrics)
@@ -46,7 +49,11 @@ public sealed class EncoderEngine : IDisposable
         _cache = cache;
         _options = options;
         Images = new ImageStore(options.UploadBytes);
-        PromptOptions = new PromptOptions { MaxImages = Math.Min(options.MaxPromptImages, folder.MaxPromptImages), ImageLimits = options.ImageLimits };
+        _decoding = new DecodeBudget(options.ImageDecodeBytes, $"{EncoderOptions.Section}:ImageDecodeBytes");
+        PromptOptions = new PromptOptions
+        {
+            MaxImages = Math.Min(options.MaxPromptImages, folder.MaxPromptImages), ImageLimits = options.ImageLimits, Scaling = processor?.Scaling,
+        };
     }
 
     /// <param name="metrics">The host's instruments (queue depth, encode latency), or null outside a host.</param>
@@ -98,10 +105,20 @@ public sealed class EncoderEngine : IDisposable
         if (_clip is not null && request.Prompt is { } text && (text.Images.Count > 0 || text.Parts.Any(x => x.KindCase == V1.PromptPart.KindOneofCase.Image)))
             throw new InvalidFieldException("prompt.images", $"model '{Folder.Id}' encodes text only (CLIP text encoder): remove the images");
         PromptConversion.CheckLength(request.Prompt, _options.MaxPromptChars, "Encoder:MaxPromptChars");
+        cancellation.ThrowIfCancellationRequested();
         var field = request.Prompt is { Parts.Count: > 0 } ? "prompt.parts" : "prompt.text";
-        var prompt = PromptConversion.ToMultimodal(request.Prompt, PromptOptions, Images);
-        CheckLength(prompt, field);
-        return Encode(prompt, cancellation);
+        MultimodalPrompt prompt;
+        List<MllmPart>? parts = null;
+        // Images are counted from their headers, then decoded and preprocessed within the budget, before the queue
+        // for the model: what waits there is pixel_values of the tower's size.
+        using (RequestImages.Admit([(request.Prompt, "prompt")], PromptOptions, Images, _options.MaxRequestImagePixels,
+                   $"{EncoderOptions.Section}:MaxRequestImagePixels", _decoding, p => _processor?.WorkingBytes(p.DecodedHeight, p.DecodedWidth) ?? 0))
+        {
+            prompt = PromptConversion.ToMultimodal(request.Prompt, PromptOptions, Images);
+            CheckLength(prompt, field);
+            if (_mllm is not null) parts = prompt.ToMllmParts(_processor!);
+        }
+        return parts is null ? Encode(prompt, cancellation) : EncodeParts(parts, cancellation);
     }
 
     /// <summary>Refuses a prompt whose condition would be too long, counted by the tokenizer before any work.</summary>
@@ -118,24 +135,28 @@ public sealed class EncoderEngine : IDisposable
         throw new InvalidFieldException(field, $"makes a condition of {length} tokens{with}; at most {limit} are accepted ({why}): shorten the text");
     }
 
-    public (Conditioning Condition, bool CacheHit) Encode(MultimodalPrompt prompt, CancellationToken cancellation = default) => _work.Run("encode", () =>
+    public (Conditioning Condition, bool CacheHit) Encode(MultimodalPrompt prompt, CancellationToken cancellation = default) =>
+        _mllm is not null
+            ? EncodeParts(prompt.ToMllmParts(_processor!), cancellation)
+            : _work.Run("encode", () => ClipEncode(string.Concat(prompt.Parts.OfType<PromptPart.Text>().Select(t => t.Value)), _cache.Hits), cancellation);
+
+    /// <summary>Preprocessed parts through the MLLM, one request at a time; their pixel values are freed however it ends.</summary>
+    private (Conditioning Condition, bool CacheHit) EncodeParts(List<MllmPart> parts, CancellationToken cancellation)
+    {
+        try
         {
-            var hits = _cache.Hits;
-            if (_mllm is not null)
+            return _work.Run("encode", () =>
             {
-                var parts = prompt.ToMllmParts(_processor!);
-                try
-                {
-                    var cond = _mllm.Encode(parts, cancellation: cancellation);
-                    return (cond, _cache.Hits > hits);
-                }
-                finally
-                {
-                    foreach (var image in parts.OfType<MllmImage>().Distinct()) image.PixelValues.Dispose();
-                }
-            }
-            return ClipEncode(string.Concat(prompt.Parts.OfType<PromptPart.Text>().Select(t => t.Value)), hits);
-        }, cancellation);
+                var hits = _cache.Hits;
+                var cond = _mllm!.Encode(parts, cancellation: cancellation);
+                return (cond, _cache.Hits > hits);
+            }, cancellation);
+        }
+        finally
+        {
+            foreach (var image in parts.OfType<MllmImage>().Distinct()) image.PixelValues.Dispose();
+        }
+    }
 
     public (Conditioning Condition, bool CacheHit) EncodeUnconditional() => _work.Run("encode", () =>
         {

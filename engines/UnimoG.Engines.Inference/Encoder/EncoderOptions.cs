@@ -32,6 +32,19 @@ public sealed class EncoderOptions : IValidatedOptions
 
     public ImageLimits ImageLimits => new() { MaxBytes = MaxImageBytes, MaxSide = MaxImageSide, MaxPixels = MaxImagePixels };
 
+    /// <summary>
+    /// Most pixels the headers of one request's images may declare, counted before any is decoded: what decoding reads,
+    /// however small the result (default 64 M: four 4000x4000 images).
+    /// </summary>
+    public long MaxRequestImagePixels { get; set; } = 64_000_000;
+
+    /// <summary>
+    /// Bytes that decoding and preprocessing prompt images may hold at once across all requests (images much larger than
+    /// the vision tower's input are decoded reduced); a request that does not fit beside the others is ResourceExhausted
+    /// with a retry hint (default 512 MiB).
+    /// </summary>
+    public long ImageDecodeBytes { get; set; } = 512L << 20;
+
     /// <summary>This role's device (empty: <c>Model:Device</c>), e.g. the VAE on another GPU than the U-Net.</summary>
     public string? Device { get; set; }
 
@@ -51,5 +64,8 @@ public sealed class EncoderOptions : IValidatedOptions
         if (MaxImageBytes <= 0) yield return $"{section}:MaxImageBytes must be positive, got {MaxImageBytes}.";
         if (MaxImageSide <= 0) yield return $"{section}:MaxImageSide must be positive, got {MaxImageSide}.";
         if (MaxImagePixels <= 0) yield return $"{section}:MaxImagePixels must be positive, got {MaxImagePixels}.";
+        if (MaxRequestImagePixels < MaxImagePixels)
+            yield return $"{section}:MaxRequestImagePixels must be at least MaxImagePixels ({MaxImagePixels}), got {MaxRequestImagePixels}.";
+        if (ImageDecodeBytes <= 0) yield return $"{section}:ImageDecodeBytes must be positive, got {ImageDecodeBytes}.";
     }
 }

@@ -1,10 +1,8 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
-using Google.Protobuf.WellKnownTypes;
-using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using Status = Google.Rpc.Status;
+using UnimoG.Client;
+using UnimoG.Engines;
 
 namespace UnimoG.Hosting.Security;
 
@@ -14,7 +12,7 @@ namespace UnimoG.Hosting.Security;
 /// </summary>
 internal sealed class CallRateLimiter : IDisposable
 {
-    public const string RetryAfterTrailer = "retry-after-ms";
+    public const string RetryAfterTrailer = UnimoGException.RetryAfterTrailer;
     private readonly AuthOptions options;
     private readonly PartitionedRateLimiter<string> rate;
     private readonly PartitionedRateLimiter<string> concurrency;
@@ -65,19 +63,7 @@ internal sealed class CallRateLimiter : IDisposable
             ? own
             : options.Limits;
 
-    internal static RpcException Exhausted(string message, TimeSpan retryAfter)
-    {
-        if (retryAfter <= TimeSpan.Zero) retryAfter = TimeSpan.FromMilliseconds(1);
-        var status = new Status
-        {
-            Code = (int)Code.ResourceExhausted,
-            Message = message,
-            Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }) },
-        };
-        var exception = status.ToRpcException();
-        exception.Trailers.Add(RetryAfterTrailer, Math.Ceiling(retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
-        return exception;
-    }
+    internal static RpcException Exhausted(string message, TimeSpan retryAfter) => Faults.Exhausted(message, retryAfter);
 
     public void Dispose()
     {
