@@ -32,6 +32,8 @@ public sealed class DenoiseBatcher : IDisposable
     private readonly Thread _worker;
     private readonly bool _ownsModel;
     private volatile int _activeCount;
+    private double _meanTurnSeconds = 0.1;   // worker thread writes; the retry hint reads
+    private double _slotFreeSeconds = 0.1;   // until the active request nearest its end is done (an estimate)
     private int _disposed;
 
     /// <param name="ownsModel">Dispose the model with the batcher.</param>
@@ -41,7 +43,7 @@ public sealed class DenoiseBatcher : IDisposable
         _ownsModel = ownsModel;
         Options = options;
         _telemetry = new DenoiseTelemetry(metrics);
-        _queue = new DenoiseQueue(options, _telemetry);
+        _queue = new DenoiseQueue(options, _telemetry, () => TimeSpan.FromSeconds(Math.Max(0.1, Volatile.Read(ref _slotFreeSeconds))));
         _log = log ?? NullLogger.Instance;
         _worker = new Thread(Run) { IsBackground = true, Name = "denoise-batcher" };
         _worker.Start();
@@ -105,7 +107,12 @@ public sealed class DenoiseBatcher : IDisposable
             {
                 var started = Stopwatch.GetTimestamp();
                 StepGroup(groups[size]);
-                _share.Spent(size, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                _share.Spent(size, seconds);
+                _meanTurnSeconds = 0.8 * _meanTurnSeconds + 0.2 * seconds;
+                // A turn steps one size; each size gets about one turn in groups.Count.
+                var nearest = _active.Count == 0 ? 0 : _active.Min(j => j.Spec.Steps - j.Index);
+                Volatile.Write(ref _slotFreeSeconds, _meanTurnSeconds * groups.Count * nearest);
             }
             _activeCount = _active.Count;
         }

@@ -8,7 +8,7 @@ namespace UnimoG.Engines.Inference;
 /// images); an idle batcher gives requests arriving together up to <see cref="DenoiserOptions.BatchWait"/> to start together.
 /// Thread-safe; the worker thread takes from it.
 /// </summary>
-internal sealed class DenoiseQueue(DenoiserOptions options, DenoiseTelemetry telemetry)
+internal sealed class DenoiseQueue(DenoiserOptions options, DenoiseTelemetry telemetry, Func<TimeSpan> retryHint)
 {
     private readonly object _gate = new();
     private readonly List<DenoiseJob> _pending = [];
@@ -22,7 +22,7 @@ internal sealed class DenoiseQueue(DenoiserOptions options, DenoiseTelemetry tel
         {
             if (_closed) throw new ObjectDisposedException(nameof(DenoiseBatcher));
             if (_pending.Count >= options.MaxQueue)
-                throw new QueueFullException($"the denoiser queue is full ({_pending.Count} requests waiting, Denoiser:MaxQueue = {options.MaxQueue}); retry later");
+                throw new QueueFullException($"the denoiser queue is full ({_pending.Count} requests waiting, Denoiser:MaxQueue = {options.MaxQueue}); retry later", retryHint());
             _pending.Add(job);
             telemetry.Queued(1);
             Monitor.PulseAll(_gate);

@@ -40,7 +40,7 @@ public sealed class EncoderEngine : IDisposable
     private EncoderEngine(ModelFolder folder, EncoderOptions options, MllmEncoder? mllm, ClipImageProcessor? processor, ClipTextConditioner? clip, EmbeddingCache cache,
         UnimoGMetrics? metrics)
     {
-        _work = new SerialWork("encoder", metrics);
+        _work = new SerialWork("encoder", metrics, options.MaxQueue, $"{EncoderOptions.Section}:MaxQueue");
         Folder = folder;
         Info = ServedModel.Describe(folder);
         _mllm = mllm;

@@ -53,9 +53,13 @@ public sealed class EncoderOptions : IValidatedOptions
 
     public RolePlacement Placement => new(Section, Device, Dtype);
 
+    /// <summary>Most calls waiting for the model; one more is refused with ResourceExhausted and a retry hint.</summary>
+    public int MaxQueue { get; set; } = 32;
+
     public IEnumerable<string> Validate(string section)
     {
         foreach (var problem in (Placement with { Section = section }).Validate()) yield return problem;
+        if (MaxQueue < 0) yield return $"{section}:MaxQueue must not be negative, got {MaxQueue}.";
         if (CacheBytes < 0) yield return $"{section}:CacheBytes must not be negative, got {CacheBytes}.";
         if (UploadBytes < 0) yield return $"{section}:UploadBytes must not be negative, got {UploadBytes}.";
         if (MaxPromptImages < 0) yield return $"{section}:MaxPromptImages must not be negative, got {MaxPromptImages}.";

@@ -30,7 +30,7 @@ public sealed class VaeEngine : IDisposable
 
     public VaeEngine(ModelFolder folder, AutoencoderKL vae, VaeOptions options, UnimoGMetrics? metrics = null)
     {
-        _work = new SerialWork("vae", metrics);
+        _work = new SerialWork("vae", metrics, options.MaxQueue, $"{VaeOptions.Section}:MaxQueue");
         Folder = folder;
         Info = ServedModel.Describe(folder);
         Vae = vae;

@@ -33,9 +33,13 @@ public sealed class VaeOptions : IValidatedOptions
 
     public RolePlacement Placement => new(Section, Device, Dtype);
 
+    /// <summary>Most calls waiting for the model; one more is refused with ResourceExhausted and a retry hint.</summary>
+    public int MaxQueue { get; set; } = 32;
+
     public IEnumerable<string> Validate(string section)
     {
         foreach (var problem in (Placement with { Section = section }).Validate()) yield return problem;
+        if (MaxQueue < 0) yield return $"{section}:MaxQueue must not be negative, got {MaxQueue}.";
         if (MaxImages < 1) yield return $"{section}:MaxImages must be at least 1, got {MaxImages}.";
         if (MaxSide < 8) yield return $"{section}:MaxSide must be at least 8, got {MaxSide}.";
         if (MaxImageBytes <= 0) yield return $"{section}:MaxImageBytes must be positive, got {MaxImageBytes}.";
