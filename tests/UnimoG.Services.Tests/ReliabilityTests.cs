@@ -14,15 +14,32 @@ namespace UnimoG.Services.Tests;
 /// gRPC client: refused with the right status, naming the field, before the expensive work.
 /// </summary>
 [Collection("cluster")]
-public sealed class ReliabilityTests(ClusterFixture fixture)
+public sealed class ReliabilityTests(ClusterFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
+    // A test class instance per test: this measures the test's own memory (docs/reliability.md quotes these lines).
+    private readonly ResidentMemory _memory = new();
+
     private Cluster Cluster => fixture.Cluster;
+
+    public void Dispose() => _memory.Dispose();
 
     private V1.Gateway.GatewayClient Gateway => new(Cluster.Channel(Cluster.GatewayAddress));
     private V1.Denoiser.DenoiserClient Denoiser => new(Cluster.Channel(Cluster.DenoiserAddress));
 
-    private static async Task<RpcException> Drain<T>(IAsyncStreamReader<T> stream) =>
-        await Assert.ThrowsAsync<RpcException>(async () => { while (await stream.MoveNext(CancellationToken.None)) { } });
+    /// <summary>The stream's refusal, reported with the time from here (the request is sent) and the memory since the test began.</summary>
+    private async Task<RpcException> Drain<T>(IAsyncStreamReader<T> stream)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<RpcException>(async () => { while (await stream.MoveNext(CancellationToken.None)) { } });
+        Report(e, clock.Elapsed);
+        return e;
+    }
+
+    private void Report(RpcException e, TimeSpan took)
+    {
+        var (peak, _) = _memory.Peek();
+        output.WriteLine($"{e.StatusCode} after {took.TotalMilliseconds:0} ms, RSS peak +{peak >> 20} MB: {e.Status.Detail}");
+    }
 
     private async Task<RpcException> Refused(GenerateRequest request)
     {
@@ -127,7 +144,12 @@ public sealed class ReliabilityTests(ClusterFixture fixture)
         var invoker = Cluster.Channel(Cluster.GatewayAddress).CreateCallInvoker();
         var m = new Method<byte[], byte[]>(type, "unimog.v1.Gateway", method, Raw, Raw);
         if (type == MethodType.Unary)
-            return await Assert.ThrowsAsync<RpcException>(() => invoker.AsyncUnaryCall(m, null, new CallOptions(), message).ResponseAsync);
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var e = await Assert.ThrowsAsync<RpcException>(() => invoker.AsyncUnaryCall(m, null, new CallOptions(), message).ResponseAsync);
+            Report(e, clock.Elapsed);
+            return e;
+        }
         using var call = invoker.AsyncServerStreamingCall(m, null, new CallOptions(), message);
         return await Drain(call.ResponseStream);
     }

@@ -37,6 +37,14 @@ internal sealed class ResidentMemory : IDisposable
 
     public long Before { get; }
 
+    /// <summary>Peak and current growth over <see cref="Before"/> so far, in bytes, still sampling.</summary>
+    public (long Peak, long Growth) Peek()
+    {
+        var now = Status("VmRSS");
+        var peak = Math.Max(Math.Max(Interlocked.Read(ref _peak), now), _peakReset ? Status("VmHWM") : 0);
+        return (peak - Before, now - Before);
+    }
+
     /// <summary>Peak and final growth over <see cref="Before"/>, in bytes.</summary>
     public (long Peak, long Growth) Stop()
     {
