@@ -30,6 +30,8 @@ public class UnimoGException(StatusCode status, string detail, Exception? inner 
             var colon = Detail.IndexOf(": ", StringComparison.Ordinal);
             if (colon <= 0) return null;
             var head = Detail[..colon];
+            if (head.EndsWith(">)", StringComparison.Ordinal) && head.LastIndexOf(" (<img", StringComparison.Ordinal) is > 0 and var named)
+                head = head[..named];   // "prompt.images[1] (<img2>)": the field, then its placeholder
             if (head.StartsWith("tensor '", StringComparison.Ordinal) && head.EndsWith('\'')) return head[8..^1];
             return head.Contains(' ') ? null : head;
         }

@@ -23,6 +23,13 @@ public sealed class GatewayOptions : IValidatedOptions
     public long MaxImageBytes { get; set; } = ImageLimits.Default.MaxBytes;
     public int MaxImageSide { get; set; } = 4096;
     public long MaxImagePixels { get; set; } = 16_777_216;
+    /// <summary>
+    /// Most output pixels (width x height) per image; 0 (the default): 16 times the served model's trained size
+    /// (4x per side: 256x256 for unimog-mini's 64x64, 2048x2048 for Stable Diffusion's 512x512). Far beyond the
+    /// trained size a model gives noise at a cost that grows with the square of the pixels.
+    /// </summary>
+    public long MaxPixels { get; set; }
+
     /// <summary>Byte budget of images uploaded to the gateway.</summary>
     public long UploadBytes { get; set; } = 256L << 20;
     /// <summary>
@@ -56,6 +63,7 @@ public sealed class GatewayOptions : IValidatedOptions
         if (MaxPromptChars < 1) yield return $"{section}:MaxPromptChars must be at least 1, got {MaxPromptChars}.";
         if (MaxImageBytes <= 0 || MaxImageSide <= 0 || MaxImagePixels <= 0)
             yield return $"{section}:MaxImageBytes, MaxImageSide and MaxImagePixels must be positive.";
+        if (MaxPixels < 0) yield return $"{section}:MaxPixels must not be negative (0: 16x the model's trained size), got {MaxPixels}.";
         if (UploadBytes < 0) yield return $"{section}:UploadBytes must not be negative, got {UploadBytes}.";
         if (MaxRequestImagePixels < MaxImagePixels)
             yield return $"{section}:MaxRequestImagePixels must be at least MaxImagePixels ({MaxImagePixels}), got {MaxRequestImagePixels}.";

@@ -24,8 +24,17 @@ public static class GenerationPlan
             Seed = r.HasSeed ? r.Seed : (ulong)Random.Shared.NextInt64(), NumImages = r.NumImages, Eta = r.Eta,
             PreviewInterval = r.PreviewInterval, PreviewKind = r.PreviewKind, RequestId = requestId,
         };
-        return GenerationSpec.Check(options, model, o.Limits);
+        var spec = GenerationSpec.Check(options, model, o.Limits);
+        var max = MaxPixels(model, o);
+        if ((long)spec.Width * spec.Height > max)
+            throw new InvalidFieldException("width", $"{spec.Width}x{spec.Height} is {(long)spec.Width * spec.Height:N0} pixels; model '{model.Model}' was trained at " +
+                $"{model.DefaultWidth}x{model.DefaultHeight}, and at most {max:N0} are generated (Generation:MaxPixels{(o.MaxPixels == 0 ? ", by default 16x the trained size" : "")})");
+        return spec;
     }
+
+    /// <summary><see cref="GatewayOptions.MaxPixels"/>, or 16 times the model's trained size.</summary>
+    public static long MaxPixels(ModelInfo model, GatewayOptions o) =>
+        o.MaxPixels > 0 ? o.MaxPixels : 16L * Math.Max(1, model.DefaultWidth) * Math.Max(1, model.DefaultHeight);
 
     /// <summary>
     /// Prompt checks that need the model: text length, images at all (text-only encoders), how many. The gateway decodes

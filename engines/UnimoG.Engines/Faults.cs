@@ -10,7 +10,7 @@ using UnimoG.Text.Prompts;
 namespace UnimoG.Engines;
 
 /// <summary>Bad input naming its field: InvalidArgument "field: message".</summary>
-public sealed class InvalidFieldException(string field, string message) : Exception($"{field}: {message}")
+public sealed class InvalidFieldException(string field, string message) : Exception($"{ImageNumbers.Named(field)}: {message}")
 {
     public string Field { get; } = field;
 }

@@ -57,6 +57,8 @@ public sealed class BadInputTests(ClusterFixture fixture)
         { "width not a multiple of 8", With(r => r.Width = 100), StatusCode.InvalidArgument, "width", "multiple of 8" },
         { "negative width", With(r => r.Width = -64), StatusCode.InvalidArgument, "width", "got -64" },
         { "width above the limit", With(r => r.Width = 4096), StatusCode.InvalidArgument, "width", "between 8 and 1024" },
+        { "far beyond the trained size", With(r => (r.Width, r.Height) = (512, 512)), StatusCode.InvalidArgument, "width",
+            "512x512 is 262,144 pixels; model 'unimog-mini' was trained at 64x64, and at most 65,536 are generated (Generation:MaxPixels, by default 16x the trained size)" },
         { "odd height", With(r => r.Height = 63), StatusCode.InvalidArgument, "height", "got 63" },
         { "negative steps", With(r => r.Steps = -1), StatusCode.InvalidArgument, "steps", "between 1 and 200" },
         { "too many steps", With(r => r.Steps = 10_000), StatusCode.InvalidArgument, "steps", "got 10000" },
@@ -99,7 +101,7 @@ public sealed class BadInputTests(ClusterFixture fixture)
         var e = await Assert.ThrowsAnyAsync<UnimoGException>(() => fixture.Cluster.Client().GenerateImagesAsync(request));
         Assert.True(e.Status == status, $"{what}: {e.Status}, expected {status} ({e.Detail})");
         Assert.Equal(field, e.Field);
-        Assert.StartsWith(field + ": ", e.Detail);
+        Assert.StartsWith(UnimoG.Text.Prompts.ImageNumbers.Named(field) + ": ", e.Detail);   // an image also by its <imgN>
         Assert.Contains(detail, e.Detail);
     }
 

@@ -79,7 +79,7 @@ public sealed class ImageBudgetTests
         var budget = new DecodeBudget(100_000_000, "Encoder:ImageDecodeBytes");
         var prompt = Prompt(RawPng.Blank(4000, 4000), RawPng.Blank(4000, 4000, 1));   // 64 MB each at full size
         var e = Assert.Throws<InvalidFieldException>(() => RequestImages.Admit([(prompt, "prompt")], new PromptOptions(), null, long.MaxValue, "k", budget));
-        Assert.StartsWith("prompt.images[1]: decoding the request's images takes 128,00", e.Message);
+        Assert.StartsWith("prompt.images[1] (<img2>): decoding the request's images takes 128,00", e.Message);
         Assert.EndsWith(" bytes up to this one (4000x4000 Png); Encoder:ImageDecodeBytes allows 100,000,000 at a time", e.Message);
     }
 

@@ -63,13 +63,15 @@ public sealed class ComponentInputs
 
     public static string Shape(long[] shape) => $"[{string.Join(", ", shape)}]";
 
-    /// <summary>Writes float32 outputs (safetensors, sorted names) into an existing folder.</summary>
-    public static void WriteOutputs(string path, IEnumerable<KeyValuePair<string, Tensor>> outputs)
+    /// <summary>Writes float32 outputs (safetensors, sorted names) into an existing folder; returns what it wrote, for the user.</summary>
+    public static string WriteOutputs(string path, IEnumerable<KeyValuePair<string, Tensor>> outputs)
     {
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"output folder not found: {dir}");
         using var scope = NewDisposeScope();
-        SafetensorsWriter.Save(path, outputs.Select(o => KeyValuePair.Create(o.Key, o.Value.to_type(ScalarType.Float32).contiguous())));
+        var list = outputs.ToList();
+        SafetensorsWriter.Save(path, list.Select(o => KeyValuePair.Create(o.Key, o.Value.to_type(ScalarType.Float32).contiguous())));
+        return $"wrote {path}: " + string.Join(", ", list.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key} F32 {Shape(o.Value.shape)}"));
     }
 
     private SafetensorsEntry Entry(string name)

@@ -29,7 +29,7 @@ public enum PromptError
 /// InvalidArgument with the field named.
 /// </summary>
 public sealed class PromptException(PromptError code, string field, int? position, string message, Exception? inner = null)
-    : Exception(position is { } p ? $"{field} (offset {p}): {message}" : $"{field}: {message}", inner)
+    : Exception(position is { } p ? $"{field} (offset {p}): {message}" : $"{ImageNumbers.Named(field)}: {message}", inner)
 {
     public PromptError Code { get; } = code;
     /// <summary>The offending field: <c>text</c>, <c>images</c>, <c>images[i]</c>, <c>parts</c>, <c>parts[i].text</c>, <c>parts[i].image</c>.</summary>
@@ -38,4 +38,18 @@ public sealed class PromptException(PromptError code, string field, int? positio
     public int? Position { get; } = position;
     /// <summary>The decoder's reason when <see cref="Code"/> is <see cref="PromptError.BadImage"/>.</summary>
     public ImageDecodeError? ImageError => (InnerException as ImageDecodeException)?.Reason;
+}
+
+/// <summary>
+/// Messages name an image both ways: its field, numbered from 0 as protobuf's repeated fields are
+/// (<c>prompt.images[1]</c>), and its placeholder, numbered from 1 as prompts write it (<c>&lt;img2&gt;</c>).
+/// </summary>
+public static class ImageNumbers
+{
+    private static readonly System.Text.RegularExpressions.Regex ImageField = new(@"(?:^|\.)images\[(\d+)\]$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary><c>prompt.images[1]</c> becomes <c>prompt.images[1] (&lt;img2&gt;)</c>; any other field is unchanged.</summary>
+    public static string Named(string field) =>
+        ImageField.Match(field) is { Success: true } m && int.TryParse(m.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture, out var i)
+            ? $"{field} (<img{i + 1}>)" : field;
 }

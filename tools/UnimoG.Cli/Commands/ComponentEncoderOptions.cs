@@ -21,6 +21,7 @@ internal static class ComponentEncoderOptions
             using (ComponentOptions.Placement(parse, device, dtype).Use())
                 unused = Run(kind, parse.GetValue(model)!, parse.GetValue(inputs)!, parse.GetValue(output)!);
             foreach (var u in unused) Console.Error.WriteLine($"unimog: warning: input tensor '{u}' is not used by {name}");
+            Console.Out.WriteLine($"{name}: wrote {parse.GetValue(output)}");
             return 0;
         });
         return command;

@@ -71,6 +71,6 @@ internal static class ComponentUNet
             io.Expect("timestep_cond", cond, 1, condDim, "the U-Net's time_cond_proj_dim");
         }
         var result = unet.forward(sample.to(at.Device), timestep.to(at.Device), states.to(at.Device), mask?.to(at.Device), cond?.to(at.DType, at.Device));
-        ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("output_sample", result)]);
+        Console.Out.WriteLine(ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("output_sample", result)]));
     }
 }

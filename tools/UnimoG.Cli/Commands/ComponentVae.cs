@@ -66,10 +66,10 @@ internal static class ComponentVae
         io.Expect("image", image, 1, vae.Config.InChannels, "the VAE's in_channels");
         using var posterior = vae.Encode(image.to(at.Device));
         if (seed is { } s)
-            ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("latent_dist_mean", posterior.Mean), KeyValuePair.Create("latent_dist_logvar", posterior.LogVar),
-                KeyValuePair.Create("latent_sample", posterior.Sample(new torch.Generator((ulong)s)))]);
+            Console.Out.WriteLine(ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("latent_dist_mean", posterior.Mean), KeyValuePair.Create("latent_dist_logvar", posterior.LogVar),
+                KeyValuePair.Create("latent_sample", posterior.Sample(new torch.Generator((ulong)s)))]));
         else
-            ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("latent_dist_mean", posterior.Mean), KeyValuePair.Create("latent_dist_logvar", posterior.LogVar)]);
+            Console.Out.WriteLine(ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("latent_dist_mean", posterior.Mean), KeyValuePair.Create("latent_dist_logvar", posterior.LogVar)]));
     }
 
     public static void RunDecode(string modelDir, string inputsPath, string outputPath, string? variant = null, ModelPlacement? at = null)
@@ -81,6 +81,6 @@ internal static class ComponentVae
         using var scope = torch.NewDisposeScope();
         var latent = io.Float("latent", "B", "C", "h", "w");
         io.Expect("latent", latent, 1, vae.Config.LatentChannels, "the VAE's latent_channels");
-        ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("decoded", vae.Decode(latent.to(at.Device)))]);
+        Console.Out.WriteLine(ComponentInputs.WriteOutputs(outputPath, [KeyValuePair.Create("decoded", vae.Decode(latent.to(at.Device)))]));
     }
 }

@@ -94,7 +94,16 @@ internal static class GenerateCommand
                 ? channel.Intercept(m => { m.Add("x-api-key", key); return m; })
                 : channel.CreateCallInvoker();
             var client = new UnimoGClient(new UnimoG.Contracts.V1.Gateway.GatewayClient(invoker));
-            return await ConsumeAsync(client.GenerateAsync(request, ct), options, console, $"gateway {url}", ct);
+            try
+            {
+                var info = await client.DescribeAsync(ct);
+                return await ConsumeAsync(client.GenerateAsync(request, ct), options, console, $"gateway {url}", (info.DefaultWidth, info.DefaultHeight), ct);
+            }
+            catch (UnimoGException e) when (e.Status == StatusCode.Unavailable && e.InnerException is RpcException { Status.DebugException: not null })
+            {
+                // The transport's own words ("Error connecting to subchannel.") name neither the server nor a way out.
+                throw new UsageException($"no gateway answers at {url} ({e.Detail}); start one with: ./unimog serve --role all --urls {uri.GetLeftPart(UriPartial.Authority)}");
+            }
         }
         if (!Directory.Exists(options.ModelPath))
             throw new UsageException($"model folder not found: {options.ModelPath} (give --model DIR, or make one: unimog models init-placeholder --out DIR)");
@@ -104,7 +113,8 @@ internal static class GenerateCommand
             Path = options.ModelPath, Threads = options.Threads, TokenizerPath = options.Tokenizer, Device = options.Device, Dtype = options.Dtype,
         });
         var events = Local(local, request, ct);
-        return await ConsumeAsync(events, options, console, "in process", ct);
+        var model = await local.Pipeline.ModelAsync(ct);
+        return await ConsumeAsync(events, options, console, "in process", (model.DefaultWidth, model.DefaultHeight), ct);
     }
 
     private static async IAsyncEnumerable<GenerationEvent> Local(OneProcess local, GenerateRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -138,7 +148,9 @@ internal static class GenerateCommand
         }
     }
 
-    private static async Task<int> ConsumeAsync(IAsyncEnumerable<GenerationEvent> events, RunOptions options, IAnsiConsole console, string where, CancellationToken ct)
+    /// <param name="trained">The model's trained size (its default), for the warning on sizes far beyond it.</param>
+    private static async Task<int> ConsumeAsync(IAsyncEnumerable<GenerationEvent> events, RunOptions options, IAnsiConsole console, string where,
+        (int Width, int Height)? trained, CancellationToken ct)
     {
         try
         {
@@ -152,17 +164,33 @@ internal static class GenerateCommand
                 Console.Out.WriteLine($"request {a.RequestId} ({where}): model {a.Model}, seed {a.Seed}, {a.Width}x{a.Height}, {a.Steps} steps, guidance {a.GuidanceScale.ToString(CultureInfo.InvariantCulture)}");
                 if (a.ModelUntrained)
                     Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED (random weights, not yet the trained mini model): the image will be noise.");
+                if (trained is { } size && (long)a.Width * a.Height > 4L * size.Width * size.Height)
+                    Console.Error.WriteLine($"unimog: warning: {a.Width}x{a.Height} is {(double)a.Width * a.Height / ((long)size.Width * size.Height):0.#}x the pixels " +
+                        $"'{a.Model}' was trained at ({size.Width}x{size.Height}): expect poor images, and a step costs about that much more; the time estimate follows the first step.");
+                var stepClock = System.Diagnostics.Stopwatch.StartNew();
+                var estimated = false;
+                void Estimate(int step)
+                {
+                    // After the first step: the rest at its pace, said once when the whole run looks long.
+                    if (estimated || step < 1) return;
+                    estimated = true;
+                    var total = stepClock.Elapsed.TotalSeconds / step * a.Steps;
+                    if (total > 20) Console.Out.WriteLine($"denoising: step {step}/{a.Steps} after {stepClock.Elapsed.TotalSeconds:0.0} s: about {total - stepClock.Elapsed.TotalSeconds:0} s to go");
+                }
                 var written = new List<string>();
+                var previewsWritten = 0;
                 GenerateCompleted? completed = null;
                 async Task Handle(GenerationEvent e, Action<int> progress)
                 {
                     switch (e)
                     {
                         case GenerationEvent.Progress pr:
+                            Estimate(pr.Step);
                             progress(pr.Step);
                             break;
                         case GenerationEvent.Preview pv when options.PreviewDir is not null:
                             await File.WriteAllBytesAsync(Path.Combine(options.PreviewDir, $"step-{pv.Step:000}-{pv.Index}.png"), pv.Png, ct);
+                            previewsWritten++;
                             break;
                         case GenerationEvent.Image im:
                             var path = a.NumImages == 1 ? options.Out
@@ -200,6 +228,8 @@ internal static class GenerateCommand
                         });
                 }
                 foreach (var path in written) Console.Out.WriteLine($"wrote {path}");
+                if (options.PreviewDir is { } previewDir)
+                    Console.Out.WriteLine($"wrote {previewsWritten} preview(s) to {previewDir} (step-NNN-I.png)");
                 if (completed is { } t)
                     Console.Out.WriteLine($"encode {t.EncodeMs:0} ms, denoise {t.DenoiseMs:0} ms, decode {t.DecodeMs:0} ms, total {t.TotalMs:0} ms");
                 if (a.ModelUntrained)
