@@ -61,6 +61,10 @@ public sealed partial class Trainer : IDisposable
         _config = config;
         _c = components;
         _log = logger;
+        // Checked before the run: a folder missing in phase 3 should not surface hours into training.
+        for (var i = 0; i < config.Phases.Count; i++)
+            if (!Directory.Exists(config.Phases[i].Data.Path))
+                throw new DirectoryNotFoundException($"{config.File}: phases[{i}].data.path: data folder not found: {config.Phases[i].Data.Path}");
         if (config.Threads is { } n) torch.set_num_threads(n);
         _scheduler = new DdimScheduler(components.Scheduler);
         _latents = ConfigPaths.Open(config.Location["latent_cache"], () => new LatentSource(components.Vae, config.LatentCache));

@@ -71,6 +71,9 @@ public sealed class TrainingComponents(UNet2DConditionModel unet, AutoencoderKL?
             case "service":
                 return encoderService?.Invoke(c) ?? EncoderServiceConditions.ForAddress(c.Address!, c.Model, c.RequestBatch);
         }
+        // Before the tokenizer, which is looked for inside it: a wrong encoder path is the encoder key's error.
+        if (!Directory.Exists(c.Encoder))
+            throw new DirectoryNotFoundException($"{at.File}: {at["encoder"].Key}: encoder folder not found: {c.Encoder}");
         if (c.EncoderKind == "clip")
         {
             var model = ConfigPaths.Open(at["encoder"], () => ClipTextModel.FromPretrained(c.Encoder!));
