@@ -92,6 +92,14 @@ public class TrainStopTests
         Assert.Contains("step 3/5 ", output);
         Assert.Contains("completed 5 steps", output);
 
+        // Afresh over the finished run: its checkpoints go aside, so the new step 1 is the newest (and is kept).
+        (code, output, err) = Unimog.Run("train", "--config", file, "--no-resume", "--max-steps", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("--no-resume: moved the earlier checkpoints (up to step 5) to ", output);
+        Assert.Equal([1L], CheckpointStore.ForRun(Path.Combine(dir, "run")).List().Select(c => c.Step));
+        var aside = Assert.Single(Directory.GetDirectories(Path.Combine(dir, "run"), "checkpoints.earlier-*"));
+        Assert.Contains(Path.Combine(aside, "step-00000005"), Directory.GetDirectories(aside));
+
         (code, _, err) = Unimog.Run("train", "--config", file, "--max-steps", "0");
         Assert.Equal((2, "unimog: --max-steps must be at least 1, got 0"), (code, err.Trim()));
     }

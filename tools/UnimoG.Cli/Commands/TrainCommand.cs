@@ -16,7 +16,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var config = new Option<string>("--config") { Description = "training configuration (JSON, docs/training.md)", Required = true };
-        var noResume = new Option<bool>("--no-resume") { Description = "start from scratch even if the output folder has checkpoints" };
+        var noResume = new Option<bool>("--no-resume") { Description = "start from scratch; the output folder's earlier checkpoints are moved to checkpoints.earlier-TIME/" };
         var maxSteps = new Option<long?>("--max-steps")
         {
             Description = "stop at step N of the run (counted like the checkpoints) with a checkpoint and the exported weights; "
@@ -54,6 +54,7 @@ internal static class TrainCommand
         {
             progress.WriteLine($"{configPath}: {config.TotalSteps} steps in {config.Phases.Count} phase(s) into {config.OutputDir}"
                 + (end < config.TotalSteps ? $"; this run stops at step {end} (--max-steps)" : ""));
+            if (!resume) SetAsideEarlierCheckpoints(config.OutputDir, progress);
             progress.WriteLine("loading the U-Net, the VAE and the condition source...");
             var loading = Stopwatch.StartNew();
             using var trainer = new UnimoG.Engines.Trainer.Training.Trainer(config, TrainingComponents.Load(config), log);
@@ -76,6 +77,19 @@ internal static class TrainCommand
             progress.Finish();
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>
+    /// --no-resume over an earlier run: its checkpoints would stay the newest (the next resume would pick them, and
+    /// keep_last would prune the new run's as older), so they are moved aside, not deleted.
+    /// </summary>
+    private static void SetAsideEarlierCheckpoints(string outputDir, ProgressLine progress)
+    {
+        var store = UnimoG.Data.Checkpoints.CheckpointStore.ForRun(outputDir);
+        if (store.List(hashes: false) is not { Count: > 0 } earlier) return;
+        var aside = $"{store.Root}.earlier-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+        Directory.Move(store.Root, aside);
+        progress.WriteLine($"--no-resume: moved the earlier checkpoints (up to step {earlier.Max(c => c.Step)}) to {aside}");
     }
 
     /// <summary>The trainer's per-step events as the progress line: step, mean loss since the last line, samples/s, ETA.</summary>
