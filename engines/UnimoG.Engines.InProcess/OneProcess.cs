@@ -46,7 +46,7 @@ public sealed class OneProcess : IDisposable
         var problems = model.Validate(ModelOptions.Section).Concat(denoiser.Validate(DenoiserOptions.Section)).Concat(gateway.Validate(GatewayOptions.Section))
             .Concat(encoderOptions.Validate(EncoderOptions.Section)).Concat(vaeOptions.Validate(VaeOptions.Section)).ToList();
         if (problems.Count > 0) throw new ModelFolderException(string.Join(" ", problems));
-        var folder = ModelFolder.Open(modelPath);
+        var folder = ModelFolder.Open(modelPath, model.UNetPath);
         EncoderEngine? encoder = null;
         DenoiseBatcher? batcher = null;
         try

@@ -11,6 +11,12 @@ public sealed class ModelOptions : IValidatedOptions
     /// <summary>The model folder (diffusers-style pipeline folder). Compose and Helm set <c>/models/unimog-mini</c>.</summary>
     public string Path { get; set; } = "models/unimog-mini";
 
+    /// <summary>
+    /// A diffusers U-Net folder used instead of the model folder's <c>unet/</c>: a training run's exported weights or a
+    /// checkpoint's <c>unet_ema/</c>. The other components (VAE, encoder, scheduler) must be the ones it was trained with.
+    /// </summary>
+    public string? UNetPath { get; set; }
+
     /// <summary>LLaMA's <c>tokenizer.model</c> (MLLM models) or CLIP's vocabulary, when the folder does not hold or find it.</summary>
     public string? TokenizerPath { get; set; }
 

@@ -12,7 +12,7 @@ public static class DenoiserHost
     {
         var model = ServingSetup.BindShared<ModelOptions>(builder, ModelOptions.Section);
         ServingSetup.AddModelRole<DenoiserOptions, DenoiseBatcher>(builder, DenoiserOptions.Section, "denoiser model",
-            (sp, o) => new DenoiseBatcher(DenoiserModel.Load(ModelFolder.Open(model.Path), model, model.PlacementFor(o.Placement)), o,
+            (sp, o) => new DenoiseBatcher(DenoiserModel.Load(ModelFolder.Open(model.Path, model.UNetPath), model, model.PlacementFor(o.Placement)), o,
                 sp.GetRequiredService<UnimoGMetrics>(), sp.GetRequiredService<ILogger<DenoiseBatcher>>()),
             e => e.Model.Folder.Untrained ? e.Model.Folder.UntrainedWarning : null);
         return builder;

@@ -12,7 +12,7 @@ public static class EncoderHost
     {
         var model = ServingSetup.BindShared<ModelOptions>(builder, ModelOptions.Section);
         ServingSetup.AddModelRole<EncoderOptions, EncoderEngine>(builder, EncoderOptions.Section, "encoder model",
-            (sp, o) => EncoderEngine.Load(ModelFolder.Open(model.Path), o, model, sp.GetRequiredService<UnimoGMetrics>()),
+            (sp, o) => EncoderEngine.Load(ModelFolder.Open(model.Path, model.UNetPath), o, model, sp.GetRequiredService<UnimoGMetrics>()),
             e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null);
         return builder;
     }

@@ -12,7 +12,7 @@ public static class VaeHost
     {
         var model = ServingSetup.BindShared<ModelOptions>(builder, ModelOptions.Section);
         ServingSetup.AddModelRole<VaeOptions, VaeEngine>(builder, VaeOptions.Section, "vae model",
-            (sp, o) => VaeEngine.Load(ModelFolder.Open(model.Path), o, model, sp.GetRequiredService<UnimoGMetrics>()),
+            (sp, o) => VaeEngine.Load(ModelFolder.Open(model.Path, model.UNetPath), o, model, sp.GetRequiredService<UnimoGMetrics>()),
             e => e.Folder.Untrained ? e.Folder.UntrainedWarning : null);
         return builder;
     }

@@ -42,6 +42,23 @@ public class TrainingConfigTests
         }
     }
 
+    [Theory]
+    [InlineData("train-stage1.json")]
+    [InlineData("train-stage2.json")]
+    [InlineData("train-tiny-stage1.json")]
+    [InlineData("train-tiny-stage2.json")]
+    public void An_example_config_hashes_like_the_same_config_without_its_comments(string name)
+    {
+        var folder = Path.Combine(RepoPaths.Root, "docs", "examples");
+        var path = Path.Combine(folder, name);
+        var text = File.ReadAllText(path);
+        Assert.Contains("//", text);
+        // The same content without comments, by System.Text.Json's own reader (not ours), read from the same folder.
+        var bare = JsonNode.Parse(text, documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!.ToJsonString();
+        Assert.DoesNotContain("//", bare);
+        Assert.Equal(TrainingConfig.Parse(bare, folder, path).Hash(), TrainingConfig.Load(path).Hash());
+    }
+
     [Fact]
     public void The_hash_is_of_the_config_not_of_its_text()
     {

@@ -58,16 +58,18 @@ public sealed class ModelFolder
     /// <summary>Most images a prompt may hold: the MLLM's max_images; 0 for text-only encoders.</summary>
     public int MaxPromptImages => Mllm?.MaxImages ?? 0;
 
-    public string UNetFolder => Combine("unet");
+    /// <summary><c>unet/</c>, or the U-Net folder given to <see cref="Open"/> in its place (a training run's weights).</summary>
+    public string UNetFolder { get; }
     public string VaeFolder => Combine("vae");
     public string SchedulerFolder => Combine("scheduler");
     public string MllmFolderPath => Combine("mllm");
     public string TextEncoderFolder => Combine("text_encoder");
     public string TokenizerFolder => Combine("tokenizer");
 
-    private ModelFolder(string path)
+    private ModelFolder(string path, string? unetFolder)
     {
         Path = System.IO.Path.GetFullPath(path);
+        UNetFolder = unetFolder is null ? Combine("unet") : System.IO.Path.GetFullPath(unetFolder);
         Id = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(Path));
         Untrained = File.Exists(Combine(UntrainedMarker));
         UNet = Read(UNetFolder, "config.json", p => ConfigJson.Read<UNet2DConditionConfig>(p));
@@ -91,14 +93,19 @@ public sealed class ModelFolder
         Preview = ReadPreview();
     }
 
-    /// <summary>Opens and checks a model folder; everything wrong is a <see cref="ModelFolderException"/> naming the file.</summary>
-    public static ModelFolder Open(string path)
+    /// <summary>
+    /// Opens and checks a model folder; everything wrong is a <see cref="ModelFolderException"/> naming the file.
+    /// <paramref name="unetFolder"/> (Model:UNetPath) replaces its <c>unet/</c>, e.g. by a training run's weights.
+    /// </summary>
+    public static ModelFolder Open(string path, string? unetFolder = null)
     {
         if (!Directory.Exists(path))
             throw new ModelFolderException($"model folder not found: {System.IO.Path.GetFullPath(path)} (set Model:Path or --model; `unimog models init-placeholder --out DIR` makes an untrained one)");
         if (!File.Exists(System.IO.Path.Combine(path, "model_index.json")))
             throw new ModelFolderException($"{System.IO.Path.GetFullPath(path)} is not a model folder: model_index.json is missing");
-        return new ModelFolder(path);
+        if (unetFolder is not null && !Directory.Exists(unetFolder))
+            throw new ModelFolderException($"U-Net folder not found: {System.IO.Path.GetFullPath(unetFolder)}");
+        return new ModelFolder(path, unetFolder);
     }
 
     /// <summary>What a service says about an untrained model, plainly.</summary>
@@ -196,7 +203,9 @@ public sealed class ModelFolder
     private T Read<T>(string dir, string file, Func<string, T> read)
     {
         var path = System.IO.Path.Combine(dir, file);
-        if (!File.Exists(path)) throw new ModelFolderException($"model folder {Path} is missing {System.IO.Path.GetRelativePath(Path, path)}");
+        if (!File.Exists(path))
+            throw new ModelFolderException(dir == UNetFolder && UNetFolder != Combine("unet") ? $"U-Net folder {dir} is missing {file}"
+                : $"model folder {Path} is missing {System.IO.Path.GetRelativePath(Path, path)}");
         try
         {
             return read(path);

@@ -26,11 +26,15 @@ public static class DatasetEncoding
 {
     public sealed record Result(int Prompts, int Latents);
 
-    public static Result Run(TrainingConfig config, string? conditionsOut, string? latentsOut, int batch, ILogger log, CancellationToken ct = default)
+    /// <summary>How far a part (<c>conditions</c> or <c>latents</c>) is: after every batch.</summary>
+    public sealed record Progress(string Part, long Done, long Total);
+
+    public static Result Run(TrainingConfig config, string? conditionsOut, string? latentsOut, int batch, ILogger log, CancellationToken ct = default,
+        Action<Progress>? progress = null)
     {
         if (conditionsOut is null && latentsOut is null) throw new ArgumentException("nothing to write: give a conditions and/or a latents output folder");
         if (config.Threads is { } n) torch.set_num_threads(n);
-        var phases = config.Phases.Select(p => Datasets.Load(p.Data)).ToList();
+        var phases = config.Phases.Select((p, i) => ConfigPaths.Open(config.Location["phases"][i]["data"]["path"], () => Datasets.Load(p.Data))).ToList();
         var prompts = 0;
         var latents = 0;
         if (conditionsOut is not null)
@@ -42,19 +46,19 @@ public static class DatasetEncoding
                 : c.Address is not null ? c with { Source = "service" }
                 : throw config.Location["conditions"]["encoder"].Error("encode-dataset needs the encoder (conditions.encoder) or the Encoder service (conditions.address) to fill the cache");
             using var source = TrainingComponents.LoadConditions(writerSource, config.Location["conditions"]);
-            prompts = EncodeConditions(config, source, phases, conditionsOut, batch, log, ct);
+            prompts = EncodeConditions(config, source, phases, conditionsOut, batch, log, ct, progress);
         }
         if (latentsOut is not null)
         {
             if (config.Model.Vae is null) throw config.Location["model"]["vae"].Error("encode-dataset needs the VAE to cache latents");
-            using var vae = AutoencoderKL.FromPretrained(config.Model.Vae);
-            latents = EncodeLatents(config, vae, phases, latentsOut, batch, log, ct);
+            using var vae = ConfigPaths.Open(config.Location["model"]["vae"], () => AutoencoderKL.FromPretrained(config.Model.Vae));
+            latents = EncodeLatents(config, vae, phases, latentsOut, batch, log, ct, progress);
         }
         return new Result(prompts, latents);
     }
 
     private static int EncodeConditions(TrainingConfig config, IConditionSource source, List<IReadOnlyList<TrainingExample>> phases,
-        string folder, int batch, ILogger log, CancellationToken ct)
+        string folder, int batch, ILogger log, CancellationToken ct, Action<Progress>? progress)
     {
         var requests = new Dictionary<string, ConditionRequest>(StringComparer.Ordinal);
         foreach (var e in phases.SelectMany(p => p))
@@ -80,7 +84,8 @@ public static class DatasetEncoding
             var chunk = list.Skip(start).Take(batch).ToList();
             using var cond = source.Encode(chunk);
             for (var r = 0; r < chunk.Count; r++) Add(writer, chunk[r].Key, cond, r);
-            if ((start / batch) % 10 == 0) log.LogInformation("Encoded {Done}/{Total} prompts", Math.Min(start + batch, list.Count), list.Count);
+            progress?.Invoke(new Progress("conditions", start + chunk.Count, list.Count));
+            if (progress is null && (start / batch) % 10 == 0) log.LogInformation("Encoded {Done}/{Total} prompts", Math.Min(start + batch, list.Count), list.Count);
         }
         writer.Complete();
         log.LogInformation("Wrote {Count} condition entries to {Folder}", writer.Count, folder);
@@ -99,10 +104,10 @@ public static class DatasetEncoding
     }
 
     private static int EncodeLatents(TrainingConfig config, AutoencoderKL vae, List<IReadOnlyList<TrainingExample>> phases,
-        string folder, int batch, ILogger log, CancellationToken ct)
+        string folder, int batch, ILogger log, CancellationToken ct, Action<Progress>? progress)
     {
         var unetConfig = config.Model.UNet is { } dir
-            ? ConfigJson.Read<UNet2DConditionConfig>(Path.Combine(Pretrained.ComponentFolder(dir, "unet"), "config.json"))
+            ? ConfigPaths.Open(config.Location["model"]["unet"], () => ConfigJson.Read<UNet2DConditionConfig>(Path.Combine(Pretrained.ComponentFolder(dir, "unet"), "config.json")))
             : config.Model.UNetConfig!.Value;
         var multiple = vae.DownscaleFactor * (1 << (unetConfig.Levels - 1));
         var writer = new TensorStoreWriter(folder, LatentSource.Kind, new JsonObject
@@ -114,24 +119,29 @@ public static class DatasetEncoding
             ["vae"] = config.Model.Vae,
         });
         var source = new LatentSource(vae, null);
+        // Planned first, so that progress knows the total: each (sample, bucket size) once over all phases.
         var done = new HashSet<string>(StringComparer.Ordinal);
+        var plan = new List<(int Phase, Bucket Bucket, List<TrainingExample> Todo)>();
         for (var p = 0; p < phases.Count; p++)
         {
             var buckets = new AspectBuckets(config.Buckets, config.Phases[p].Resolution, multiple);
             foreach (var group in phases[p].GroupBy(e => buckets.For(e.Width, e.Height)))
+                plan.Add((p, group.Key, group.Where(e => done.Add(LatentSource.CacheKey(e.Key, group.Key))).ToList()));
+        }
+        long total = plan.Sum(x => x.Todo.Count), encoded = 0;
+        foreach (var (p, bucket, todo) in plan)
+        {
+            for (var start = 0; start < todo.Count; start += batch)
             {
-                var todo = group.Where(e => done.Add(LatentSource.CacheKey(e.Key, group.Key))).ToList();
-                for (var start = 0; start < todo.Count; start += batch)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
-                    var chunk = todo.Skip(start).Take(batch).ToList();
-                    var (mean, logvar) = source.Posterior(chunk, group.Key);
-                    for (var i = 0; i < chunk.Count; i++)
-                        writer.Add(LatentSource.CacheKey(chunk[i].Key, group.Key), new Dictionary<string, Tensor> { ["mean"] = mean[i], ["logvar"] = logvar[i] });
-                }
-                log.LogInformation("Encoded {Count} latents of phase {Phase} at {W}x{H}", todo.Count, p, group.Key.Width, group.Key.Height);
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var chunk = todo.Skip(start).Take(batch).ToList();
+                var (mean, logvar) = source.Posterior(chunk, bucket);
+                for (var i = 0; i < chunk.Count; i++)
+                    writer.Add(LatentSource.CacheKey(chunk[i].Key, bucket), new Dictionary<string, Tensor> { ["mean"] = mean[i], ["logvar"] = logvar[i] });
+                progress?.Invoke(new Progress("latents", encoded += chunk.Count, total));
             }
+            log.LogInformation("Encoded {Count} latents of phase {Phase} at {W}x{H}", todo.Count, p, bucket.Width, bucket.Height);
         }
         writer.Complete();
         return writer.Count;

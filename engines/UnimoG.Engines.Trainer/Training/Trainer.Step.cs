@@ -1,5 +1,6 @@
 using UnimoG.Modeling;
 using UnimoG.Engines.Trainer.Conditions;
+using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Data;
 using UnimoG.Engines.Trainer.Losses;
 using static TorchSharp.torch;
@@ -31,7 +32,8 @@ public sealed partial class Trainer
     {
         if (_phaseData.TryGetValue(phase, out var d)) return d;
         var p = _config.Phases[phase];
-        var examples = Datasets.Load(p.Data);
+        _log.LogIndexing(phase, p.Name, p.Data.Path);
+        var examples = ConfigPaths.Open(_config.Location["phases"][phase]["data"]["path"], () => Datasets.Load(p.Data));
         var batch = p.BatchSize ?? _config.BatchSize;
         var buckets = new AspectBuckets(_config.Buckets, p.Resolution, PixelMultiple);
         var bucketOf = examples.Select(e => buckets.For(e.Width, e.Height).Index).ToArray();
@@ -180,6 +182,10 @@ internal static partial class TrainerLog
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,
         Message = "Phase {Phase} '{Name}': {Count} samples from {Path}; buckets {Buckets}; {Layers} attention-loss layers")]
     public static partial void LogPhase(this Microsoft.Extensions.Logging.ILogger logger, int phase, string name, int count, string path, string buckets, int layers);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,
+        Message = "Indexing the data of phase {Phase} '{Name}' ({Path})")]
+    public static partial void LogIndexing(this Microsoft.Extensions.Logging.ILogger logger, int phase, string name, string path);
 }
 
 /// <summary>

@@ -61,9 +61,13 @@ public sealed partial class Trainer : IDisposable
         _config = config;
         _c = components;
         _log = logger;
+        // Checked before the run: a folder missing in phase 3 should not surface hours into training.
+        for (var i = 0; i < config.Phases.Count; i++)
+            if (!Directory.Exists(config.Phases[i].Data.Path))
+                throw new DirectoryNotFoundException($"{config.File}: phases[{i}].data.path: data folder not found: {config.Phases[i].Data.Path}");
         if (config.Threads is { } n) torch.set_num_threads(n);
         _scheduler = new DdimScheduler(components.Scheduler);
-        _latents = new LatentSource(components.Vae, config.LatentCache);
+        _latents = ConfigPaths.Open(config.Location["latent_cache"], () => new LatentSource(components.Vae, config.LatentCache));
         _store = CheckpointStore.ForRun(config.OutputDir, warning => logger.LogWarning("{Warning}", warning));
         _lr = new LearningRate(config);
         _device = torch.device(config.Device);
@@ -89,10 +93,14 @@ public sealed partial class Trainer : IDisposable
     /// <summary>
     /// Runs until the last phase ends or <paramref name="stop"/> fires (then, with <paramref name="checkpointOnStop"/>,
     /// a checkpoint is written first; it is asked when the stop comes). With <paramref name="resume"/> the newest intact
-    /// checkpoint is loaded first.
+    /// checkpoint is loaded first. <paramref name="maxSteps"/> ends the run earlier, at that step of the run (counted like
+    /// checkpoints), with a checkpoint and the exported weights; the schedule stays the configuration's, so a later run
+    /// continues as if unbroken.
     /// </summary>
-    public TrainingResult Run(CancellationToken stop = default, bool resume = true, Func<bool>? checkpointOnStop = null)
+    public TrainingResult Run(CancellationToken stop = default, bool resume = true, Func<bool>? checkpointOnStop = null, long? maxSteps = null)
     {
+        if (maxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(maxSteps), maxSteps, "max steps must be at least 1");
+        var end = Math.Min(_config.TotalSteps, maxSteps ?? long.MaxValue);
         string? lastCheckpoint = null;
         try
         {
@@ -106,11 +114,11 @@ public sealed partial class Trainer : IDisposable
             _log.LogInformation("Training {Params:N0} U-Net parameters for {Total} steps; conditions: {Conditions}; latents: {Latents}; {Threads} torch threads",
                 _parameters.Sum(p => p.numel()), _config.TotalSteps, _c.Conditions.Description, _latents.Description, torch.get_num_threads());
             var window = new MetricsWindow();
-            while (Step < _config.TotalSteps)
+            while (Step < end)
             {
                 if (stop.IsCancellationRequested)
                 {
-                    if (checkpointOnStop?.Invoke() ?? true) lastCheckpoint = SaveCheckpoint();
+                    if (checkpointOnStop?.Invoke() ?? true) lastCheckpoint = CheckpointOfThisStep() ?? lastCheckpoint;
                     Progress.Publish(Event(RunState.Stopped, "stopped", lastCheckpoint));
                     return new TrainingResult(RunState.Stopped, Step, lastCheckpoint, null);
                 }
@@ -133,8 +141,15 @@ public sealed partial class Trainer : IDisposable
                 }
                 if (_config.Samples.Every > 0 && Step % _config.Samples.Every == 0) SaveSamples();
             }
-            lastCheckpoint = _store.List(hashes: false).FirstOrDefault(c => c.Step == Step && c.Valid)?.Path ?? SaveCheckpoint();
+            lastCheckpoint = CheckpointOfThisStep() ?? lastCheckpoint;
             var exported = Export();
+            if (Step < _config.TotalSteps)
+            {
+                // Ended by maxSteps: like the end of a run (checkpoint, exported weights), but the run is not complete.
+                _log.LogInformation("Stopped at step {Step} of {Total} (max steps); the same configuration continues from here", Step, _config.TotalSteps);
+                Progress.Publish(Event(RunState.Stopped, "max steps reached", lastCheckpoint));
+                return new TrainingResult(RunState.Stopped, Step, lastCheckpoint, exported);
+            }
             Progress.Publish(Event(RunState.Completed, "completed", lastCheckpoint));
             return new TrainingResult(RunState.Completed, Step, lastCheckpoint, exported);
         }
@@ -154,6 +169,10 @@ public sealed partial class Trainer : IDisposable
             Progress.Complete();
         }
     }
+
+    /// <summary>The checkpoint of the current step: the one already written, else a new one; none before the first step.</summary>
+    private string? CheckpointOfThisStep() =>
+        Step == 0 ? null : _store.List(hashes: false).FirstOrDefault(c => c.Step == Step && c.Valid)?.Path ?? SaveCheckpoint();
 
     private TrainingProgress Event(RunState state, string message, string? checkpoint = null) =>
         new(Step, _config.TotalSteps, _config.Phases[Math.Min(Phase, _config.Phases.Count - 1)].Name, 0, 0, null, _lr.At(Math.Min(Step, Math.Max(0, _config.TotalSteps - 1))), 0, state, checkpoint, message);

@@ -34,17 +34,18 @@ public sealed class TrainingComponents(UNet2DConditionModel unet, AutoencoderKL?
         IConditionSource? conditions = null;
         try
         {
-            if (m.UNet is not null) unet = UNet2DConditionModel.FromPretrained(m.UNet);
+            var at = config.Location["model"];
+            if (m.UNet is not null) unet = ConfigPaths.Open(at["unet"], () => UNet2DConditionModel.FromPretrained(m.UNet));
             else
             {
                 unet = new UNet2DConditionModel(m.UNetConfig!.Value);
                 WeightInit.Reset(unet, config.Seed);
             }
-            if (m.Vae is not null) vae = AutoencoderKL.FromPretrained(m.Vae);
+            if (m.Vae is not null) vae = ConfigPaths.Open(at["vae"], () => AutoencoderKL.FromPretrained(m.Vae));
             var scheduler = m.Scheduler?.Value ?? new DdimSchedulerConfig();
             if (m.PredictionType is { } pt) scheduler = scheduler with { PredictionType = pt };
             if (scheduler.PredictionType is not ("epsilon" or "v_prediction"))
-                throw config.Location["model"]["prediction_type"].Error($"training supports epsilon and v_prediction, the scheduler says '{scheduler.PredictionType}'");
+                throw at["prediction_type"].Error($"training supports epsilon and v_prediction, the scheduler says '{scheduler.PredictionType}'");
             conditions = LoadConditions(config.Conditions, config.Location["conditions"], encoderService);
             var width = unet.Config.CrossAttentionDim.At(0);
             if (conditions.Width != width)
@@ -66,20 +67,24 @@ public sealed class TrainingComponents(UNet2DConditionModel unet, AutoencoderKL?
         switch (c.Source)
         {
             case "cache":
-                return new CachedConditions(c.Cache!);
+                return ConfigPaths.Open(at["cache"], () => new CachedConditions(c.Cache!));
             case "service":
                 return encoderService?.Invoke(c) ?? EncoderServiceConditions.ForAddress(c.Address!, c.Model, c.RequestBatch);
         }
+        // Before the tokenizer, which is looked for inside it: a wrong encoder path is the encoder key's error.
+        if (!Directory.Exists(c.Encoder))
+            throw new DirectoryNotFoundException($"{at.File}: {at["encoder"].Key}: encoder folder not found: {c.Encoder}");
         if (c.EncoderKind == "clip")
         {
-            var model = ClipTextModel.FromPretrained(c.Encoder!);
+            var model = ConfigPaths.Open(at["encoder"], () => ClipTextModel.FromPretrained(c.Encoder!));
             var tokenizerPath = c.Tokenizer ?? Path.Combine(Path.GetDirectoryName(c.Encoder!.TrimEnd('/'))!, "tokenizer");
-            var tokenizer = TextTokenizers.LoadClip(tokenizerPath);
+            var tokenizer = ConfigPaths.Open(at["tokenizer"], () => TextTokenizers.LoadClip(tokenizerPath));
             return new ClipConditions(new ClipTextConditioner(model, text => tokenizer.Encode(text)));
         }
         var tok = c.Tokenizer ?? Path.Combine(c.Encoder!, "tokenizer", "tokenizer.model");
         if (!File.Exists(tok)) throw at["tokenizer"].Error($"the MLLM's LLaMA tokenizer was not found at {tok}");
-        var encoder = MllmFolder.Load(c.Encoder!, LlamaSentencePieceTokenizer.FromFile(tok).ForMllm());
+        var llama = ConfigPaths.Open(at["tokenizer"], () => LlamaSentencePieceTokenizer.FromFile(tok).ForMllm());
+        var encoder = ConfigPaths.Open(at["encoder"], () => MllmFolder.Load(c.Encoder!, llama));
         return new MllmConditions(encoder, c.ConditionLayer);
     }
 

@@ -3,12 +3,22 @@ using Microsoft.Extensions.Logging;
 
 namespace UnimoG.Cli;
 
-/// <summary>Log lines for long-running verbs (train, encode-dataset): "[HH:mm:ss LVL] message" to stdout (warnings too).</summary>
+/// <summary>
+/// Log lines for long-running verbs (train, encode-dataset): "[HH:mm:ss LVL] message" to stdout (warnings too), or
+/// through a <see cref="ProgressLine"/> so that they appear above its bar.
+/// </summary>
 internal static class CliLogging
 {
-    public static ILogger Create(string category, TextWriter? writer = null) => new TextLogger(writer);
+    public static ILogger Create(string category, TextWriter? writer = null) => new TextLogger(line =>
+    {
+        var w = writer ?? Console.Out;
+        w.WriteLine(line);
+        w.Flush();
+    });
 
-    private sealed class TextLogger(TextWriter? writer) : ILogger
+    public static ILogger Create(string category, ProgressLine progress) => new TextLogger(progress.WriteLine);
+
+    private sealed class TextLogger(Action<string> write) : ILogger
     {
         private readonly object _gate = new();
 
@@ -23,10 +33,8 @@ internal static class CliLogging
             var line = $"[{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)} {level}] {formatter(state, exception)}";
             lock (_gate)
             {
-                var w = writer ?? Console.Out;
-                w.WriteLine(line);
-                if (exception is not null) w.WriteLine(exception.Message);
-                w.Flush();
+                write(line);
+                if (exception is not null) write(exception.Message);
             }
         }
     }

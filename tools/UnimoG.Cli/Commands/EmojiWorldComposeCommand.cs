@@ -34,16 +34,11 @@ internal static class EmojiWorldComposeCommand
             var composer = new Composer(emoji);
             var folder = parse.GetValue(output)!;
             var started = DateTime.UtcNow;
-            var lastPrint = DateTime.MinValue;
-            var progress = new Progress<long>(done =>
-            {
-                if ((DateTime.UtcNow - lastPrint).TotalSeconds < 2 && done < options.Count) return;
-                lastPrint = DateTime.UtcNow;
-                Console.Error.Write($"\r{done}/{options.Count} scenes");
-            });
+            var line = ProgressLine.ForConsole(error: true);
+            var progress = new Progress<long>(done => line.Report(done, options.Count, "scenes"));
             var manifest = SceneShards.Write(composer, folder, options, progress, cancel);
             var seconds = (DateTime.UtcNow - started).TotalSeconds;
-            Console.Error.WriteLine();
+            line.Finish();
             Console.WriteLine($"{options.Count} {parse.GetValue(split)} scenes in {manifest.Shards.Count(s => s.First >= options.Start && s.First < options.Start + options.Count)} shards "
                               + $"in {folder} ({seconds:0.0} s, {options.Count / Math.Max(seconds, 1e-9):0} scenes/s)");
             return Task.FromResult(0);

@@ -29,7 +29,15 @@ internal static class EncodeDatasetCommand
             var latOut = which == "conditions" ? null : Full(parse.GetValue(latents)) ?? c.LatentCache
                 ?? throw new UsageException("give --latents DIR (or latent_cache in the config), or --only conditions");
             if (parse.GetValue(batch) < 1) throw new UsageException("--batch must be at least 1");
-            var result = DatasetEncoding.Run(c, condOut, latOut, parse.GetValue(batch), CliLogging.Create("encode-dataset"), ct);
+            var progress = ProgressLine.ForConsole();
+            string? part = null;
+            var result = DatasetEncoding.Run(c, condOut, latOut, parse.GetValue(batch), CliLogging.Create("encode-dataset", progress), ct, p =>
+            {
+                // Each part has its own rate: a new part restarts the estimate.
+                if (part != p.Part) { progress.Restart(); part = p.Part; }
+                progress.Report(p.Done, p.Total, p.Part == "latents" ? "latents" : "prompts");
+            });
+            progress.Finish();
             Console.WriteLine($"wrote {result.Prompts} condition entries{(condOut is null ? "" : $" to {condOut}")} and {result.Latents} latents{(latOut is null ? "" : $" to {latOut}")}");
             return Task.FromResult(0);
         });

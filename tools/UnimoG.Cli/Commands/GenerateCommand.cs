@@ -37,14 +37,15 @@ internal static class GenerateCommand
         kind.AcceptOnlyFromAmong("linear", "latent");
         var server = new Option<string?>("--server") { Description = "a gateway URL (http://host:5000); without it every service runs in this process" };
         var apiKey = new Option<string?>("--api-key") { Description = "API key for the gateway (or UNIMOG_API_KEY)" };
-        var model = new Option<string?>("--model") { Description = $"model folder for one-process mode (default {ModelPaths.DefaultRelative})" };
+        var model = new Option<string?>("--model") { Description = $"one-process mode: a model folder (default {ModelPaths.DefaultRelative}), or a training run's output folder or checkpoint (its U-Net with --base-model's other components)" };
+        var baseModel = new Option<string?>("--base-model") { Description = $"with --model RUN: the model folder whose VAE, encoder and scheduler the run trained with (default {ModelPaths.DefaultRelative})" };
         var threads = new Option<int>("--threads") { Description = "torch threads in one-process mode (0 = torch's default)" };
         var device = new Option<string?>("--device") { Description = "one-process mode: cpu, cuda or cuda:N (default Model__Device, else cpu)" };
         var dtype = new Option<string?>("--dtype") { Description = "one-process mode: float32, bfloat16 or float16 (default Model__Dtype, else float32)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "one-process mode: LLaMA-2's tokenizer.model when the model folder cannot find it (or Model__TokenizerPath)" };
 
         var command = new Command("generate", "Generate images from a multimodal prompt (text with <imgN> placeholders and images).") { prompt };
-        foreach (var o in new Option[] { images, output, steps, seed, guidance, negative, width, height, count, eta, previews, every, kind, server, apiKey, model, threads, device, dtype, tokenizer })
+        foreach (var o in new Option[] { images, output, steps, seed, guidance, negative, width, height, count, eta, previews, every, kind, server, apiKey, model, baseModel, threads, device, dtype, tokenizer })
             command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
@@ -66,25 +67,28 @@ internal static class GenerateCommand
                 request.PreviewKind = parse.GetValue(kind) == "latent" ? PreviewKind.Latent : PreviewKind.Linear;
                 Directory.CreateDirectory(previewDir);
             }
+            var chosen = TrainedModel.Resolve(parse.GetValue(model), parse.GetValue(baseModel));
             var options = new RunOptions(parse.GetValue(output)!, previewDir, parse.GetValue(server), parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("UNIMOG_API_KEY"),
-                ModelPaths.Resolve(parse.GetValue(model)), parse.GetValue(threads),
+                chosen.ModelPath, parse.GetValue(threads),
                 parse.GetValue(tokenizer) ?? Environment.GetEnvironmentVariable("Model__TokenizerPath"),
                 parse.GetValue(device) ?? Environment.GetEnvironmentVariable("Model__Device") ?? "cpu",
                 parse.GetValue(dtype) ?? Environment.GetEnvironmentVariable("Model__Dtype") ?? "float32",
-                parse.GetValue(device) is not null || parse.GetValue(dtype) is not null);
+                parse.GetValue(device) is not null || parse.GetValue(dtype) is not null, chosen.UNetPath);
             return await RunAsync(request, options, ct);
         });
         return command;
     }
 
     public sealed record RunOptions(string Out, string? PreviewDir, string? Server, string? ApiKey, string ModelPath, int Threads, string? Tokenizer = null,
-        string Device = "cpu", string Dtype = "float32", bool PlacementGiven = false);
+        string Device = "cpu", string Dtype = "float32", bool PlacementGiven = false, string? UNetPath = null);
 
     public static async Task<int> RunAsync(GenerateRequest request, RunOptions options, CancellationToken ct)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         if (options.Server is { } url)
         {
+            if (options.UNetPath is not null)
+                throw new UsageException("--model RUN_FOLDER runs in this process; with --server the gateway's services use their own Model:Path and Model:UNetPath");
             if (options.PlacementGiven)
                 throw new UsageException("--device and --dtype choose where this process computes; with --server the services do (their Model:Device and Model:Dtype)");
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
@@ -107,10 +111,11 @@ internal static class GenerateCommand
         }
         if (!Directory.Exists(options.ModelPath))
             throw new UsageException($"model folder not found: {options.ModelPath} (give --model DIR, or make one: unimog models init-placeholder --out DIR)");
-        Console.Out.WriteLine($"loading {options.ModelPath} (every service in this process)...");
+        Console.Out.WriteLine(options.UNetPath is null ? $"loading {options.ModelPath} (every service in this process)..."
+            : $"loading the U-Net {options.UNetPath} with the VAE, encoder and scheduler of {options.ModelPath} (every service in this process)...");
         using var local = OneProcess.Load(options.ModelPath, new UnimoG.Engines.Inference.ModelOptions
         {
-            Path = options.ModelPath, Threads = options.Threads, TokenizerPath = options.Tokenizer, Device = options.Device, Dtype = options.Dtype,
+            Path = options.ModelPath, UNetPath = options.UNetPath, Threads = options.Threads, TokenizerPath = options.Tokenizer, Device = options.Device, Dtype = options.Dtype,
         });
         var events = Local(local, request, ct);
         var model = await local.Pipeline.ModelAsync(ct);

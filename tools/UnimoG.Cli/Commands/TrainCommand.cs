@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using UnimoG.Engines.Trainer.Config;
 using UnimoG.Engines.Trainer.Training;
@@ -6,47 +8,109 @@ using UnimoG.Engines.Trainer.Training;
 namespace UnimoG.Cli;
 
 /// <summary>
-/// <c>unimog train --config FILE.json</c>: stage-1 / stage-2 training (docs/training.md). Resumes from the newest intact
-/// checkpoint of the output folder; Ctrl-C (or SIGTERM) writes a checkpoint and exits.
+/// <c>unimog train --config FILE.json [--max-steps N]</c>: stage-1 / stage-2 training (docs/training.md). Resumes from
+/// the newest intact checkpoint of the output folder; Ctrl-C or SIGTERM writes a checkpoint and exits.
 /// </summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
         var config = new Option<string>("--config") { Description = "training configuration (JSON, docs/training.md)", Required = true };
-        var noResume = new Option<bool>("--no-resume") { Description = "start from scratch even if the output folder has checkpoints" };
-        var command = new Command("train", "Train the U-Net (stage 1 text-to-image, stage 2 multimodal with the attention-mask loss).") { config, noResume };
+        var noResume = new Option<bool>("--no-resume") { Description = "start from scratch; the output folder's earlier checkpoints are moved to checkpoints.earlier-TIME/" };
+        var maxSteps = new Option<long?>("--max-steps")
+        {
+            Description = "stop at step N of the run (counted like the checkpoints) with a checkpoint and the exported weights; "
+                + "the schedule stays the configuration's, and a later run continues from there",
+        };
+        var command = new Command("train", "Train the U-Net (stage 1 text-to-image, stage 2 multimodal with the attention-mask loss).") { config, noResume, maxSteps };
         // Synchronous on purpose: we handle Ctrl-C ourselves so the checkpoint is written before the process ends.
-        command.SetAction(parse => Run(parse.GetValue(config)!, !parse.GetValue(noResume), Console.Out));
+        command.SetAction(parse => Run(parse.GetValue(config)!, !parse.GetValue(noResume), parse.GetValue(maxSteps)));
         return command;
     }
 
-    public static int Run(string configPath, bool resume, TextWriter output, CancellationToken external = default)
+    public static int Run(string configPath, bool resume, long? maxSteps, CancellationToken external = default)
     {
+        if (maxSteps is < 1) throw new UsageException($"--max-steps must be at least 1, got {maxSteps}");
         var config = TrainingConfig.Load(configPath);
-        var log = CliLogging.Create("train", output);
+        var end = Math.Min(config.TotalSteps, maxSteps ?? long.MaxValue);
+        var progress = ProgressLine.ForConsole();
+        var log = CliLogging.Create("train", progress);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(external);
+        void Stop(string signal)
+        {
+            if (!stop.IsCancellationRequested)
+                progress.WriteLine($"{signal}: stopping after this step and writing a checkpoint ({(signal == "Ctrl-C" ? "Ctrl-C again aborts" : "run the same command to resume")})");
+            stop.Cancel();
+        }
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;   // keep the process: the loop checkpoints and returns
-            if (!stop.IsCancellationRequested) output.WriteLine("stopping: writing a checkpoint after this step (Ctrl-C again to abort)");
-            else Environment.Exit(130);
-            stop.Cancel();
+            if (stop.IsCancellationRequested) Environment.Exit(130);
+            Stop("Ctrl-C");
         };
         Console.CancelKeyPress += onCancel;
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; Stop("SIGTERM"); });
         try
         {
+            progress.WriteLine($"{configPath}: {config.TotalSteps} steps in {config.Phases.Count} phase(s) into {config.OutputDir}"
+                + (end < config.TotalSteps ? $"; this run stops at step {end} (--max-steps)" : ""));
+            if (!resume) SetAsideEarlierCheckpoints(config.OutputDir, progress);
+            progress.WriteLine("loading the U-Net, the VAE and the condition source...");
+            var loading = Stopwatch.StartNew();
             using var trainer = new UnimoG.Engines.Trainer.Training.Trainer(config, TrainingComponents.Load(config), log);
-            var result = trainer.Run(stop.Token, resume);
-            output.WriteLine(result.State == RunState.Completed
-                ? $"completed {result.Step} steps; checkpoint {result.Checkpoint}; weights {result.ExportedUNet}"
-                : $"stopped at step {result.Step}; checkpoint {result.Checkpoint} (run the same command to resume)");
+            progress.WriteLine($"loaded in {loading.Elapsed.TotalSeconds:0.0} s; indexing the data, then the first step (slower: warm-up)");
+            using var watch = trainer.Progress.Subscribe(new StepProgress(progress, end));
+            var result = trainer.Run(stop.Token, resume, maxSteps: maxSteps);
+            progress.Finish();
+            Console.Out.WriteLine(result switch
+            {
+                { State: RunState.Completed } => $"completed {result.Step} steps; checkpoint {result.Checkpoint}; weights {result.ExportedUNet}",
+                { ExportedUNet: not null } => $"stopped at step {result.Step} of {config.TotalSteps} (--max-steps); checkpoint {result.Checkpoint}; weights {result.ExportedUNet} "
+                    + "(run without --max-steps, or with a larger one, to continue)",
+                { Checkpoint: null } => $"stopped at step {result.Step} before training a step; no checkpoint",
+                _ => $"stopped at step {result.Step}; checkpoint {result.Checkpoint} (run the same command to resume)",
+            });
             return 0;
         }
         finally
         {
+            progress.Finish();
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>
+    /// --no-resume over an earlier run: its checkpoints would stay the newest (the next resume would pick them, and
+    /// keep_last would prune the new run's as older), so they are moved aside, not deleted.
+    /// </summary>
+    private static void SetAsideEarlierCheckpoints(string outputDir, ProgressLine progress)
+    {
+        var store = UnimoG.Data.Checkpoints.CheckpointStore.ForRun(outputDir);
+        if (store.List(hashes: false) is not { Count: > 0 } earlier) return;
+        var aside = $"{store.Root}.earlier-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+        Directory.Move(store.Root, aside);
+        progress.WriteLine($"--no-resume: moved the earlier checkpoints (up to step {earlier.Max(c => c.Step)}) to {aside}");
+    }
+
+    /// <summary>The trainer's per-step events as the progress line: step, mean loss since the last line, samples/s, ETA.</summary>
+    private sealed class StepProgress(ProgressLine line, long end) : IObserver<TrainingProgress>
+    {
+        private double _loss, _rate;
+        private int _n;
+
+        public void OnNext(TrainingProgress p)
+        {
+            if (p.State != RunState.Running) return;
+            _loss += p.Loss;
+            _rate += p.SamplesPerSecond;
+            _n++;
+            if (line.Report(p.Step, end, "steps", () => string.Create(CultureInfo.InvariantCulture,
+                    $"[{p.Phase}] loss {_loss / _n:0.0000}, {_rate / _n:0.0} samples/s")))
+                _loss = _rate = _n = 0;
+        }
+
+        public void OnCompleted() { }
+
+        public void OnError(Exception error) { }
     }
 }
