@@ -79,6 +79,37 @@ internal static class GenerateCommand
         return command;
     }
 
+    private static void Summarize(List<string> written, string? previewDir, int previews, GenerateCompleted? completed)
+    {
+        foreach (var path in written) Console.Out.WriteLine($"wrote {path}");
+        if (previewDir is not null) Console.Out.WriteLine($"wrote {previews} preview(s) to {previewDir} (step-NNN-I.png)");
+        if (completed is { } t)
+            Console.Out.WriteLine($"encode {t.EncodeMs:0} ms, denoise {t.DenoiseMs:0} ms, decode {t.DecodeMs:0} ms, total {t.TotalMs:0} ms");
+    }
+
+    private static void WarnAboutSize(GenerateAccepted a, (int Width, int Height)? trained)
+    {
+        if (trained is not { } size || (long)a.Width * a.Height <= 4L * size.Width * size.Height) return;
+        Console.Error.WriteLine($"unimog: warning: {a.Width}x{a.Height} is {(double)a.Width * a.Height / ((long)size.Width * size.Height):0.#}x the pixels " +
+            $"'{a.Model}' was trained at ({size.Width}x{size.Height}): expect poor images, and a step costs about that much more; the time estimate follows the first step.");
+    }
+
+    /// <summary>After the first step: the rest at its pace, said once when the whole run looks long (over 20 s).</summary>
+    private sealed class StepEstimate(int steps)
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private bool _said;
+
+        public void After(int step)
+        {
+            if (_said || step < 1) return;
+            _said = true;
+            var elapsed = _clock.Elapsed.TotalSeconds;
+            var total = elapsed / step * steps;
+            if (total > 20) Console.Out.WriteLine($"denoising: step {step}/{steps} after {elapsed:0.0} s: about {total - elapsed:0} s to go");
+        }
+    }
+
     public sealed record RunOptions(string Out, string? PreviewDir, string? Server, string? ApiKey, string ModelPath, int Threads, string? Tokenizer = null,
         string Device = "cpu", string Dtype = "float32", bool PlacementGiven = false, string? UNetPath = null);
 
@@ -169,19 +200,8 @@ internal static class GenerateCommand
                 Console.Out.WriteLine($"request {a.RequestId} ({where}): model {a.Model}, seed {a.Seed}, {a.Width}x{a.Height}, {a.Steps} steps, guidance {a.GuidanceScale.ToString(CultureInfo.InvariantCulture)}");
                 if (a.ModelUntrained)
                     Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED (random weights, not yet the trained mini model): the image will be noise.");
-                if (trained is { } size && (long)a.Width * a.Height > 4L * size.Width * size.Height)
-                    Console.Error.WriteLine($"unimog: warning: {a.Width}x{a.Height} is {(double)a.Width * a.Height / ((long)size.Width * size.Height):0.#}x the pixels " +
-                        $"'{a.Model}' was trained at ({size.Width}x{size.Height}): expect poor images, and a step costs about that much more; the time estimate follows the first step.");
-                var stepClock = System.Diagnostics.Stopwatch.StartNew();
-                var estimated = false;
-                void Estimate(int step)
-                {
-                    // After the first step: the rest at its pace, said once when the whole run looks long.
-                    if (estimated || step < 1) return;
-                    estimated = true;
-                    var total = stepClock.Elapsed.TotalSeconds / step * a.Steps;
-                    if (total > 20) Console.Out.WriteLine($"denoising: step {step}/{a.Steps} after {stepClock.Elapsed.TotalSeconds:0.0} s: about {total - stepClock.Elapsed.TotalSeconds:0} s to go");
-                }
+                WarnAboutSize(a, trained);
+                var estimate = new StepEstimate(a.Steps);
                 var written = new List<string>();
                 var previewsWritten = 0;
                 GenerateCompleted? completed = null;
@@ -190,7 +210,7 @@ internal static class GenerateCommand
                     switch (e)
                     {
                         case GenerationEvent.Progress pr:
-                            Estimate(pr.Step);
+                            estimate.After(pr.Step);
                             progress(pr.Step);
                             break;
                         case GenerationEvent.Preview pv when options.PreviewDir is not null:
@@ -232,11 +252,7 @@ internal static class GenerateCommand
                             Console.Out.WriteLine($"denoising: step {step}/{a.Steps}");
                         });
                 }
-                foreach (var path in written) Console.Out.WriteLine($"wrote {path}");
-                if (options.PreviewDir is { } previewDir)
-                    Console.Out.WriteLine($"wrote {previewsWritten} preview(s) to {previewDir} (step-NNN-I.png)");
-                if (completed is { } t)
-                    Console.Out.WriteLine($"encode {t.EncodeMs:0} ms, denoise {t.DenoiseMs:0} ms, decode {t.DecodeMs:0} ms, total {t.TotalMs:0} ms");
+                Summarize(written, options.PreviewDir, previewsWritten, completed);
                 if (a.ModelUntrained)
                     Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED: the images ({string.Join(", ", written)}) are noise, not the prompt.");
                 return 0;
