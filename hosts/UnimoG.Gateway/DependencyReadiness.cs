@@ -27,11 +27,12 @@ public sealed class DependencyReadiness(IReadOnlyList<string> services, ServiceC
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var down = new Dictionary<string, string>();
+        var health = services.ToDictionary(s => s, s => new Health.HealthClient(channels.Invoker(s)));
         while (!stoppingToken.IsCancellationRequested)
         {
             foreach (var service in services)
             {
-                var why = await ProbeAsync(service, stoppingToken);
+                var why = await ProbeAsync(health[service], stoppingToken);
                 if (why is null)
                 {
                     readiness.Complete(Gate(service));
@@ -50,11 +51,10 @@ public sealed class DependencyReadiness(IReadOnlyList<string> services, ServiceC
     }
 
     /// <summary>Null when the service says SERVING, else why not (a status, not the exception chain).</summary>
-    private async Task<string?> ProbeAsync(string service, CancellationToken ct)
+    private static async Task<string?> ProbeAsync(Health.HealthClient health, CancellationToken ct)
     {
         try
         {
-            var health = new Health.HealthClient(channels.Invoker(service));
             var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow + Interval, cancellationToken: ct);
             return reply.Status == HealthCheckResponse.Types.ServingStatus.Serving ? null : reply.Status.ToString();
         }

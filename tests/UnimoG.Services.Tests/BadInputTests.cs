@@ -20,21 +20,9 @@ public sealed class BadInputTests(ClusterFixture fixture)
         // IHDR's width and height are bytes 16..23; the CRC after them must match, so recompute it.
         BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(20000)).CopyTo(png, 16);
         BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(20000)).CopyTo(png, 20);
-        var crc = Crc32(png.AsSpan(12, 17));
+        var crc = UnimoG.TestSupport.TestImages.Crc32(png.AsSpan(12, 17));
         BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(crc)).CopyTo(png, 29);
         return png;
-    }
-
-    /// <summary>PNG's CRC-32 (ISO-HDLC, reflected 0xEDB88320), over chunk type and data.</summary>
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-        }
-        return ~crc;
     }
 
     private static GenerateRequest Good() => GenerationTests.Request(steps: 2);

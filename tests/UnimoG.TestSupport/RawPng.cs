@@ -127,18 +127,7 @@ public static class RawPng
         BinaryPrimitives.WriteInt32BigEndian(be, data.Length);
         png.Write(be);
         png.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(be, Crc32(typed));
+        BinaryPrimitives.WriteUInt32BigEndian(be, TestImages.Crc32(typed));
         png.Write(be);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320 & (uint)-(int)(crc & 1));
-        }
-        return ~crc;
     }
 }

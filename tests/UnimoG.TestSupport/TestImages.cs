@@ -68,7 +68,8 @@ public static class TestImages
 
     private static byte[] BigEndian(int value) => [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
 
-    private static uint Crc32(byte[] data)
+    /// <summary>PNG's CRC-32 (ISO-HDLC, reflected 0xEDB88320), over a chunk's type and data: one copy for every test that writes chunks.</summary>
+    public static uint Crc32(ReadOnlySpan<byte> data)
     {
         uint crc = 0xFFFFFFFF;
         foreach (byte b in data)

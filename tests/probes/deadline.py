@@ -1,18 +1,10 @@
 # Independent client (Debian python3-grpcio, no generated stubs): Generate with deadlines of 0.3-4 s against
 # `unimog serve --role all --urls http://127.0.0.1:5710`, then the gateway's unimog_rpc_errors_total. Issue 16 item 11.
 # Run: /usr/bin/python3 tests/probes/deadline.py 127.0.0.1:5710 127.0.0.1:6710
-import grpc, sys, time, urllib.request, re
-def varint(n):
-    out=b''
-    while True:
-        b=n&0x7f; n>>=7
-        if n: out+=bytes([b|0x80])
-        else: return out+bytes([b])
-def field(num, wt, payload):
-    key=varint(num<<3|wt)
-    return key+(varint(len(payload))+payload if wt==2 else payload)
-prompt=field(2,2,"a cat on a sofa".encode())
-req=field(1,2,prompt)+field(5,0,varint(200))
+import grpc, os, sys, time, urllib.request
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wire import generate_request
+req = generate_request("a cat on a sofa", 200)
 addr=sys.argv[1]; metrics=sys.argv[2]
 ch=grpc.insecure_channel(addr)
 gen=ch.unary_stream('/unimog.v1.Gateway/Generate')

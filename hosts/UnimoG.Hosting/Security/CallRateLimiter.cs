@@ -45,14 +45,14 @@ internal sealed class CallRateLimiter : IDisposable
             if (!token.IsAcquired)
             {
                 var retry = token.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1) / limits.RequestsPerMinute;
-                throw Exhausted($"Rate limit for {caller} reached ({limits.RequestsPerMinute}/min, burst {limits.Burst}).", retry);
+                throw Faults.Exhausted($"Rate limit for {caller} reached ({limits.RequestsPerMinute}/min, burst {limits.Burst}).", retry);
             }
         }
         var slot = concurrency.AttemptAcquire(caller);
         if (!slot.IsAcquired)
         {
             slot.Dispose();
-            throw Exhausted($"{caller} already has {limits.MaxConcurrentCalls} call(s) running, the most allowed.", limits.ConcurrencyRetryAfter);
+            throw Faults.Exhausted($"{caller} already has {limits.MaxConcurrentCalls} call(s) running, the most allowed.", limits.ConcurrencyRetryAfter);
         }
         return slot;
     }
@@ -63,7 +63,6 @@ internal sealed class CallRateLimiter : IDisposable
             ? own
             : options.Limits;
 
-    internal static RpcException Exhausted(string message, TimeSpan retryAfter) => Faults.Exhausted(message, retryAfter);
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using UnimoG.Engines;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +27,7 @@ internal sealed class FailedAuthThrottle(IOptions<AuthOptions> options, TimeProv
         if (!_peers.TryGetValue(peer, out var w)) return;
         var left = w.Start + Window - _clock.GetUtcNow();
         if (left > TimeSpan.Zero && w.Count >= options.Value.MaxFailuresPerMinute)
-            throw CallRateLimiter.Exhausted($"Too many failed authentications from this address ({w.Count} in a minute; Auth:MaxFailuresPerMinute is {options.Value.MaxFailuresPerMinute}).", left);
+            throw Faults.Exhausted($"Too many failed authentications from this address ({w.Count} in a minute; Auth:MaxFailuresPerMinute is {options.Value.MaxFailuresPerMinute}).", left);
     }
 
     private void Sweep(DateTimeOffset now)
