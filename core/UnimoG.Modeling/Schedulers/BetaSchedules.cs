@@ -7,7 +7,7 @@ namespace UnimoG.Modeling.Schedulers;
 /// </summary>
 public static class BetaSchedules
 {
-    public static float[] Betas(DdimSchedulerConfig c)
+    public static float[] Betas(DiffusersSchedulerConfig c)
     {
         var n = c.NumTrainTimesteps;
         var betas = c.TrainedBetas is { } tb ? tb.Select(b => (float)b).ToArray() // torch.tensor(list, float32)

@@ -4,7 +4,7 @@ namespace UnimoG.Modeling.Schedulers;
 
 public sealed partial class DdimScheduler : INoiseScheduler
 {
-    public string Name => "ddim";
+    public string Name => Config.ClassName;
 
     /// <summary>A request's DDIM run: the schedule of <see cref="TimestepsFor"/>, eta's noise (eta > 0) from <paramref name="noise"/>.</summary>
     public SchedulerRun Start(SamplingSettings settings, NoiseSource? noise = null)
@@ -21,6 +21,12 @@ public sealed partial class DdimScheduler : INoiseScheduler
         public override double InitNoiseSigma => scheduler.InitNoiseSigma;
 
         public override Tensor ScaleModelInput(Tensor sample) => scheduler.ScaleModelInput(sample, timesteps[StepIndex]);
+
+        protected override (double Signal, double Noise) NoiseScales(int stepIndex)
+        {
+            var alpha = scheduler.AlphasCumprod[(int)timesteps[stepIndex]];
+            return (MathF.Sqrt(alpha), MathF.Sqrt(1f - alpha));
+        }
 
         protected override SchedulerOutput StepCore(Tensor modelOutput, Tensor sample)
         {

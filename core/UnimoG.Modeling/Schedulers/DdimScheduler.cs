@@ -128,7 +128,7 @@ public sealed partial class DdimScheduler
 
         // 4. clip or threshold "predicted x_0"
         if (Config.Thresholding)
-            predOriginal = ThresholdSample(predOriginal);
+            predOriginal = Thresholds.Dynamic(predOriginal, Config.DynamicThresholdingRatio, Config.SampleMaxValue);
         else if (Config.ClipSample)
             predOriginal = predOriginal.clamp(-Config.ClipSampleRange, Config.ClipSampleRange);
 
@@ -197,22 +197,6 @@ public sealed partial class DdimScheduler
             start += s.Rows;
         }
         return parts.Count == 1 ? parts[0] : cat(parts, 0);
-    }
-
-    /// <summary>
-    /// Dynamic thresholding (Imagen, arXiv:2205.11487): per row, s = the dynamic_thresholding_ratio quantile
-    /// of |x_0|, clamped to [1, sample_max_value]; x_0 is clamped to [-s, s] and divided by s.
-    /// </summary>
-    private Tensor ThresholdSample(Tensor sample)
-    {
-        var dtype = sample.dtype;
-        var shape = sample.shape;
-        var x = dtype is ScalarType.Float32 or ScalarType.Float64 ? sample : sample.to_type(ScalarType.Float32);
-        x = x.reshape(shape[0], -1);                                                           // [B, C*H*W]
-        var q = tensor(Config.DynamicThresholdingRatio, dtype: x.dtype);
-        var s = quantile(x.abs(), q, dim: 1, keepdim: false).clamp(1, Config.SampleMaxValue).unsqueeze(1); // [B, 1]
-        x = minimum(maximum(x, -s), s) / s;
-        return x.reshape(shape).to_type(dtype);
     }
 
     private void CheckTimestep(long t)

@@ -8,7 +8,7 @@ namespace UnimoG.Modeling.Schedulers;
 /// </summary>
 public delegate Tensor NoiseSource(long[] shape);
 
-/// <summary>What one request asks of its scheduler: the number of inference steps and, for DDIM, eta.</summary>
+/// <summary>What one request asks of its scheduler: the number of inference steps and, for DDIM only, eta.</summary>
 public sealed record SamplingSettings(int Steps, double Eta = 0);
 
 /// <summary>
@@ -19,7 +19,7 @@ public sealed record SamplingSettings(int Steps, double Eta = 0);
 /// </summary>
 public interface INoiseScheduler
 {
-    /// <summary>The sampler's name as requests and <c>Describe</c> spell it, e.g. <c>ddim</c>.</summary>
+    /// <summary>The diffusers class it reproduces (<c>DDIMScheduler</c>, ...), for messages.</summary>
     string Name { get; }
 
     /// <summary>A run over <see cref="SamplingSettings.Steps"/> steps; stochastic steps draw from <paramref name="noise"/>.</summary>

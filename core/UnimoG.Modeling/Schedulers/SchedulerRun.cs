@@ -15,6 +15,9 @@ public abstract class SchedulerRun : IDisposable
     /// <summary>Standard deviation of the initial noise: the first latent is N(0, 1) noise times this.</summary>
     public abstract double InitNoiseSigma { get; }
 
+    /// <summary>The noise levels sigma_i, one per step plus the final one (diffusers' <c>scheduler.sigmas</c>); null for DDIM, which has none.</summary>
+    public virtual IReadOnlyList<double>? Sigmas => null;
+
     /// <summary>Steps taken so far.</summary>
     public int StepIndex { get; private set; }
 
@@ -39,6 +42,24 @@ public abstract class SchedulerRun : IDisposable
     }
 
     protected abstract SchedulerOutput StepCore(Tensor modelOutput, Tensor sample);
+
+    /// <summary>
+    /// The forward process at step <paramref name="stepIndex"/> of this schedule (diffusers' <c>add_noise(x0, noise,
+    /// timesteps[stepIndex])</c>): signal * x_0 + noise_scale * noise, the sample the run expects at that step (image to
+    /// image starts there). A new tensor.
+    /// </summary>
+    public Tensor AddNoise(Tensor original, Tensor noise, int stepIndex)
+    {
+        if (stepIndex < 0 || stepIndex >= Count) throw new ArgumentOutOfRangeException(nameof(stepIndex), $"step {stepIndex} is outside the run's {Count} steps");
+        if (!original.shape.SequenceEqual(noise.shape))
+            throw new ArgumentException($"noise shape [{string.Join(", ", noise.shape)}] differs from the sample's [{string.Join(", ", original.shape)}]");
+        var (signal, noiseScale) = NoiseScales(stepIndex);
+        using var scaledNoise = noise.mul(noiseScale);
+        return original.mul(signal).add_(scaledNoise);
+    }
+
+    /// <summary>The coefficients of x_0 and of the noise in the sample at step <paramref name="stepIndex"/>.</summary>
+    protected abstract (double Signal, double Noise) NoiseScales(int stepIndex);
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }

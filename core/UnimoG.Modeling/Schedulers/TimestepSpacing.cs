@@ -7,7 +7,7 @@ namespace UnimoG.Modeling.Schedulers;
 /// </summary>
 public static class TimestepSpacing
 {
-    public static long[] Timesteps(DdimSchedulerConfig c, int numInferenceSteps)
+    public static long[] Timesteps(DiffusersSchedulerConfig c, int numInferenceSteps)
     {
         var n = numInferenceSteps;
         var train = c.NumTrainTimesteps;
@@ -43,23 +43,32 @@ public static class TimestepSpacing
         return values;
     }
 
+    /// <summary>round(np.arange(T, 0, -T/n)) - 1 (see <see cref="Arange"/>).</summary>
+    private static long[] Trailing(int train, int n) =>
+        Arange(train, 0, (double)train / n).Select(v => (long)Math.Round(v, MidpointRounding.ToEven) - 1).ToArray();
+
     /// <summary>
-    /// round(np.arange(T, 0, -T/n)) - 1. numpy's float arange: its length is ceil(T / (T/n)) and element i
-    /// is T + i * ((T - T/n) - T) (from the second element), so the spacing carries that rounding.
+    /// np.arange(start, stop, -step) in float64 (downwards): its length is ceil((stop - start) / -step) and element i
+    /// is start + i * ((start - step) - start) from the second element on, so the spacing carries that rounding.
     /// </summary>
-    private static long[] Trailing(int train, int n)
+    public static double[] Arange(double start, double stop, double step)
     {
-        var ratio = (double)train / n;
-        var length = (long)Math.Ceiling((0.0 - train) / -ratio);
-        var first = (double)train;
-        var second = first + -ratio;
-        var delta = second - first;
-        var values = new long[length];
-        for (var i = 0; i < length; i++)
-        {
-            var v = i switch { 0 => first, 1 => second, _ => first + i * delta };
-            values[i] = (long)Math.Round(v, MidpointRounding.ToEven) - 1;
-        }
+        var length = (long)Math.Ceiling((stop - start) / -step);
+        var second = start + -step;
+        var delta = second - start;
+        var values = new double[Math.Max(0, length)];
+        for (var i = 0; i < values.Length; i++) values[i] = i switch { 0 => start, 1 => second, _ => start + i * delta };
         return values;
     }
+
+    /// <summary>np.linspace(start, stop, num) in float64: start + i * ((stop - start) / (num - 1)), the last exactly stop.</summary>
+    public static double[] Linspace(double start, double stop, int num)
+    {
+        var values = new double[num];
+        var step = num > 1 ? (stop - start) / (num - 1) : 0;
+        for (var i = 0; i < num; i++) values[i] = i == num - 1 && num > 1 ? stop : start + i * step;
+        return values;
+    }
+
+    public static long RoundHalfEven(double v) => (long)Math.Round(v, MidpointRounding.ToEven);
 }

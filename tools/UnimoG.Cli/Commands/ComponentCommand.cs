@@ -12,6 +12,7 @@ internal static class ComponentCommand
         ComponentVae.Encode(),
         ComponentVae.Decode(),
         ComponentDdimStep.Create(),
+        ComponentSampler.Create(),
         ComponentClipText.Create(),
         ComponentClipVision.Create(),
         ComponentLlama.Create(),
