@@ -1,4 +1,5 @@
 using UnimoG.Data.Config;
+using UnimoG.Data.Sampling;
 using UnimoG.Imaging;
 
 namespace UnimoG.Engines.Gateway;
@@ -11,6 +12,8 @@ public sealed class GatewayOptions : IValidatedOptions
     public int MaxWidth { get; set; } = 1024;
     public int MaxHeight { get; set; } = 1024;
     public int DefaultSteps { get; set; } = 50;
+    /// <summary>The sampler of a request that names none (one of <see cref="SamplerPresets"/>; docs/sampling.md).</summary>
+    public string DefaultSampler { get; set; } = SamplerPresets.Default;
     public int MaxSteps { get; set; } = 200;
     public double DefaultGuidanceScale { get; set; } = 5.0;
     public double MaxGuidanceScale { get; set; } = 30.0;
@@ -53,6 +56,8 @@ public sealed class GatewayOptions : IValidatedOptions
     {
         if (MaxWidth < 8) yield return $"{section}:MaxWidth must be at least 8, got {MaxWidth}.";
         if (MaxHeight < 8) yield return $"{section}:MaxHeight must be at least 8, got {MaxHeight}.";
+        if (SamplerPresets.Find(DefaultSampler) is null)
+            yield return $"{section}:DefaultSampler must be one of {string.Join(", ", SamplerPresets.Names)}, got '{DefaultSampler}'.";
         if (MaxSteps < 1) yield return $"{section}:MaxSteps must be at least 1, got {MaxSteps}.";
         if (DefaultSteps < 1 || DefaultSteps > MaxSteps) yield return $"{section}:DefaultSteps must be between 1 and MaxSteps ({MaxSteps}), got {DefaultSteps}.";
         if (!(MaxGuidanceScale >= 0)) yield return $"{section}:MaxGuidanceScale must be >= 0, got {MaxGuidanceScale}.";

@@ -27,8 +27,15 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
     /// <summary>Bytes of image checking in flight (<see cref="GatewayOptions.ImageDecodeBytes"/>).</summary>
     public DecodeBudget Decoding { get; } = new(options.ImageDecodeBytes, $"{GatewayOptions.Section}:ImageDecodeBytes");
 
-    /// <summary>The served model, as the denoiser describes it (asked once, then kept).</summary>
-    public async Task<ModelInfo> ModelAsync(CancellationToken ct = default) => _model ??= await denoiser.DescribeAsync(ct).ConfigureAwait(false);
+    /// <summary>The served model as the denoiser describes it (asked once, then kept), with the gateway's defaults.</summary>
+    public async Task<ModelInfo> ModelAsync(CancellationToken ct = default)
+    {
+        if (_model is not null) return _model;
+        var served = (await denoiser.DescribeAsync(ct).ConfigureAwait(false)).Clone();
+        served.DefaultSampler = options.DefaultSampler;
+        served.DefaultSteps = options.DefaultSteps;
+        return _model = served;
+    }
 
     /// <summary>The generation's events; a backend's failure is told by the service's name and the request id (<see cref="BackendFailures"/>).</summary>
     public async IAsyncEnumerable<GenerateEvent> GenerateAsync(GenerateRequest request, string requestId,
@@ -64,7 +71,7 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
             {
                 RequestId = requestId, Seed = plan.Seed, Model = model.Model, ModelUntrained = model.Untrained,
                 Width = plan.Width, Height = plan.Height, Steps = plan.Steps, GuidanceScale = (float)plan.GuidanceScale,
-                NumImages = plan.NumImages, PreviewInterval = plan.PreviewInterval, PreviewKind = plan.PreviewKind,
+                NumImages = plan.NumImages, PreviewInterval = plan.PreviewInterval, PreviewKind = plan.PreviewKind, Sampler = plan.Sampler,
             },
         };
 

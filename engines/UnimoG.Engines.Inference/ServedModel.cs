@@ -1,4 +1,5 @@
 using UnimoG.Contracts.V1;
+using UnimoG.Data.Sampling;
 using UnimoG.Modeling.Pipelines;
 
 namespace UnimoG.Engines.Inference;
@@ -19,5 +20,7 @@ public static class ServedModel
         DefaultHeight = folder.DefaultHeight,
         LinearPreview = folder.Preview is not null,
         MaxPromptImages = folder.MaxPromptImages,
+        Samplers = { SamplerPresets.All.Select(p => new SamplerInfo { Name = p.Name, Title = p.Title, DiffusersClass = p.DiffusersClass, Stochastic = p.Stochastic, KarrasSigmas = p.Karras }) },
+        DefaultSampler = SamplerPresets.Default,
     };
 }

@@ -1,4 +1,5 @@
 using UnimoG.Contracts.V1;
+using UnimoG.Data.Sampling;
 
 namespace UnimoG.Engines;
 
@@ -18,7 +19,7 @@ public sealed record GenerationLimits(Limit<int> MaxWidth, Limit<int> MaxHeight,
 /// naming the option; a model that is not served is FailedPrecondition.
 /// </summary>
 public sealed record GenerationSpec(int Width, int Height, int Steps, double GuidanceScale, ulong Seed, int NumImages, double Eta,
-    int PreviewInterval, PreviewKind PreviewKind, string RequestId)
+    int PreviewInterval, PreviewKind PreviewKind, string RequestId, string Sampler = SamplerPresets.Default)
 {
     public bool Guided => GuidanceScale > 1;
 
@@ -39,6 +40,7 @@ public sealed record GenerationSpec(int Width, int Height, int Steps, double Gui
             throw new InvalidFieldException("num_images", $"must be between 1 and {limits.MaxNumImages}, got {o.NumImages}");
         if (!float.IsFinite(o.Eta) || o.Eta < 0 || o.Eta > 1)
             throw new InvalidFieldException("eta", $"must be between 0 and 1, got {o.Eta}");
+        var sampler = CheckSampler(o.Sampler, model, o.Eta);
         if (o.PreviewInterval < 0 || o.PreviewInterval > o.Steps)
             throw new InvalidFieldException("preview_interval", $"must be between 0 (no previews) and steps ({o.Steps}), got {o.PreviewInterval}");
         if (!Enum.IsDefined(o.PreviewKind))
@@ -46,7 +48,7 @@ public sealed record GenerationSpec(int Width, int Height, int Steps, double Gui
         var kind = o.PreviewInterval == 0 ? PreviewKind.None : o.PreviewKind == PreviewKind.None ? PreviewKind.Linear : o.PreviewKind;
         if (kind == PreviewKind.Linear && !model.LinearPreview)
             throw new InvalidFieldException("preview_kind", $"model '{model.Model}' has no linear preview factors (preview.json; `unimog models fit-preview` makes them): use PREVIEW_KIND_LATENT");
-        return new GenerationSpec(width, height, o.Steps, o.GuidanceScale, o.Seed, images, o.Eta, o.PreviewInterval, kind, o.RequestId);
+        return new GenerationSpec(width, height, o.Steps, o.GuidanceScale, o.Seed, images, o.Eta, o.PreviewInterval, kind, o.RequestId, sampler);
     }
 
     /// <summary>The spec as the denoiser's options (what the gateway sends).</summary>
@@ -54,7 +56,20 @@ public sealed record GenerationSpec(int Width, int Height, int Steps, double Gui
     {
         Model = model, Width = Width, Height = Height, Steps = Steps, GuidanceScale = (float)GuidanceScale, Seed = Seed,
         NumImages = NumImages, Eta = (float)Eta, PreviewInterval = PreviewInterval, PreviewKind = PreviewKind, RequestId = RequestId,
+        Sampler = Sampler,
     };
+
+    /// <summary>A sampler the model serves (empty = its default); eta is DDIM's alone.</summary>
+    private static string CheckSampler(string requested, ModelInfo model, double eta)
+    {
+        var served = model.Samplers.Count > 0 ? model.Samplers.Select(s => s.Name).ToList() : SamplerPresets.Names.ToList();
+        var name = requested.Length > 0 ? requested : model.DefaultSampler.Length > 0 ? model.DefaultSampler : SamplerPresets.Default;
+        if (!served.Contains(name, StringComparer.Ordinal))
+            throw new InvalidFieldException("sampler", $"'{Echo.Of(requested)}' is not served; use one of {string.Join(", ", served)}");
+        if (eta > 0 && name != "ddim")
+            throw new InvalidFieldException("eta", $"only the ddim sampler takes eta; {name} got {eta} (use 0, or sampler ddim)");
+        return name;
+    }
 
     private static void Side(string field, int value, int factor, Limit<int> max)
     {

@@ -49,8 +49,8 @@ public sealed class PlacementTests
         // Two requests at different steps, one with eta > 0 (variance noise from its own generator), both guided.
         using var g1 = new Generator(1);
         using var g2 = new Generator(2);
-        using var run1 = model.Scheduler.Start(new(4), Samplers.From(g1));
-        using var run2 = model.Scheduler.Start(new(6, Eta: 0.5), Samplers.From(g2));
+        using var run1 = model.Samplers["ddim"].Start(new(4), Samplers.From(g1));
+        using var run2 = model.Samplers["ddim"].Start(new(6, Eta: 0.5), Samplers.From(g2));
         var x1 = Samplers.InitialNoise(run1, [1, 4, 16, 16], g1, Meta.Device);
         var x2 = Samplers.InitialNoise(run2, [1, 4, 16, 16], g2, Meta.Device);
         Assert.Equal((DeviceType.META, ScalarType.Float32), (x1.device_type, x1.dtype));   // latents stay float32
@@ -70,7 +70,7 @@ public sealed class PlacementTests
     {
         using var _ = no_grad();
         var model = Model();
-        using var run = model.Scheduler.Start(new(2));
+        using var run = model.Samplers["ddim"].Start(new(2));
         using var x = Samplers.InitialNoise(run, [1, 4, 16, 16], new Generator(3), Meta.Device);
         // Bypassing ConditionCheck, as a tensor created without the model's placement would: the first op fails.
         using var cpu = new Conditioning(randn(1, 5, model.Folder.CrossAttentionDim), ones(1, 5, dtype: ScalarType.Int64));

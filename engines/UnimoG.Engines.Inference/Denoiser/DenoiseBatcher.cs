@@ -129,7 +129,7 @@ public sealed class DenoiseBatcher : IDisposable
             var s = job.Spec;
             var f = _model.Folder.VaeScaleFactor;
             job.Generator = new Generator(s.Seed);
-            job.Run = _model.Scheduler.Start(new(s.Steps, s.Eta), Samplers.From(job.Generator));
+            job.Run = _model.Samplers[s.Sampler].Start(new(s.Steps, s.Eta), Samplers.From(job.Generator));
             job.X = Samplers.InitialNoise(job.Run, [s.NumImages, _model.Folder.LatentChannels, s.Height / f, s.Width / f], job.Generator, _model.Placement.Device);
             job.CondRows = s.NumImages == 1 ? null : job.Cond.RepeatRows(s.NumImages);
             job.UncondRows = s.Guided && s.NumImages > 1 ? job.Uncond!.RepeatRows(s.NumImages) : null;

@@ -7,14 +7,15 @@ using UnimoG.Modeling.Schedulers;
 
 namespace UnimoG.Engines.Inference;
 
-/// <summary>The U-Net, its scheduler (shared by all requests: per-request state lives in each request's run) and the preview factors.</summary>
+/// <summary>The U-Net, its samplers (shared by all requests: per-request state lives in each request's run) and the preview factors.</summary>
 public sealed class DenoiserModel : IDisposable
 {
     public ModelFolder Folder { get; }
     public ModelInfo Info { get; }
     /// <summary>The U-Net; null for a stand-in model (tests of the engine's own tensor work on the meta device).</summary>
     public UNet2DConditionModel? UNet { get; }
-    public INoiseScheduler Scheduler { get; }
+    /// <summary>Every served sampler, built from the folder's scheduler config.</summary>
+    public SamplerCatalog Samplers { get; }
     public LatentPreviewFactors? Preview => Folder.Preview;
 
     /// <summary>The U-Net as samplers call it.</summary>
@@ -28,7 +29,7 @@ public sealed class DenoiserModel : IDisposable
     {
         Folder = folder;
         Info = ServedModel.Describe(folder);
-        Scheduler = new DdimScheduler(folder.Scheduler);
+        Samplers = new SamplerCatalog(folder.Scheduler);
         Model = model;
         Placement = placement;
     }
@@ -40,7 +41,7 @@ public sealed class DenoiserModel : IDisposable
         UNet = unet;
         var weight = unet.parameters().First();
         Placement = new ModelPlacement(weight.device, weight.dtype);
-        Scheduler = new DdimScheduler(folder.Scheduler);
+        Samplers = new SamplerCatalog(folder.Scheduler);
         Model = SamplingAdapters.FromUNet((x, t, h, m) => unet.forward(x, t, h, m));
     }
 

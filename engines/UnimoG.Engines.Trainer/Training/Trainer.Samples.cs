@@ -33,7 +33,7 @@ public sealed partial class Trainer
             using var scope = NewDisposeScope();
             var requests = s.Prompts.Select((p, i) => new ConditionRequest(SamplePromptKey(i), [new PromptPiece.Text(p)])).ToList();
             using var cond = _c.Conditions.Encode(requests);
-            var scheduler = new DdimScheduler(_c.Scheduler);
+            var scheduler = new SamplerCatalog(_c.Scheduler)[s.Sampler];
             var g = new Generator((ulong)s.Seed);
             long latent = side / _latents.ScaleFactor;
             using var run = scheduler.Start(new SamplingSettings(s.Steps), Samplers.From(g));
@@ -47,7 +47,7 @@ public sealed partial class Trainer
             Directory.CreateDirectory(dir);
             var path = Path.Combine(dir, $"step-{Step:D8}.png");
             File.WriteAllBytes(path, Png.Encode(grid));
-            _log.LogInformation("Sample grid {Path} ({Count} prompts, {Steps} DDIM steps, guidance {Scale})", path, s.Prompts.Count, s.Steps, s.GuidanceScale);
+            _log.LogInformation("Sample grid {Path} ({Count} prompts, {Steps} {Sampler} steps, guidance {Scale})", path, s.Prompts.Count, s.Steps, s.Sampler, s.GuidanceScale);
             return path;
         }
         catch (KeyNotFoundException e)

@@ -33,7 +33,14 @@ internal static class EvalCommand
     }
 
     public static Option<string> SubsetOption() => new("--subset") { Description = "seen, held-out, text or all (comma-separated lists allowed)", DefaultValueFactory = _ => "all" };
-    public static Option<int> StepsOption() => new("--steps") { Description = "DDIM steps (the paper: 50)", DefaultValueFactory = _ => 50 };
+    public static Option<int> StepsOption() => new("--steps") { Description = "sampling steps (the paper: 50 DDIM steps)", DefaultValueFactory = _ => 50 };
+
+    public static Option<string> SamplerOption()
+    {
+        var o = new Option<string>("--sampler") { Description = $"sampler: {string.Join(", ", UnimoG.Data.Sampling.SamplerPresets.Names)} (the paper: ddim)", DefaultValueFactory = _ => "ddim" };
+        o.AcceptOnlyFromAmong([.. UnimoG.Data.Sampling.SamplerPresets.Names]);
+        return o;
+    }
     public static Option<float> GuidanceOption() => new("--guidance") { Description = "classifier-free guidance scale (the paper: 5)", DefaultValueFactory = _ => 5f };
     public static Option<ulong> SeedOption() => new("--seed") { Description = "generation seed (each prompt's seed derives from it)", DefaultValueFactory = _ => 0UL };
     public static Option<ulong> PromptSeedOption() => new("--prompt-seed") { Description = "seed of the fixed prompt choice (keep the default to compare models)", DefaultValueFactory = _ => EmojiBenchPrompts.DefaultSeed };

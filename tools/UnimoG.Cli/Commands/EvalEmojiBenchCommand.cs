@@ -13,6 +13,7 @@ internal static class EvalEmojiBenchCommand
         var art = EmojiWorldCommand.ArtOption();
         var perPrompt = new Option<int>("--images-per-prompt") { Description = "images per prompt (the paper: 4)", DefaultValueFactory = _ => 4 };
         var steps = EvalCommand.StepsOption();
+        var sampler = EvalCommand.SamplerOption();
         var guidance = EvalCommand.GuidanceOption();
         var seed = EvalCommand.SeedOption();
         var promptSeed = EvalCommand.PromptSeedOption();
@@ -27,7 +28,7 @@ internal static class EvalEmojiBenchCommand
         var threads = EvalCommand.ThreadsOption();
         var command = new Command("emojibench", "Run EmojiBench on a model: MultiBench's protocol over emoji, scored by the evaluator networks; prints the table.")
         {
-            model, evaluators, art, perPrompt, steps, guidance, seed, promptSeed, subset, limit, json, images, label, noCalibration, resamples, tokenizer, threads,
+            model, evaluators, art, perPrompt, steps, sampler, guidance, seed, promptSeed, subset, limit, json, images, label, noCalibration, resamples, tokenizer, threads,
         };
         command.SetAction((parse, ct) => EvalCommand.Usage(async () =>
         {
@@ -47,6 +48,7 @@ internal static class EvalEmojiBenchCommand
                 EvaluatorsDir = parse.GetValue(evaluators), ArtDir = parse.GetValue(art),
                 TokenizerPath = parse.GetValue(tokenizer) ?? Environment.GetEnvironmentVariable("Model__TokenizerPath"),
                 Label = parse.GetValue(label), ImagesPerPrompt = parse.GetValue(perPrompt), Steps = parse.GetValue(steps),
+                Sampler = parse.GetValue(sampler)!,
                 GuidanceScale = parse.GetValue(guidance), Seed = parse.GetValue(seed), PromptSeed = parse.GetValue(promptSeed),
                 Subsets = EvalCommand.Subsets(parse.GetValue(subset)!), Limit = parse.GetValue(limit), Threads = parse.GetValue(threads),
                 ImagesDir = parse.GetValue(images), ReferenceRows = !parse.GetValue(noCalibration), Resamples = parse.GetValue(resamples),

@@ -7,6 +7,7 @@ using Grpc.Net.Client;
 using Spectre.Console;
 using UnimoG.Client;
 using UnimoG.Contracts.V1;
+using UnimoG.Data.Sampling;
 using UnimoG.Engines.InProcess;
 using UnimoG.Modeling.Pipelines;
 
@@ -23,14 +24,16 @@ internal static class GenerateCommand
         var prompt = new Argument<string>("PROMPT") { Description = "the prompt; <img1>, <img2>, ... stand for the --image files in order" };
         var images = new Option<string[]>("--image") { Description = "an entity image (PNG, JPEG, WebP, GIF); repeat in <imgN> order", AllowMultipleArgumentsPerToken = false };
         var output = new Option<string>("--out") { Description = "output PNG (with --num-images N: OUT-0.png .. OUT-(N-1).png)", DefaultValueFactory = _ => "out.png" };
-        var steps = new Option<int>("--steps") { Description = "DDIM steps (0 = the server's default, 50)" };
+        var steps = new Option<int>("--steps") { Description = "sampling steps (0 = the server's default, Describe's default_steps)" };
+        var sampler = new Option<string?>("--sampler") { Description = $"sampler: {string.Join(", ", SamplerPresets.Names)} (default: the server's, Describe's default_sampler; docs/sampling.md)" };
+        sampler.AcceptOnlyFromAmong([.. SamplerPresets.Names]);
         var seed = new Option<ulong?>("--seed") { Description = "seed (random when absent; always printed)" };
         var guidance = new Option<float?>("--guidance") { Description = "classifier-free guidance scale (default 5; 1 or less disables it)" };
         var negative = new Option<string?>("--negative") { Description = "negative prompt (replaces the empty prompt of guidance)" };
         var width = new Option<int>("--width") { Description = "image width, a multiple of 8 (0 = the model's size)" };
         var height = new Option<int>("--height") { Description = "image height, a multiple of 8 (0 = the model's size)" };
         var count = new Option<int>("--num-images") { Description = "images to generate from the seed", DefaultValueFactory = _ => 1 };
-        var eta = new Option<float>("--eta") { Description = "DDIM eta in [0, 1]" };
+        var eta = new Option<float>("--eta") { Description = "DDIM eta in [0, 1] (--sampler ddim only)" };
         var previews = new Option<string?>("--previews") { Description = "folder for previews (step-NNN-I.png)" };
         var every = new Option<int>("--preview-every") { Description = "preview every K steps (with --previews)", DefaultValueFactory = _ => 5 };
         var kind = new Option<string>("--preview-kind") { Description = "linear (cheap projection) or latent (exact VAE decode)", DefaultValueFactory = _ => "linear" };
@@ -45,7 +48,7 @@ internal static class GenerateCommand
         var tokenizer = new Option<string?>("--tokenizer") { Description = "one-process mode: LLaMA-2's tokenizer.model when the model folder cannot find it (or Model__TokenizerPath)" };
 
         var command = new Command("generate", "Generate images from a multimodal prompt (text with <imgN> placeholders and images).") { prompt };
-        foreach (var o in new Option[] { images, output, steps, seed, guidance, negative, width, height, count, eta, previews, every, kind, server, apiKey, model, baseModel, threads, device, dtype, tokenizer })
+        foreach (var o in new Option[] { images, output, steps, sampler, seed, guidance, negative, width, height, count, eta, previews, every, kind, server, apiKey, model, baseModel, threads, device, dtype, tokenizer })
             command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
@@ -53,7 +56,7 @@ internal static class GenerateCommand
             {
                 Prompt = new Prompt { Text = parse.GetValue(prompt)! },
                 Steps = parse.GetValue(steps), Width = parse.GetValue(width), Height = parse.GetValue(height),
-                NumImages = parse.GetValue(count), Eta = parse.GetValue(eta),
+                NumImages = parse.GetValue(count), Eta = parse.GetValue(eta), Sampler = parse.GetValue(sampler) ?? "",
             };
             foreach (var path in parse.GetValue(images) ?? [])
                 request.Prompt.Images.Add(new ImageInput { Data = ByteString.CopyFrom(File.Exists(path) ? File.ReadAllBytes(path) : throw new FileNotFoundException($"--image: no such file: {path}", path)) });

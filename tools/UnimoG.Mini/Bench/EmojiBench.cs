@@ -86,7 +86,7 @@ public static partial class EmojiBench
             Model = Path.GetFullPath(options.ModelDir),
             ModelUntrained = untrained,
             Evaluators = Path.GetFullPath(evaluatorsDir),
-            Steps = options.Steps, GuidanceScale = options.GuidanceScale, ImagesPerPrompt = options.ImagesPerPrompt,
+            Steps = options.Steps, Sampler = options.Sampler, GuidanceScale = options.GuidanceScale, ImagesPerPrompt = options.ImagesPerPrompt,
             Seed = options.Seed, PromptSeed = options.PromptSeed, Resamples = options.Resamples,
             Rows = rows, ReferenceRows = references, Prompts = results,
             GenerationSeconds = generationSeconds, ScoringSeconds = scoringSeconds,
@@ -148,7 +148,7 @@ public static partial class EmojiBench
         var request = new GenerateRequest
         {
             Prompt = new Prompt { Text = p.Prompt },
-            Steps = o.Steps, GuidanceScale = o.GuidanceScale, NumImages = o.ImagesPerPrompt, Seed = seed, Eta = 0,
+            Steps = o.Steps, Sampler = o.Sampler, GuidanceScale = o.GuidanceScale, NumImages = o.ImagesPerPrompt, Seed = seed, Eta = 0,
         };
         foreach (var e in p.ImageEntities)
             request.Prompt.Images.Add(new ImageInput { Data = ByteString.CopyFrom(subjects.Png(e.Hex)) });

@@ -30,8 +30,10 @@ public sealed record EmojiBenchOptions
     public string? Label { get; init; }
 
     public int ImagesPerPrompt { get; init; } = 4;
-    /// <summary>DDIM steps (the paper: 50).</summary>
+    /// <summary>Sampling steps (the paper: 50 DDIM steps).</summary>
     public int Steps { get; init; } = 50;
+    /// <summary>The sampler (UnimoG.Data.Sampling.SamplerPresets; the paper's: ddim).</summary>
+    public string Sampler { get; init; } = "ddim";
     /// <summary>Classifier-free guidance (the paper: 5.0).</summary>
     public float GuidanceScale { get; init; } = 5f;
     /// <summary>Generation seed: image j of prompt i uses a seed derived from (Seed, subset, i).</summary>
@@ -97,6 +99,8 @@ public sealed record EmojiBenchReport
     [JsonPropertyName("model_untrained")] public bool ModelUntrained { get; init; }
     [JsonPropertyName("evaluators")] public required string Evaluators { get; init; }
     [JsonPropertyName("steps")] public int Steps { get; init; }
+    /// <summary>Reports written before samplers existed used DDIM.</summary>
+    [JsonPropertyName("sampler")] public string Sampler { get; init; } = "ddim";
     [JsonPropertyName("guidance_scale")] public float GuidanceScale { get; init; }
     [JsonPropertyName("images_per_prompt")] public int ImagesPerPrompt { get; init; }
     [JsonPropertyName("seed")] public ulong Seed { get; init; }

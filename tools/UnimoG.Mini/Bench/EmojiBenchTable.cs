@@ -48,7 +48,7 @@ public static class EmojiBenchTable
         {
             if (r.PromptSeed != first.PromptSeed)
                 throw new InvalidDataException($"report '{r.Label}' used prompt seed {r.PromptSeed}, '{first.Label}' {first.PromptSeed}: not the same prompts");
-            if (r.Steps != first.Steps || r.GuidanceScale != first.GuidanceScale || r.ImagesPerPrompt != first.ImagesPerPrompt || r.Seed != first.Seed)
+            if (r.Steps != first.Steps || r.Sampler != first.Sampler || r.GuidanceScale != first.GuidanceScale || r.ImagesPerPrompt != first.ImagesPerPrompt || r.Seed != first.Seed)
                 throw new InvalidDataException($"report '{r.Label}' ({Settings(r)}) and '{first.Label}' ({Settings(first)}) differ in generation settings");
         }
         var sb = new StringBuilder();
@@ -121,5 +121,5 @@ public static class EmojiBenchTable
     }
 
     private static string Settings(EmojiBenchReport r) => string.Create(CultureInfo.InvariantCulture,
-        $"DDIM {r.Steps} steps, guidance {r.GuidanceScale:0.##}, {r.ImagesPerPrompt} images per prompt, seed {r.Seed}, prompt seed {r.PromptSeed}; 95 % intervals: percentile bootstrap over prompts ({r.Resamples} resamples).");
+        $"{r.Sampler} {r.Steps} steps, guidance {r.GuidanceScale:0.##}, {r.ImagesPerPrompt} images per prompt, seed {r.Seed}, prompt seed {r.PromptSeed}; 95 % intervals: percentile bootstrap over prompts ({r.Resamples} resamples).");
 }
