@@ -13,6 +13,7 @@ internal static class EvalCommand
         command.Subcommands.Add(EvalCompareCommand.Create());
         command.Subcommands.Add(EvalGridCommand.Create());
         command.Subcommands.Add(EvalPlotCommand.Create());
+        command.Subcommands.Add(EvalSamplersCommand.Create());
         return command;
     }
 

@@ -103,7 +103,7 @@ public static class EmojiBenchTable
         return sb.ToString();
     }
 
-    private static List<(EmojiBenchPromptResult A, EmojiBenchPromptResult B)> Pair(EmojiBenchReport a, EmojiBenchReport b, EmojiBenchSubset subset)
+    internal static List<(EmojiBenchPromptResult A, EmojiBenchPromptResult B)> Pair(EmojiBenchReport a, EmojiBenchReport b, EmojiBenchSubset subset)
     {
         var theirs = b.Prompts.Where(p => p.Subset == subset).ToDictionary(p => p.Index);
         var ours = a.Prompts.Where(p => p.Subset == subset).ToList();
@@ -114,7 +114,7 @@ public static class EmojiBenchTable
             : throw new InvalidDataException($"subset {SubsetName(subset)}, prompt {p.Index} ('{p.Text}'): not in '{b.Label}'")).ToList();
     }
 
-    private static double MeanOf(EmojiBenchPromptResult p, Func<EmojiBenchImageScore, double?> metric)
+    internal static double MeanOf(EmojiBenchPromptResult p, Func<EmojiBenchImageScore, double?> metric)
     {
         var values = p.Images.Select(metric).Where(v => v is not null).Select(v => v!.Value).ToList();
         return values.Count == 0 ? double.NaN : values.Average();

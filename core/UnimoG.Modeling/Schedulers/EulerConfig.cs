@@ -32,12 +32,3 @@ public sealed record EulerConfig : DiffusersSchedulerConfig, IValidatedConfig
         if (SigmaMax is { } hi && !(hi > (SigmaMin ?? 0) && double.IsFinite(hi))) throw at["sigma_max"].Error($"must be finite and above sigma_min, got {hi}");
     }
 }
-
-/// <summary>diffusers' <c>EulerAncestralDiscreteScheduler</c> configuration (v0.31.0 keys and defaults).</summary>
-public sealed record EulerAncestralConfig : DiffusersSchedulerConfig, IValidatedConfig
-{
-    public override string ClassName => "EulerAncestralDiscreteScheduler";
-
-    // diffusers raises NotImplementedError for prediction_type "sample" here.
-    public void Validate(ConfigLocation at) => ValidateCommon(at, "epsilon", "v_prediction");
-}

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using UnimoG.Mini.Bench;
+
+namespace UnimoG.Cli;
+
+/// <summary><c>unimog eval samplers DIR</c>: the quality-per-step table and plots of a sampler sweep (scripts/sampler-sweep.sh).</summary>
+internal static class EvalSamplersCommand
+{
+    public static Command Create()
+    {
+        var dir = new Argument<string>("DIR") { Description = "a folder of EmojiBench reports, one per sampler and step count (scripts/sampler-sweep.sh)" };
+        var outPrefix = new Option<string?>("--out") { Description = "write the plots as PREFIX-clip-t.png and PREFIX-recognised.png" };
+        var command = new Command("samplers", "Quality per step: one table of EmojiBench reports of several samplers and step counts, the default it implies, plots.") { dir, outPrefix };
+        command.SetAction(parse =>
+        {
+            var points = SamplerSweep.Read(parse.GetValue(dir)!);
+            var reference = SamplerSweep.Reference(points);
+            Console.Out.WriteLine(SamplerSweep.Table(points, reference));
+            var chosen = SamplerSweep.Choose(points, reference, ["dpmpp_2m_karras", "unipc", "euler_a", "ddim"]);
+            Console.Out.WriteLine(chosen is null ? "no sampler matches the reference within its interval at fewer steps"
+                : $"default: {chosen.Sampler} at {chosen.Steps} steps ({chosen.SecondsPerImage:0.000} s per image; {reference.Sampler}-{reference.Steps}: {reference.SecondsPerImage:0.000} s)");
+            if (parse.GetValue(outPrefix) is { } prefix)
+                foreach (var clipT in new[] { true, false })
+                {
+                    var path = $"{prefix}-{(clipT ? "clip-t" : "recognised")}.png";
+                    File.WriteAllBytes(path, SamplerSweep.Plot(points, reference, clipT));
+                    Console.Out.WriteLine($"wrote {path}");
+                }
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text;
+
+namespace UnimoG.Mini.Bench;
+
+/// <summary>One sampler at one step count, as EmojiBench scored it.</summary>
+public sealed record SweepPoint(string Sampler, int Steps, EmojiBenchReport Report)
+{
+    public double SecondsPerImage => Report.GenerationSeconds / Math.Max(1, Report.Prompts.Sum(p => p.Images.Count));
+    public Interval Metric(EmojiBenchSubset subset, bool clipT)
+    {
+        var row = Report.Rows.Single(r => r.Subset == subset);
+        return clipT ? row.Metrics.ClipT : row.Metrics.Recognition;
+    }
+}
+
+/// <summary>
+/// Quality per step (docs/sampling.md): EmojiBench reports of several samplers and step counts on the same prompts and
+/// seeds, as one table (CLIP-T and recognition per subset with their 95 % intervals, paired difference to the
+/// reference, seconds per image) and one plot; and the default it implies: the fewest steps whose every mean lies
+/// within the reference's (DDIM, 50 steps) interval.
+/// </summary>
+public static class SamplerSweep
+{
+    public static IReadOnlyList<SweepPoint> Read(string dir)
+    {
+        var points = Directory.GetFiles(dir, "*.json").Select(EmojiBenchReport.ReadJson)
+            .Select(r => new SweepPoint(r.Sampler, r.Steps, r)).OrderBy(p => p.Sampler, StringComparer.Ordinal).ThenBy(p => p.Steps).ToList();
+        if (points.Count == 0) throw new FileNotFoundException($"no EmojiBench reports (*.json) in {dir}");
+        var first = points[0].Report;
+        foreach (var p in points)
+            if (p.Report.PromptSeed != first.PromptSeed || p.Report.Seed != first.Seed || p.Report.ImagesPerPrompt != first.ImagesPerPrompt || p.Report.GuidanceScale != first.GuidanceScale)
+                throw new InvalidDataException($"{p.Sampler} {p.Steps}: other prompts or generation settings than {points[0].Sampler} {points[0].Steps}");
+        return points;
+    }
+
+    public static SweepPoint Reference(IReadOnlyList<SweepPoint> points, string sampler = "ddim", int steps = 50) =>
+        points.FirstOrDefault(p => p.Sampler == sampler && p.Steps == steps) ?? throw new InvalidDataException($"no {sampler} {steps}-step report: the reference");
+
+    /// <summary>Every metric of every subset inside the reference's interval.</summary>
+    public static bool Matches(SweepPoint p, SweepPoint reference) =>
+        reference.Report.Rows.All(r => new[] { true, false }.All(clipT =>
+        {
+            var mine = p.Metric(r.Subset, clipT).Mean;
+            var theirs = reference.Metric(r.Subset, clipT);
+            return mine >= theirs.Low && mine <= theirs.High;
+        }));
+
+    /// <summary>The fewest steps that match the reference (ties: the order of <paramref name="preference"/>).</summary>
+    public static SweepPoint? Choose(IReadOnlyList<SweepPoint> points, SweepPoint reference, IReadOnlyList<string> preference) =>
+        points.Where(p => Matches(p, reference)).OrderBy(p => p.Steps).ThenBy(p => Rank(preference, p.Sampler)).FirstOrDefault();
+
+    private static int Rank(IReadOnlyList<string> order, string s) => order.ToList().IndexOf(s) is var i and >= 0 ? i : order.Count;
+
+    public static string Table(IReadOnlyList<SweepPoint> points, SweepPoint reference)
+    {
+        var subsets = reference.Report.Rows.Select(r => r.Subset).ToList();
+        var sb = new StringBuilder();
+        sb.Append("| sampler | steps |");
+        foreach (var s in subsets) sb.Append(CultureInfo.InvariantCulture, $" {EmojiBenchTable.SubsetName(s)} CLIP-T | {EmojiBenchTable.SubsetName(s)} recognised | {EmojiBenchTable.SubsetName(s)} CLIP-T vs ref |");
+        sb.AppendLine(" s / image | within ref |");
+        sb.Append("|---|---:|").Append(string.Concat(Enumerable.Repeat("---:|---:|---:|", subsets.Count))).AppendLine("---:|:---:|");
+        foreach (var p in points)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"| {p.Sampler} | {p.Steps} |");
+            foreach (var s in subsets)
+                sb.Append(CultureInfo.InvariantCulture, $" {p.Metric(s, true)} | {p.Metric(s, false)} | {(ReferenceEquals(p, reference) ? "ref" : Paired(p, reference, s).ToString())} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $" {p.SecondsPerImage:0.000} | {(Matches(p, reference) ? "yes" : "no")} |");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>CLIP-T of <paramref name="p"/> minus the reference's, per prompt on the same prompts and seeds, bootstrapped.</summary>
+    public static Interval Paired(SweepPoint p, SweepPoint reference, EmojiBenchSubset subset)
+    {
+        var d = EmojiBenchTable.Pair(p.Report, reference.Report, subset)
+            .Select(x => EmojiBenchTable.MeanOf(x.A, i => i.ClipT) - EmojiBenchTable.MeanOf(x.B, i => i.ClipT)).ToList();
+        return Bootstrap.Mean(d, reference.Report.Resamples, seed: (ulong)subset + 1);
+    }
+
+    /// <summary>CLIP-T and recognition (mean over the subsets) against steps, one line per sampler, with the reference's interval.</summary>
+    public static byte[] Plot(IReadOnlyList<SweepPoint> points, SweepPoint reference, bool clipT)
+    {
+        var subsets = reference.Report.Rows.Select(r => r.Subset).ToList();
+        double Score(SweepPoint p, Func<Interval, double> pick) => subsets.Average(s => pick(p.Metric(s, clipT)));
+        var series = points.GroupBy(p => p.Sampler).Select(g => new PlotSeries(g.Key, g.OrderBy(p => p.Steps).Select(p => ((double)p.Steps, Score(p, i => i.Mean))).ToList())).ToList();
+        var (lo, hi) = (points.Min(p => p.Steps), points.Max(p => p.Steps));
+        series.Add(new PlotSeries($"{reference.Sampler}-{reference.Steps} 95 % low", [(lo, Score(reference, i => i.Low)), (hi, Score(reference, i => i.Low))]));
+        series.Add(new PlotSeries($"{reference.Sampler}-{reference.Steps} 95 % high", [(lo, Score(reference, i => i.High)), (hi, Score(reference, i => i.High))]));
+        var metric = clipT ? "CLIP-T" : "recognised";
+        return LinePlot.Render(series, new PlotOptions
+        {
+            Title = $"EmojiBench {metric} per step (mean of {string.Join(" and ", subsets.Select(EmojiBenchTable.SubsetName))}), unimog-mini",
+            XLabel = "steps", YLabel = metric, Width = 720, Height = 420,
+        });
+    }
+}
