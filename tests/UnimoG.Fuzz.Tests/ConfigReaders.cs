@@ -28,6 +28,7 @@ public static class ConfigReaders
         else if (file.Contains("unet", StringComparison.Ordinal)) RoundTrip<UNet2DConditionConfig>(json);
         else if (file.StartsWith("vae-", StringComparison.Ordinal)) RoundTrip<AutoencoderKLConfig>(json);
         else if (file.StartsWith("scheduler-", StringComparison.Ordinal)) RoundTrip<DdimSchedulerConfig>(json);
+        else if (file.StartsWith("sampler-", StringComparison.Ordinal)) Sampler(json);
         else if (file.StartsWith("llama-", StringComparison.Ordinal)) RoundTrip<LlamaConfig>(json, "text_config");
         else if (file.StartsWith("clip-vision", StringComparison.Ordinal)) RoundTrip<ClipVisionConfig>(json, "vision_config");
         else if (file.StartsWith("qformer", StringComparison.Ordinal)) RoundTrip<QFormerConfig>(json, "qformer_config");
@@ -48,6 +49,19 @@ public static class ConfigReaders
         var written = ConfigJson.Write(config);
         var again = ConfigJson.Write(ConfigJson.Parse<T>(written, "fuzz written"));
         if (written != again) throw new InvalidOperationException($"{typeof(T).Name} does not read back as written:\n{written}\n---\n{again}");
+    }
+
+    // Any class by its _class_name; its config reads back as written.
+    private static void Sampler(string json)
+    {
+        switch (SchedulerFiles.Parse(json, "fuzz"))
+        {
+            case DpmSolverScheduler d: RoundTrip<DpmSolverConfig>(ConfigJson.Write(d.Config)); break;
+            case EulerScheduler e: RoundTrip<EulerConfig>(ConfigJson.Write(e.Config)); break;
+            case EulerAncestralScheduler a: RoundTrip<EulerAncestralConfig>(ConfigJson.Write(a.Config)); break;
+            case UniPcScheduler u: RoundTrip<UniPcConfig>(ConfigJson.Write(u.Config)); break;
+            case DdimScheduler s: RoundTrip<DdimSchedulerConfig>(ConfigJson.Write(s.Config)); break;
+        }
     }
 
     private static void Training(string json)

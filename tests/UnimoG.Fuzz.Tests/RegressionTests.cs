@@ -57,6 +57,26 @@ public class RegressionTests
         Assert.Equal("expected a finite number, got 1e400", e.Problem);
     }
 
+    // A string holding an escaped lone surrogate where a number belongs: explaining the error called GetString, which
+    // threw InvalidOperationException instead of the ConfigException naming the key.
+    [Fact]
+    public void A_lone_surrogate_where_a_number_belongs_names_the_key()
+    {
+        var json = File.ReadAllText(Path.Combine(Corpus.Folder("configs"), "scheduler-zero-snr.json"))
+            .Replace("\"dynamic_thresholding_ratio\": 0.995", "\"dynamic_thresholding_ratio\": \"\\uDDDD\"", StringComparison.Ordinal);
+        Assert.Contains("uDDDD", json, StringComparison.Ordinal);
+        var e = Assert.Throws<ConfigException>(() => ConfigJson.Parse<UnimoG.Modeling.Schedulers.DdimSchedulerConfig>(json, "fuzz"));
+        Assert.Equal("dynamic_thresholding_ratio", e.Key);
+    }
+
+    // A scheduler config whose root is a string, not an object: reading its _class_name threw InvalidOperationException.
+    [Fact]
+    public void A_sampler_config_that_is_no_object_fails_naming_the_file()
+    {
+        var e = Assert.Throws<ConfigException>(() => UnimoG.Modeling.Schedulers.SchedulerFiles.Parse("\"xxxx\"", "fuzz"));
+        Assert.Equal("fuzz", e.File);
+    }
+
     // "phases": [null, ...] deserialised a null record, which the phase checks then dereferenced.
     [Fact]
     public void A_null_element_in_a_list_of_records_names_the_key()

@@ -79,7 +79,7 @@ internal static partial class ConfigJsonError
     private static string Describe(Type t, JsonElement? value)
     {
         t = Nullable.GetUnderlyingType(t) ?? t;
-        if (IsFloat(t) && value is { ValueKind: JsonValueKind.String } s && NonFiniteLiterals.Words.Contains(s.GetString()!)) return "a finite number";
+        if (IsFloat(t) && value is { ValueKind: JsonValueKind.String } s && NonFinite(s) is not null) return "a finite number";
         if (IsFloat(t) && value is { ValueKind: JsonValueKind.Number } n && !(n.TryGetDouble(out var d) && double.IsFinite(d))) return "a finite number";
         return Name(t, plural: false);
     }
@@ -104,13 +104,21 @@ internal static partial class ConfigJsonError
         return plural ? "JSON objects" : "a JSON object";
     }
 
+    /// <summary>The non-finite word a string holds, if any. GetString throws on an escaped lone surrogate ("\uDDDD", found by fuzzing): none then.</summary>
+    private static string? NonFinite(JsonElement v)
+    {
+        if (v.ValueKind != JsonValueKind.String) return null;
+        try { return NonFiniteLiterals.Words.FirstOrDefault(w => w == v.GetString()); }
+        catch (InvalidOperationException) { return null; }
+    }
+
     private static bool IsFloat(Type t) => t == typeof(double) || t == typeof(float);
 
     /// <summary>The offending value, short: strings quoted, numbers and words as written, objects by kind.</summary>
     private static string Show(JsonElement? value)
     {
         if (value is not { } v) return "nothing";
-        if (v.ValueKind == JsonValueKind.String && NonFiniteLiterals.Words.Contains(v.GetString()!)) return v.GetString()!;
+        if (NonFinite(v) is { } word) return word;
         var text = v.ValueKind == JsonValueKind.Object ? "an object" : v.GetRawText();
         return text.Length <= 60 ? text : text[..57] + "...";
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using UnimoG.Data.Config;
 using UnimoG.Data.Sampling;
@@ -20,9 +19,11 @@ public static class SchedulerFiles
     public static INoiseScheduler Load(string path)
     {
         var file = DiffusersSchedulerConfig.FindFile(path);
-        var json = File.ReadAllText(file);
-        return Create(ClassName(json, file), json, file);
+        return Parse(File.ReadAllText(file), file);
     }
+
+    /// <summary>The scheduler config text names with its <c>_class_name</c> (<paramref name="file"/> names it in errors).</summary>
+    public static INoiseScheduler Parse(string json, string file) => Create(ClassName(json, file), json, file);
 
     /// <summary>The scheduler of class <paramref name="className"/> from config text (<paramref name="file"/> names it in errors).</summary>
     public static INoiseScheduler Create(string className, string json, string file) => className switch
@@ -47,20 +48,10 @@ public static class SchedulerFiles
         return Create(preset.DiffusersClass, merged.ToJsonString(), $"the model's scheduler config as {preset.Name}");
     }
 
-    private static string ClassName(string json, string file)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            return doc.RootElement.TryGetProperty("_class_name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString()!
-                : throw new ConfigException(file, "_class_name", $"is missing: say which scheduler this is ({string.Join(", ", Classes)})");
-        }
-        catch (JsonException)
-        {
-            // -Infinity and other Python words are not JSON: the config reader quotes them; a bad file fails there, naming the place
-            return ConfigJson.Parse<ClassNameOnly>(json, file).ClassName ?? throw new ConfigException(file, "_class_name", "is missing");
-        }
-    }
+    // Through the config reader, so a file that is no JSON object, or has Python's -Infinity, fails or reads as any config does.
+    private static string ClassName(string json, string file) =>
+        ConfigJson.Parse<ClassNameOnly>(json, file).ClassName
+        ?? throw new ConfigException(file, "_class_name", $"is missing: say which scheduler this is ({string.Join(", ", Classes)})");
 
     private sealed record ClassNameOnly
     {

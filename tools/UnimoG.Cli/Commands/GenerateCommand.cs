@@ -25,7 +25,7 @@ internal static class GenerateCommand
         var images = new Option<string[]>("--image") { Description = "an entity image (PNG, JPEG, WebP, GIF); repeat in <imgN> order", AllowMultipleArgumentsPerToken = false };
         var output = new Option<string>("--out") { Description = "output PNG (with --num-images N: OUT-0.png .. OUT-(N-1).png)", DefaultValueFactory = _ => "out.png" };
         var steps = new Option<int>("--steps") { Description = "sampling steps (0 = the server's default, Describe's default_steps)" };
-        var sampler = new Option<string?>("--sampler") { Description = $"sampler: {string.Join(", ", SamplerPresets.Names)} (default: the server's, Describe's default_sampler; docs/sampling.md)" };
+        var sampler = new Option<string?>("--sampler") { Description = "the sampler (default: the server's, Describe's default_sampler; the list and how they compare: docs/sampling.md)" };
         sampler.AcceptOnlyFromAmong([.. SamplerPresets.Names]);
         var seed = new Option<ulong?>("--seed") { Description = "seed (random when absent; always printed)" };
         var guidance = new Option<float?>("--guidance") { Description = "classifier-free guidance scale (default 5; 1 or less disables it)" };
