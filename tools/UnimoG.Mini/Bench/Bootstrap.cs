@@ -6,6 +6,15 @@ namespace UnimoG.Mini.Bench;
 public sealed record Interval(double Mean, double Low, double High, int Groups)
 {
     public override string ToString() => $"{Mean:0.000} [{Low:0.000}, {High:0.000}]";
+
+    /// <summary>As a difference: each number with its sign (a value that rounds to 0.000 shows as 0.000).</summary>
+    public string ToSignedString() => $"{Signed(Mean)} [{Signed(Low)}, {Signed(High)}]";
+
+    private static string Signed(double v)
+    {
+        var r = Math.Round(v, 3);
+        return r == 0 ? "0.000" : r.ToString("+0.000;-0.000", System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
 
 /// <summary>

@@ -121,5 +121,5 @@ public static class EmojiBenchTable
     }
 
     private static string Settings(EmojiBenchReport r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Sampler} {r.Steps} steps, guidance {r.GuidanceScale:0.##}, {r.ImagesPerPrompt} images per prompt, seed {r.Seed}, prompt seed {r.PromptSeed}; 95 % intervals: percentile bootstrap over prompts ({r.Resamples} resamples).");
+        $"{(r.Sampler == "ddim" ? "DDIM" : r.Sampler)} {r.Steps} steps, guidance {r.GuidanceScale:0.##}, {r.ImagesPerPrompt} images per prompt, seed {r.Seed}, prompt seed {r.PromptSeed}; 95 % intervals: percentile bootstrap over prompts ({r.Resamples} resamples).");
 }
