@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using UnimoG.Engines.Inference;
+using UnimoG.Hosting;
+using UnimoG.Modeling.Pipelines;
+using UnimoG.TestSupport;
+
+namespace UnimoG.Studio.Tests.Support;
+
+/// <summary>
+/// <c>unimog serve --role all</c> on loopback, built as the CLI builds it (<c>ServeCommand.Build</c>), over the tiny
+/// untrained mini model the service tests use (made once per run by the real generator, seed 7). The studio listens on
+/// its own port (<c>Studio:Url</c>); <see cref="Batcher"/> is the server's denoise batcher, so a test can see whether
+/// the server is still working on a request.
+/// </summary>
+public sealed class StudioHost : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public string GrpcUrl { get; } = $"http://127.0.0.1:{FreePort()}";
+
+    public string StudioUrl { get; } = $"http://127.0.0.1:{FreePort()}/";
+
+    public static string ModelFolder { get; } = MakeModel();
+
+    public static string Tokenizer => Path.Combine(RepoPaths.Shared, "tokenizers", "llama2", "tokenizer.model");
+
+    /// <summary>The batcher of the host's denoiser (loaded once the host is ready).</summary>
+    public DenoiseBatcher Batcher => Services.GetRequiredService<ModelSlot<DenoiseBatcher>>().Value;
+
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the host is not started");
+
+    public async Task InitializeAsync()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Model:TokenizerPath"] = Tokenizer,
+            ["Log:MinimumLevel"] = "Warning",
+            ["Studio:Url"] = StudioUrl.TrimEnd('/'),
+            // The cancelled run asks for many steps, so that it cannot finish by itself while the test watches.
+            ["Generation:MaxSteps"] = "1000",
+        };
+        _app = Build("all", GrpcUrl, FreePort(), ModelFolder, settings);
+        await _app.StartAsync();
+        // Ready once the models are loaded (the page's first Describe would otherwise wait for them).
+        await Services.GetRequiredService<ModelSlot<DenoiseBatcher>>().Loaded.WaitAsync(TimeSpan.FromMinutes(2));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is null) return;
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>
+    /// <c>ServeCommand.Build</c>: internal to the CLI (its InternalsVisibleTo names the CLI's and the services' test
+    /// projects only), so called by name; a change of its signature fails here with the signature it found.
+    /// </summary>
+    private static WebApplication Build(string role, string urls, int metricsPort, string model, IDictionary<string, string?> settings)
+    {
+        var type = typeof(UnimoG.Cli.CliApp).Assembly.GetType("UnimoG.Cli.ServeCommand", throwOnError: true)!;
+        var build = type.GetMethod("Build", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            ?? throw new MissingMethodException("UnimoG.Cli.ServeCommand", "Build");
+        object?[] args = [role, urls, metricsPort, model, null, null, null, settings, null];
+        try
+        {
+            return (WebApplication)build.Invoke(null, args)!;
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            throw e.InnerException;
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"ServeCommand.Build is now {build}: update StudioHost", e);
+        }
+    }
+
+    private static string MakeModel()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"unimog-studio-tests-{Environment.ProcessId}", "unimog-mini");
+        if (!File.Exists(Path.Combine(dir, "model_index.json"))) PlaceholderModel.Create(dir, seed: 7);
+        return dir;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
