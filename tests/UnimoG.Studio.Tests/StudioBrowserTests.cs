@@ -13,6 +13,9 @@ namespace UnimoG.Studio.Tests;
 /// </summary>
 public sealed class StudioBrowserTests(StudioHost host, ITestOutputHelper output) : IClassFixture<StudioHost>
 {
+    /// <summary>The cancelled run's steps: the gateway's most (Generation:MaxSteps), far more than it runs before the cancel.</summary>
+    private const int LongRun = 200;
+
     private static string Example(string name) => Path.Combine(RepoPaths.Root, "models", "examples", name);
 
     [RequiresToolFact(Browser.Chromium, Browser.ChromeDriver)]
@@ -57,22 +60,32 @@ public sealed class StudioBrowserTests(StudioHost host, ITestOutputHelper output
         browser.Screenshot("studio-final");
 
         // A second run, cancelled mid-way: the page says so and the server's batcher lets the request go.
-        SetNumber(browser, "steps", 1000);
+        SetNumber(browser, "steps", LongRun);
+        var stepsBefore = host.DenoiseSteps;
         browser.ByTestId("generate").Click();
         browser.Until(() => Progress(browser) >= 3 && host.Batcher.ActiveCount == 1, "the long run to be denoising");
-        browser.Screenshot("studio-in-progress");
+        browser.Script("window.scrollTo(0, 0)");
+        browser.Screenshot("studio-in-progress");   // docs/images/studio.png is one of these
         browser.ByTestId("cancel").Click();
         browser.Until(() => browser.Text("status") == "cancelled", "the page to show the run cancelled", seconds: 20);
         browser.Until(() => host.Batcher.ActiveCount == 0 && host.Batcher.PendingCount == 0, "the server's batcher to drop the cancelled request", seconds: 20);
-        Assert.True(Progress(browser) < 1000, $"the run reached step {Progress(browser)} of 1000: it was not stopped mid-way");
+        Assert.True(Progress(browser) < LongRun, $"the page showed step {Progress(browser)} of {LongRun}: the run was not cancelled mid-way");
+        // The server ran fewer steps than asked, and runs no more: it stopped the work, not just the page its stream.
+        var ran = host.DenoiseSteps - stepsBefore;
+        await Task.Delay(500);
+        Assert.Equal(ran, host.DenoiseSteps - stepsBefore);
+        output.WriteLine($"cancelled: the server ran {ran} of {LongRun} denoising steps");
+        Assert.InRange(ran, 3, LongRun - 1);
         Assert.Single(browser.AllByTestId("result"));
         browser.Screenshot("studio-cancelled");
 
         // <img3> with two images: the gateway's InvalidArgument ("prompt.text ...") beside the prompt, not in the general area.
         SetNumber(browser, "steps", 4);
         prompt.Click();
-        prompt.SendKeys(Keys.End + " and <img3>");
+        prompt.SendKeys(Keys.Control + "a" + Keys.Control + Keys.Backspace);
+        prompt.SendKeys("<img1> wearing <img2> and <img3>");
         browser.Until(() => browser.AllByTestId("chip-3").Count == 1, "the typed <img3> to become a chip");
+        Assert.Equal("<img1> wearing <img2> and <img3>", PromptText(browser));
         browser.ByTestId("generate").Click();
         var error = browser.Until(() => browser.Text("prompt-error") is { Length: > 0 } e ? e : null, "the prompt's error");
         output.WriteLine($"prompt error: {error}");
@@ -132,10 +145,11 @@ public sealed class StudioBrowserTests(StudioHost host, ITestOutputHelper output
         Assert.NotEqual("", browser.ByTestId("steps").GetAttribute("value"));
     }
 
+    /// <summary>The prompt as its DOM reads: text, each chip as its placeholder (the page's caret stops, U+200B, dropped).</summary>
     private static string PromptText(Browser browser) =>
         (string)browser.Script("""
             const walk = n => [...n.childNodes].map(c => c.nodeType === 3 ? c.data : c.classList?.contains('chip') ? `<img${c.dataset.slot}>` : walk(c)).join('');
-            return walk(document.getElementById('prompt')).replace(/\s+/g, ' ').trim();
+            return walk(document.getElementById('prompt')).replaceAll('\u200b', '').replace(/\s+/g, ' ').trim();
             """)!;
 
     private static void SetNumber(Browser browser, string testId, int value)

@@ -60,7 +60,7 @@ public sealed class Browser : IDisposable
         {
             Screenshot($"timeout-{DateTime.UtcNow:HHmmssfff}");
             throw new Xunit.Sdk.XunitException(
-                $"Waited {seconds} s for {what}. The page says: status '{Text("status")}', general error '{Text("error-general")}', prompt error '{Text("prompt-error")}'.");
+                $"Waited {seconds} s for {what}. The page says: status '{Text("status")}', general error '{Text("error-general")}', prompt error '{Text("prompt-error")}', prompt '{Text("prompt")}'.");
         }
     }
 

@@ -1,9 +1,11 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Engines.Inference;
+using UnimoG.Engines.Telemetry;
 using UnimoG.Hosting;
 using UnimoG.Modeling.Pipelines;
 using UnimoG.TestSupport;
@@ -19,6 +21,11 @@ namespace UnimoG.Studio.Tests.Support;
 public sealed class StudioHost : IAsyncLifetime
 {
     private WebApplication? _app;
+    private readonly MeterListener _steps = new();
+    private long _denoiseSteps;
+
+    /// <summary>Denoising steps the server has run (one per step of a batch), counted from its step-duration metric.</summary>
+    public long DenoiseSteps => Interlocked.Read(ref _denoiseSteps);
 
     public string GrpcUrl { get; } = $"http://127.0.0.1:{FreePort()}";
 
@@ -40,9 +47,17 @@ public sealed class StudioHost : IAsyncLifetime
             ["Model:TokenizerPath"] = Tokenizer,
             ["Log:MinimumLevel"] = "Warning",
             ["Studio:Url"] = StudioUrl.TrimEnd('/'),
-            // The cancelled run asks for many steps, so that it cannot finish by itself while the test watches.
-            ["Generation:MaxSteps"] = "1000",
         };
+        _steps.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == UnimoGMetrics.MeterName && instrument.Name == "unimog.step.duration") listener.EnableMeasurementEvents(instrument);
+        };
+        _steps.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag is { Key: "step", Value: "denoise" }) Interlocked.Increment(ref _denoiseSteps);
+        });
+        _steps.Start();
         _app = Build("all", GrpcUrl, FreePort(), ModelFolder, settings);
         await _app.StartAsync();
         // Ready once the models are loaded (the page's first Describe would otherwise wait for them).
@@ -51,6 +66,7 @@ public sealed class StudioHost : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _steps.Dispose();
         if (_app is null) return;
         await _app.StopAsync();
         await _app.DisposeAsync();

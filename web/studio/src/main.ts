@@ -318,6 +318,12 @@ async function run(s: Settings): Promise<void> {
   progress.value = 0;
   progress.removeAttribute("value");   // indeterminate until the first step
   queueLine.hidden = true;
+  preview.hidden = true;
+  preview.removeAttribute("src");
+  delete preview.dataset.step;
+  delete preview.dataset.kind;
+  previewEmpty.hidden = false;
+  previewCaption.textContent = "";
   setStatus("uploading images…", "uploading");
   const started = performance.now();
   let estimate = "";

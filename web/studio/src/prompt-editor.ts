@@ -6,6 +6,9 @@ export type SlotLookup = (n: number) => { name: string; thumb: string } | null;
 
 const placeholder = /<img([1-9][0-9]*)>/;
 
+/** A zero-width space: where the caret can stand after a chip; never part of the prompt's text. */
+const caretStop = "\u200b";
+
 export class PromptEditor {
   constructor(
     readonly el: HTMLElement,
@@ -14,6 +17,12 @@ export class PromptEditor {
     private readonly onSubmit: () => void,
   ) {
     el.addEventListener("input", () => this.convert());
+    // A click beside the last chip may put the caret inside it, where nothing can be typed: move it after the chip.
+    document.addEventListener("selectionchange", () => {
+      const selection = getSelection();
+      const chip = selection?.anchorNode ? closestChip(selection.anchorNode, el) : null;
+      if (chip) placeCaret(textAfter(chip), 0);
+    });
     el.addEventListener("keydown", (e) => {
       if (e.key !== "Enter") return;
       e.preventDefault();   // one line of text: Enter never inserts a <div>
@@ -40,7 +49,7 @@ export class PromptEditor {
 
   /** The prompt as the gateway reads it. */
   get text(): string {
-    return serialize(this.el).replace(/\u00a0/g, " ").trim();
+    return serialize(this.el).replace(/\u00a0/g, " ").replaceAll(caretStop, "").trim();
   }
 
   set text(value: string) {
@@ -122,6 +131,9 @@ export class PromptEditor {
         t = after;
       }
     }
+    // A chip at the very end gets a caret stop after it (an empty text node is none).
+    const last = this.el.lastChild;
+    if (last instanceof HTMLElement && last.classList.contains("chip")) this.el.append(document.createTextNode(caretStop));
     if (caret) placeCaret(...caret);
     this.el.classList.toggle("empty", this.text === "");
   }
@@ -152,6 +164,21 @@ export class PromptEditor {
     parts.push(document.createTextNode(`img${n}`));
     chip.replaceChildren(...parts);
   }
+}
+
+function closestChip(node: Node, root: HTMLElement): HTMLElement | null {
+  for (let n: Node | null = node; n && n !== root; n = n.parentNode)
+    if (n instanceof HTMLElement && n.classList.contains("chip")) return n;
+  return null;
+}
+
+/** The text node right after a chip, made when there is none. */
+function textAfter(chip: HTMLElement): Text {
+  const next = chip.nextSibling;
+  if (next instanceof Text && next.data.length > 0) return next;
+  const stop = document.createTextNode(caretStop);
+  chip.after(stop);
+  return stop;
 }
 
 function serialize(node: Node): string {
