@@ -24,21 +24,31 @@ public sealed class StudioBrowserTests(StudioHost host, ITestOutputHelper output
         await PageIsServed();
         using var browser = new Browser(output);
         Open(browser);
+        TypeThePromptAndAttachTwoImages(browser);
+        GenerateWatchingThePreview(browser);
+        await CancelASecondRunMidway(browser);
+        ShowTheGatewaysErrorBesideThePrompt(browser);
+    }
 
-        // The prompt: typed placeholders become chips, tied to slots that do not exist yet.
+    /// <summary>Typed placeholders become chips, tied to slots that do not exist yet; then the two bundled example images.</summary>
+    private static void TypeThePromptAndAttachTwoImages(Browser browser)
+    {
         var prompt = browser.ByTestId("prompt");
         prompt.Click();
         prompt.SendKeys("<img1> wearing <img2>");
         browser.Until(() => browser.AllByTestId("chip-2").Count == 1, "the typed <img2> to become a chip");
         Assert.Contains("missing", browser.ByTestId("chip-1").GetAttribute("class"));
 
-        // The two bundled example images through the file input; each is uploaded once (PutImage) and then known by hash.
+        // Through the file input; each is uploaded once (PutImage) and then known by its hash.
         browser.ByTestId("file-input").SendKeys(Example("woman.png") + "\n" + Example("top-hat.png"));
         browser.Until(() => browser.Text("slot-1-state") == "uploaded" && browser.Text("slot-2-state") == "uploaded", "both images to upload");
         Assert.DoesNotContain("missing", browser.ByTestId("chip-1").GetAttribute("class"));
         Assert.Equal("<img1> wearing <img2>", PromptText(browser));
+    }
 
-        // A run: at least three different previews before the final image, which lands in the gallery.
+    /// <summary>At least three different previews (linear, and exact every 5 steps) before the final image, which lands in the gallery.</summary>
+    private void GenerateWatchingThePreview(Browser browser)
+    {
         SetNumber(browser, "steps", 12);
         SetNumber(browser, "exact-every", 5);
         WatchPreview(browser);
@@ -59,7 +69,24 @@ public sealed class StudioBrowserTests(StudioHost host, ITestOutputHelper output
         Assert.NotNull(result.FindElement(By.CssSelector("[data-testid='download']")).GetAttribute("download"));
         browser.Screenshot("studio-final");
 
-        // A second run, cancelled mid-way: the page says so and the server's batcher lets the request go.
+        // "Re-run with this seed" gives the same picture (the same request, seed fixed: the same PNG bytes).
+        result.FindElement(By.CssSelector("[data-testid='rerun']")).Click();
+        browser.Until(() => browser.AllByTestId("result").Count == 2 && browser.Text("status") == "done", "the re-run's image");
+        var same = browser.Driver.ExecuteAsyncScript("""
+            const done = arguments[arguments.length - 1];
+            const [a, b] = [...document.querySelectorAll("[data-testid='result'] img")].map(img => img.src);
+            Promise.all([a, b].map(u => fetch(u).then(r => r.arrayBuffer()).then(x => [...new Uint8Array(x)].join(','))))
+              .then(([x, y]) => done(x === y), e => done(String(e)));
+            """);
+        Assert.Equal(true, same);
+        Assert.False(browser.ByTestId("seed-random").Selected);   // the re-run fixed the seed
+        var seeds = browser.AllByTestId("result").Select(r => r.GetAttribute("data-seed")).Distinct();
+        Assert.Single(seeds);
+    }
+
+    /// <summary>A long run cancelled mid-way: the page says so, and the server stops denoising it.</summary>
+    private async Task CancelASecondRunMidway(Browser browser)
+    {
         SetNumber(browser, "steps", LongRun);
         var stepsBefore = host.DenoiseSteps;
         browser.ByTestId("generate").Click();
@@ -76,11 +103,15 @@ public sealed class StudioBrowserTests(StudioHost host, ITestOutputHelper output
         Assert.Equal(ran, host.DenoiseSteps - stepsBefore);
         output.WriteLine($"cancelled: the server ran {ran} of {LongRun} denoising steps");
         Assert.InRange(ran, 3, LongRun - 1);
-        Assert.Single(browser.AllByTestId("result"));
+        Assert.Equal(2, browser.AllByTestId("result").Count);   // no image from the cancelled run
         browser.Screenshot("studio-cancelled");
+    }
 
-        // <img3> with two images: the gateway's InvalidArgument ("prompt.text ...") beside the prompt, not in the general area.
+    /// <summary><c>&lt;img3&gt;</c> with two images: the gateway's InvalidArgument ("prompt.text ...") beside the prompt, not in the general area.</summary>
+    private void ShowTheGatewaysErrorBesideThePrompt(Browser browser)
+    {
         SetNumber(browser, "steps", 4);
+        var prompt = browser.ByTestId("prompt");
         prompt.Click();
         prompt.SendKeys(Keys.Control + "a" + Keys.Control + Keys.Backspace);
         prompt.SendKeys("<img1> wearing <img2> and <img3>");
