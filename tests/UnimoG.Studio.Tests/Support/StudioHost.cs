@@ -31,7 +31,9 @@ public sealed class StudioHost : IAsyncLifetime
 
     public string StudioUrl { get; } = $"http://127.0.0.1:{FreePort()}/";
 
-    public static string ModelFolder { get; } = MakeModel();
+    public static string ModelFolder => LazyModel.Value;
+
+    private static readonly Lazy<string> LazyModel = new(MakeModel);
 
     public static string Tokenizer => Path.Combine(RepoPaths.Shared, "tokenizers", "llama2", "tokenizer.model");
 
@@ -44,10 +46,14 @@ public sealed class StudioHost : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Model:TokenizerPath"] = Tokenizer,
             ["Log:MinimumLevel"] = "Warning",
             ["Studio:Url"] = StudioUrl.TrimEnd('/'),
         };
+        // UNIMOG_STUDIO_TEST_MODEL=models/unimog-mini: the trained model instead (its own tokenizer), for a screenshot
+        // with a picture in it (docs/studio.md); the checks are the same.
+        var given = Environment.GetEnvironmentVariable("UNIMOG_STUDIO_TEST_MODEL");
+        var model = string.IsNullOrEmpty(given) ? ModelFolder : Path.GetFullPath(given, RepoPaths.Root);
+        if (string.IsNullOrEmpty(given)) settings["Model:TokenizerPath"] = Tokenizer;
         _steps.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == UnimoGMetrics.MeterName && instrument.Name == "unimog.step.duration") listener.EnableMeasurementEvents(instrument);
@@ -58,7 +64,7 @@ public sealed class StudioHost : IAsyncLifetime
                 if (tag is { Key: "step", Value: "denoise" }) Interlocked.Increment(ref _denoiseSteps);
         });
         _steps.Start();
-        _app = Build("all", GrpcUrl, FreePort(), ModelFolder, settings);
+        _app = Build("all", GrpcUrl, FreePort(), model, settings);
         await _app.StartAsync();
         // Ready once the models are loaded (the page's first Describe would otherwise wait for them).
         await Services.GetRequiredService<ModelSlot<DenoiseBatcher>>().Loaded.WaitAsync(TimeSpan.FromMinutes(2));
