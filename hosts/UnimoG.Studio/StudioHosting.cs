@@ -63,7 +63,6 @@ public static class StudioHosting
         var files = app.Services.GetRequiredService<StudioFiles>();
         app.UseWhen(IsStudio, studio =>
         {
-            studio.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = false });
             studio.UseWhen(c => !IsGrpcWeb(c), page =>
             {
                 page.Use((context, next) =>
@@ -88,6 +87,7 @@ public static class StudioHosting
                     return Task.CompletedTask;
                 });
             });
+            studio.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = false });
         });
         return app;
     }
@@ -103,6 +103,8 @@ public static class StudioHosting
 
     private static bool IsStudio(HttpContext context) => context.Features.Get<StudioConnection>() is not null;
 
+    /// <summary>A gRPC-Web call (application/grpc-web, -text, with +proto) to a method that has gRPC-Web enabled.</summary>
     private static bool IsGrpcWeb(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<IGrpcWebEnabledMetadata>()?.GrpcWebEnabled == true;
+        context.Request.ContentType?.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase) == true
+        && context.GetEndpoint()?.Metadata.GetMetadata<IGrpcWebEnabledMetadata>()?.GrpcWebEnabled == true;
 }
