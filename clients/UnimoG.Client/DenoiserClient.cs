@@ -23,6 +23,9 @@ public sealed class DenoiserClient(Denoiser.DenoiserClient grpc, TensorLimits? l
             {
                 switch (e.EventCase)
                 {
+                    case DenoiseEvent.EventOneofCase.Queued:
+                        yield return new DenoiseUpdate.Queued(e.Queued);
+                        break;
                     case DenoiseEvent.EventOneofCase.Step:
                         yield return new DenoiseUpdate.Step(e.Step);
                         break;

@@ -23,10 +23,14 @@ public sealed class WireConditioning(WireTensor hiddenStates, WireTensor attenti
     }
 }
 
-/// <summary>What a denoising call streams back, in order: steps (with previews between them), then the final latent.</summary>
+/// <summary>What a denoising call streams back, in order: queue positions while it waits, steps (with previews between them), then the final latent.</summary>
 public abstract record DenoiseUpdate
 {
     private DenoiseUpdate() { }
+
+    /// <summary>Waiting for a batch slot: <c>Value.Position</c> requests ahead, <c>Value.Active</c> being denoised. Sent when it
+    /// starts to wait and whenever the position changes, before the first step.</summary>
+    public sealed record Queued(DenoiseQueued Value) : DenoiseUpdate;
 
     /// <summary>Step <c>Value.Step</c> (1-based) of <c>Value.Total</c> is done.</summary>
     public sealed record Step(DenoiseStep Value) : DenoiseUpdate;

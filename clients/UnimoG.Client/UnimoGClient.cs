@@ -12,6 +12,10 @@ public abstract record GenerationEvent
     /// <summary>The request as it will run (defaults resolved), its id and seed, and whether the model is untrained.</summary>
     public sealed record Accepted(GenerateAccepted Info) : GenerationEvent;
 
+    /// <summary>Waiting for a denoiser batch slot: <paramref name="Position"/> requests ahead (0: next), <paramref name="Active"/>
+    /// being denoised. Sent when the wait starts and whenever the position changes, before the first <see cref="Progress"/>.</summary>
+    public sealed record Queued(int Position, int Active) : GenerationEvent;
+
     /// <summary>Denoising step <paramref name="Step"/> (1-based) of <paramref name="Total"/> is done.</summary>
     public sealed record Progress(int Step, int Total, double ElapsedMs) : GenerationEvent;
 
@@ -25,6 +29,7 @@ public abstract record GenerationEvent
     public static GenerationEvent From(GenerateEvent e) => e.EventCase switch
     {
         GenerateEvent.EventOneofCase.Accepted => new Accepted(e.Accepted),
+        GenerateEvent.EventOneofCase.Queued => new Queued(e.Queued.Position, e.Queued.Active),
         GenerateEvent.EventOneofCase.Progress => new Progress(e.Progress.Step, e.Progress.Total, e.Progress.ElapsedMs),
         GenerateEvent.EventOneofCase.Preview => new Preview(e.Preview.Step, e.Preview.Index, e.Preview.Png.ToByteArray(), e.Preview.Kind),
         GenerateEvent.EventOneofCase.Image => new Image(e.Image.Index, e.Image.Png.ToByteArray(), e.Image.Seed, e.Image.Width, e.Image.Height),

@@ -11,7 +11,7 @@ public sealed class GatewayOptions : IValidatedOptions
 
     public int MaxWidth { get; set; } = 1024;
     public int MaxHeight { get; set; } = 1024;
-    public int DefaultSteps { get; set; } = 50;
+    public int DefaultSteps { get; set; } = 15;
     /// <summary>The sampler of a request that names none (one of <see cref="SamplerPresets"/>; docs/sampling.md).</summary>
     public string DefaultSampler { get; set; } = SamplerPresets.Default;
     public int MaxSteps { get; set; } = 200;

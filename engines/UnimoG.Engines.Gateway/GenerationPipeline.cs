@@ -172,6 +172,9 @@ public sealed class GenerationPipeline(IEncoderClient encoder, IDenoiserClient d
             {
                 switch (update)
                 {
+                    case DenoiseUpdate.Queued q:
+                        yield return new GenerateEvent { Queued = new GenerateQueued { Position = q.Value.Position, Active = q.Value.Active } };
+                        break;
                     case DenoiseUpdate.Step s:
                         yield return new GenerateEvent { Progress = new GenerateProgress { Step = s.Value.Step, Total = s.Value.Total, ElapsedMs = total.Elapsed.TotalMilliseconds } };
                         break;

@@ -23,7 +23,7 @@ public static class GenerationPlan
             GuidanceScale = r.HasGuidanceScale ? r.GuidanceScale : (float)o.DefaultGuidanceScale,
             Seed = r.HasSeed ? r.Seed : (ulong)Random.Shared.NextInt64(), NumImages = r.NumImages, Eta = r.Eta,
             PreviewInterval = r.PreviewInterval, PreviewKind = r.PreviewKind, RequestId = requestId,
-            Sampler = r.Sampler.Length > 0 ? r.Sampler : o.DefaultSampler,
+            Sampler = r.Sampler.Length > 0 ? r.Sampler : o.DefaultSampler, ExactPreviewInterval = r.ExactPreviewInterval,
         };
         var spec = GenerationSpec.Check(options, model, o.Limits);
         var max = MaxPixels(model, o);

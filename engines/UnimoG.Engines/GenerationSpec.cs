@@ -19,9 +19,15 @@ public sealed record GenerationLimits(Limit<int> MaxWidth, Limit<int> MaxHeight,
 /// naming the option; a model that is not served is FailedPrecondition.
 /// </summary>
 public sealed record GenerationSpec(int Width, int Height, int Steps, double GuidanceScale, ulong Seed, int NumImages, double Eta,
-    int PreviewInterval, PreviewKind PreviewKind, string RequestId, string Sampler = SamplerPresets.Default)
+    int PreviewInterval, PreviewKind PreviewKind, string RequestId, string Sampler = SamplerPresets.Default, int ExactPreviewInterval = 0)
 {
     public bool Guided => GuidanceScale > 1;
+
+    /// <summary>The preview after 1-based <paramref name="step"/>: none, linear, or exact (the latent, for a VAE decode).</summary>
+    public PreviewKind PreviewAt(int step) =>
+        PreviewKind == PreviewKind.None || step % PreviewInterval != 0 ? PreviewKind.None
+        : ExactPreviewInterval > 0 && step % ExactPreviewInterval == 0 ? PreviewKind.Latent
+        : PreviewKind;
 
     /// <summary>Checks <paramref name="o"/> (0 width/height = the model's size, 0 images = 1) against the served model and the limits.</summary>
     public static GenerationSpec Check(DenoiseOptions o, ModelInfo model, GenerationLimits limits)
@@ -48,7 +54,8 @@ public sealed record GenerationSpec(int Width, int Height, int Steps, double Gui
         var kind = o.PreviewInterval == 0 ? PreviewKind.None : o.PreviewKind == PreviewKind.None ? PreviewKind.Linear : o.PreviewKind;
         if (kind == PreviewKind.Linear && !model.LinearPreview)
             throw new InvalidFieldException("preview_kind", $"model '{model.Model}' has no linear preview factors (preview.json; `unimog models fit-preview` makes them): use PREVIEW_KIND_LATENT");
-        return new GenerationSpec(width, height, o.Steps, o.GuidanceScale, o.Seed, images, o.Eta, o.PreviewInterval, kind, o.RequestId, sampler);
+        CheckExactPreviews(o, kind);
+        return new GenerationSpec(width, height, o.Steps, o.GuidanceScale, o.Seed, images, o.Eta, o.PreviewInterval, kind, o.RequestId, sampler, o.ExactPreviewInterval);
     }
 
     /// <summary>The spec as the denoiser's options (what the gateway sends).</summary>
@@ -56,8 +63,25 @@ public sealed record GenerationSpec(int Width, int Height, int Steps, double Gui
     {
         Model = model, Width = Width, Height = Height, Steps = Steps, GuidanceScale = (float)GuidanceScale, Seed = Seed,
         NumImages = NumImages, Eta = (float)Eta, PreviewInterval = PreviewInterval, PreviewKind = PreviewKind, RequestId = RequestId,
-        Sampler = Sampler,
+        Sampler = Sampler, ExactPreviewInterval = ExactPreviewInterval,
     };
+
+    /// <summary>Exact previews every k steps replace some linear ones: k counts in linear previews, within the run.</summary>
+    private static void CheckExactPreviews(DenoiseOptions o, PreviewKind kind)
+    {
+        var k = o.ExactPreviewInterval;
+        if (k == 0) return;
+        if (k < 0)
+            throw new InvalidFieldException("exact_preview_interval", $"must be 0 (no exact previews) or positive, got {k}");
+        if (kind != PreviewKind.Linear)
+            throw new InvalidFieldException("exact_preview_interval", kind == PreviewKind.None
+                ? $"needs linear previews (preview_interval > 0), got {k} with preview_interval 0"
+                : $"applies to linear previews only: with PREVIEW_KIND_LATENT every preview is exact already; got {k}");
+        if (k % o.PreviewInterval != 0)
+            throw new InvalidFieldException("exact_preview_interval", $"must be a multiple of preview_interval ({o.PreviewInterval}), got {k}");
+        if (k > o.Steps)
+            throw new InvalidFieldException("exact_preview_interval", $"must be at most steps ({o.Steps}), got {k}");
+    }
 
     /// <summary>A sampler the model serves (empty = its default); eta is DDIM's alone.</summary>
     private static string CheckSampler(string requested, ModelInfo model, double eta)

@@ -63,7 +63,14 @@ public sealed class ImageStore(long byteBudget = 256L << 20)
                 throw new InvalidFieldException("data", $"the image is larger than the limit of {limits.MaxBytes:N0} bytes");
             stream.Current.Data.WriteTo(buffer);
         }
-        var bytes = buffer.ToArray();
+        return Keep(buffer.ToArray(), limits);
+    }
+
+    /// <summary>A whole upload (the unary <c>PutImage</c>): checked as <see cref="UploadAsync"/> checks a stream, then kept.</summary>
+    public ImageRef Keep(byte[] bytes, ImageLimits limits)
+    {
+        if (bytes.Length > limits.MaxBytes)
+            throw new InvalidFieldException("data", $"the image is larger than the limit of {limits.MaxBytes:N0} bytes");
         ImageFormat format;
         int width, height;
         try

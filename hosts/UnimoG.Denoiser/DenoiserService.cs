@@ -83,6 +83,9 @@ public sealed class DenoiserService(ModelSlot<DenoiseBatcher> batcher, DenoiserO
     {
         switch (update)
         {
+            case DenoiseUpdate.Queued q:
+                await stream.WriteAsync(new DenoiseEvent { Queued = q.Value }, ct);
+                break;
             case DenoiseUpdate.Step s:
                 await stream.WriteAsync(new DenoiseEvent { Step = s.Value }, ct);
                 break;

@@ -5,6 +5,9 @@ using UnimoG.Hosting.Discovery;
 using UnimoG.Hosting.Options;
 using UnimoG.Engines.Telemetry;
 using UnimoG.Engines;
+using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.Options;
+using UnimoG.Studio;
 using V1 = UnimoG.Contracts.V1;
 
 namespace UnimoG.Gateway;
@@ -44,6 +47,9 @@ public static class GatewayHost
         s.AddSingleton(sp => new GenerationPipeline(sp.GetRequiredService<IEncoderClient>(), sp.GetRequiredService<IDenoiserClient>(),
             sp.GetRequiredService<IVaeClient>(), options, new ImageStore(options.UploadBytes),
             sp.GetRequiredService<ILogger<GenerationPipeline>>(), sp.GetRequiredService<UnimoGMetrics>()));
+        // PutImage carries a whole image in one message (gRPC-Web cannot stream requests): the gateway's limit fits it.
+        s.AddOptions<GrpcServiceOptions<GatewayService>>().Configure<IOptions<HostingOptions>>((o, hosting) =>
+            o.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, Math.Max(hosting.Value.MaxReceiveMessageBytes, options.MaxImageBytes + MessageOverhead)));
         s.AddHostedService<GatewayReadiness>();
         if (remote.Count > 0)
             s.AddHostedService(sp => new DependencyReadiness(remote, sp.GetRequiredService<ServiceChannels>(), sp.GetRequiredService<UnimoG.Hosting.Readiness>(),
@@ -51,9 +57,13 @@ public static class GatewayHost
         return builder;
     }
 
+    /// <summary>The Gateway service on the gRPC port, and with gRPC-Web on the studio's when the host added it.</summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
-        app.MapGrpcService<GatewayService>();
+        app.MapUnimoGStudio(app.MapGrpcService<GatewayService>());
         return app;
     }
+
+    /// <summary>Room beside an image's bytes in one message (the field's tag and length).</summary>
+    private const int MessageOverhead = 64 << 10;
 }

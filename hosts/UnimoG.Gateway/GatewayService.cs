@@ -22,5 +22,8 @@ public sealed class GatewayService(GenerationPipeline pipeline) : UnimoG.Contrac
     public override Task<ImageRef> UploadImage(IAsyncStreamReader<ImageUploadChunk> requestStream, ServerCallContext context) =>
         pipeline.Uploads.UploadAsync(requestStream, pipeline.Options.ImageLimits, context.CallToken());
 
+    public override Task<ImageRef> PutImage(PutImageRequest request, ServerCallContext context) =>
+        Task.FromResult(pipeline.Uploads.Keep(request.Data.ToByteArray(), pipeline.Options.ImageLimits));
+
     public override Task<ModelInfo> Describe(DescribeRequest request, ServerCallContext context) => pipeline.ModelAsync(context.CallToken());
 }

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using UnimoG.Hosting.Options;
 using UnimoG.Hosting.Security;
 
@@ -23,7 +22,7 @@ internal static class KestrelSetup
             {
                 // Plaintext HTTP/1+2 cannot negotiate HTTP/2, and gRPC then fails with HTTP_1_1_REQUIRED.
                 o.Protocols = HttpProtocols.Http2;
-                if (certificates is not null) o.UseHttps(Https(certificates, tls.RequireClientCertificate));
+                if (certificates is not null) o.UseHttps(certificates.ServerOptions(tls.RequireClientCertificate));
             });
             Listen(k, hosting.ListenAddress, hosting.MetricsPort, o => o.Protocols = HttpProtocols.Http1);
         });
@@ -34,11 +33,4 @@ internal static class KestrelSetup
         if (address == "*") k.ListenAnyIP(port, configure);
         else k.Listen(IPAddress.Parse(address), port, configure);
     }
-
-    private static HttpsConnectionAdapterOptions Https(TlsCertificates certificates, bool requireClient) => new()
-    {
-        ServerCertificate = certificates.Certificate,
-        ClientCertificateMode = requireClient ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate,
-        ClientCertificateValidation = (cert, _, _) => certificates.IsSignedByCa(cert, asClient: true),
-    };
 }

@@ -22,7 +22,9 @@ public class LayeringTests
         ["UnimoG.Encoder"] = ["UnimoG.Hosting"],
         ["UnimoG.Denoiser"] = ["UnimoG.Hosting"],
         ["UnimoG.Vae"] = ["UnimoG.Hosting"],
-        ["UnimoG.Gateway"] = ["UnimoG.Hosting"],
+        // The gateway maps its service with gRPC-Web on the studio's endpoint; the studio knows no service of its own.
+        ["UnimoG.Gateway"] = ["UnimoG.Hosting", "UnimoG.Studio"],
+        ["UnimoG.Studio"] = ["UnimoG.Hosting"],
         ["UnimoG.DataPrep"] = ["UnimoG.Hosting"],
         ["UnimoG.Trainer"] = ["UnimoG.Hosting"],
         ["UnimoG.Mini"] = ["UnimoG.EmojiWorld"],

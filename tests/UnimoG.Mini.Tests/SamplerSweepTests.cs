@@ -36,7 +36,7 @@ public class SamplerSweepTests
         Assert.False(SamplerSweep.NotWorse(worse, reference));        // but on the same prompts it is lower every time
         Assert.True(SamplerSweep.NotWorse(same, reference));
         var points = new[] { reference, worse, same };
-        Assert.Equal(("dpmpp_2m_karras", 15), Pick(SamplerSweep.Choose(points, reference, ["dpmpp_2m_karras"], SamplerSweep.NotWorse)));
+        Assert.Equal(("dpmpp_2m_karras", 15), Pick(SamplerSweep.Choose(points, reference, ["dpmpp_2m_karras"], SamplerSweep.Close)));
         Assert.Equal(("euler_a", 10), Pick(SamplerSweep.Choose(points, reference, ["dpmpp_2m_karras"], SamplerSweep.Matches)));
     }
 
@@ -46,10 +46,24 @@ public class SamplerSweepTests
         var reference = Point("ddim", 50, Base, i => i % 2 == 0, seconds: 50);
         var a = Point("unipc", 20, Base, i => i % 2 == 0, seconds: 20);
         var b = Point("dpmpp_2m_karras", 20, Base, i => i % 2 == 0, seconds: 20);
-        Assert.Equal(("dpmpp_2m_karras", 20), Pick(SamplerSweep.Choose([reference, a, b], reference, ["dpmpp_2m_karras", "unipc"], SamplerSweep.NotWorse)));
+        Assert.Equal(("dpmpp_2m_karras", 20), Pick(SamplerSweep.Choose([reference, a, b], reference, ["dpmpp_2m_karras", "unipc"], SamplerSweep.Close)));
         var table = SamplerSweep.Table([reference, a, b], reference).Split('\n');
         Assert.Contains(table, l => l.StartsWith("| ddim | 50 |", StringComparison.Ordinal) && l.Contains("| ref | ref |") && l.Contains("| 1.250 | yes | yes |"));
         Assert.Contains(table, l => l.StartsWith("| unipc | 20 |", StringComparison.Ordinal) && l.Contains("0.000 [0.000, 0.000]") && l.Contains("| 0.500 | yes | yes |"));
+    }
+
+    [Fact]
+    public void A_sampler_must_pass_at_every_larger_step_count_and_small_shortfalls_count()
+    {
+        var reference = Point("ddim", 50, Base, i => i % 2 == 0);
+        var lucky = Point("unipc", 10, Base, i => i % 2 == 0);
+        var unluckyLater = Point("unipc", 20, i => Base(i) - 0.02, i => i % 2 == 0);   // fails at 20: 10 does not count
+        var slightlyLow = Point("dpmpp_2m_karras", 15, i => Base(i) - 0.008 + (i % 2 == 0 ? 0.05 : -0.05), i => i % 2 == 0);
+        var steady = Point("dpmpp_2m_karras", 20, Base, i => i % 2 == 0);
+        var points = new[] { reference, lucky, unluckyLater, slightlyLow, steady };
+        Assert.True(SamplerSweep.NotWorse(slightlyLow, reference));   // -0.008 with a spread: not significant ...
+        Assert.False(SamplerSweep.Close(slightlyLow, reference));     // ... but below the margin
+        Assert.Equal(("dpmpp_2m_karras", 20), Pick(SamplerSweep.Choose(points, reference, ["unipc"], SamplerSweep.Close)));
     }
 
     private static (string, int) Pick(SweepPoint? p) => p is null ? ("none", 0) : (p.Sampler, p.Steps);

@@ -56,7 +56,7 @@ public sealed class ClientRetryTests(ClusterFixture fixture, ITestOutputHelper o
         var settings = new Dictionary<string, string?>
         {
             ["Model:TokenizerPath"] = TestModel.Tokenizer, ["Log:MinimumLevel"] = "Warning",
-            ["Shutdown:Timeout"] = "00:00:01", ["Shutdown:CancelGrace"] = "00:00:00.100",
+            ["Shutdown:Timeout"] = "00:00:01", ["Shutdown:CancelGrace"] = "00:00:00.100", ["Studio:Url"] = "http://127.0.0.1:0",
         };
         await using var doomed = ServeCommand.Build("gateway", url, Cluster.FreePort(), TestModel.Folder, Cluster.EncoderAddress,
             Cluster.DenoiserAddress, Cluster.VaeAddress, settings);

@@ -78,6 +78,7 @@ public sealed class GenerationTests(ClusterFixture fixture, Xunit.Abstractions.I
     public async Task Same_seed_gives_identical_PNG_bytes_in_one_process_and_over_the_network()
     {
         var request = Request(steps: 5, seed: 1234);
+        request.Sampler = "ddim";
         request.Eta = 0.5f; // exercises the per-request generator after the initial noise, too
         request.NegativePrompt = new Prompt { Text = "blurry" };
         var network = await Cluster.Client().GenerateImagesAsync(request);
@@ -168,6 +169,7 @@ public sealed class GenerationTests(ClusterFixture fixture, Xunit.Abstractions.I
         // the same request batched with two others: another prompt length, two images, eta > 0, no guidance; B joins mid-way
         var b = Request("<img2> next to <img1>, a much longer prompt about a sunny day at the seaside with friends", steps: 6, seed: 9);
         b.NumImages = 2;
+        b.Sampler = "ddim";
         b.Eta = 1;
         var c = UnimoGClient.Request("a red dot");
         c.Steps = 8;

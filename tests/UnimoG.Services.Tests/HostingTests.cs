@@ -73,7 +73,7 @@ public sealed class HostingTests(ClusterFixture fixture)
         await using var app = ServeCommand.Build("gateway", url, Cluster.FreePort(), TestModel.Folder,
             Cluster.EncoderAddress, Cluster.DenoiserAddress, Cluster.VaeAddress, new Dictionary<string, string?>
             {
-                ["Auth:ApiKeys:tests:Sha256"] = hash, ["Log:MinimumLevel"] = "Fatal",
+                ["Auth:ApiKeys:tests:Sha256"] = hash, ["Log:MinimumLevel"] = "Fatal", ["Studio:Url"] = "http://127.0.0.1:0",
             });
         await app.StartAsync();
         using var channel = GrpcChannel.ForAddress(url);

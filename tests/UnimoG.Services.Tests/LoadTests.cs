@@ -25,7 +25,8 @@ public sealed class LoadTests(Xunit.Abstractions.ITestOutputHelper output)
         var client = cluster.Client();
         GenerateRequest Request()
         {
-            var r = GenerationTests.Request(steps: 100);
+            // Long enough that all streams arrive while the first batch still runs, even on a loaded CI machine.
+            var r = GenerationTests.Request(steps: 200);
             (r.Width, r.Height) = (32, 32);
             return r;
         }

@@ -38,7 +38,7 @@ public sealed class SamplerServingTests(ClusterFixture fixture, Xunit.Abstractio
         var remote = Run([.. common, "--out", Path.Combine(dir, "remote.png"), "--server", fixture.Cluster.GatewayAddress]);
         Assert.True(remote.ExitCode == 0, remote.Error);
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "local.png")), File.ReadAllBytes(Path.Combine(dir, "remote.png")));
-        var ddim = Run(["generate", "a photo of <img1>", "--image", image, "--steps", $"{steps}", "--seed", "11", "--out", Path.Combine(dir, "ddim.png"), "--server", fixture.Cluster.GatewayAddress]);
+        var ddim = Run(["generate", "a photo of <img1>", "--image", image, "--sampler", "ddim", "--steps", $"{steps}", "--seed", "11", "--out", Path.Combine(dir, "ddim.png"), "--server", fixture.Cluster.GatewayAddress]);
         Assert.True(ddim.ExitCode == 0, ddim.Error);
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(dir, "ddim.png")), File.ReadAllBytes(Path.Combine(dir, "remote.png")));   // the sampler was used
     }

@@ -71,7 +71,7 @@ public sealed class ServeRolesTests(ClusterFixture fixture)
     {
         var url = $"http://127.0.0.1:{Cluster.FreePort()}";
         await using var app = ServeCommand.Build("all", url, Cluster.FreePort(), TestModel.Folder, null, null, null,
-            new Dictionary<string, string?> { ["Model:TokenizerPath"] = TestModel.Tokenizer, ["Log:MinimumLevel"] = "Warning" });
+            new Dictionary<string, string?> { ["Model:TokenizerPath"] = TestModel.Tokenizer, ["Log:MinimumLevel"] = "Warning", ["Studio:Url"] = "http://127.0.0.1:0" });
         await app.StartAsync();
         using var channel = GrpcChannel.ForAddress(url);
         var client = new UnimoGClient(new V1.Gateway.GatewayClient(channel));

@@ -30,7 +30,7 @@ public static class SamplerPresets
     ];
 
     /// <summary>The sampler a request gets when it names none (docs/sampling.md says how it was chosen).</summary>
-    public const string Default = "ddim";
+    public const string Default = "dpmpp_2m_karras";
 
     public static IEnumerable<string> Names => All.Select(p => p.Name);
 

@@ -76,15 +76,7 @@ public sealed class UniPcScheduler(UniPcConfig config) : INoiseScheduler
         private Tensor Predict(Tensor x, int p)
         {
             int s0 = StepIndex, t = StepIndex + 1;
-            var h = Lambda(t) - Lambda(s0);
-            var rks = new double[p];
-            var d1s = new List<Tensor>();
-            for (var k = 1; k < p; k++)
-            {
-                rks[k - 1] = (Lambda(s0 - k) - Lambda(s0)) / h;
-                d1s.Add((M(k) - M(0)) / rks[k - 1]);
-            }
-            rks[p - 1] = 1.0;
+            var (h, rks, d1s) = Differences(s0, t, p);
             var (hh, phi1, bh, b) = Coefficients(h, rks);
             double[] rhos = d1s.Count == 0 ? [] : p == 2 ? [0.5] : SmallSolve.Solve(Powers(rks, p - 1), b[..(p - 1)]);
             return Combine(x, s0, t, hh, phi1, bh, d1s, rhos, null, 0);
@@ -94,6 +86,19 @@ public sealed class UniPcScheduler(UniPcConfig config) : INoiseScheduler
         private Tensor Correct(Tensor modelT, Tensor last, int p)
         {
             int s0 = StepIndex - 1, t = StepIndex;
+            var (h, rks, d1s) = Differences(s0, t, p);
+            var (hh, phi1, bh, b) = Coefficients(h, rks);
+            double[] rhos = p == 1 ? [0.5] : SmallSolve.Solve(Powers(rks, p), b);
+            using var d1t = modelT - M(0);
+            return Combine(last, s0, t, hh, phi1, bh, d1s, rhos[..^1], d1t, rhos[^1]);
+        }
+
+        /// <summary>
+        /// h = lambda_t - lambda_s0; r_k = (lambda_{s0-k} - lambda_s0) / h and D1_k = (m_k - m_0) / r_k for the p - 1
+        /// earlier outputs, then r = 1 for this step (the paper's Algorithm 2, lines 2-4).
+        /// </summary>
+        private (double H, double[] Rks, List<Tensor> D1s) Differences(int s0, int t, int p)
+        {
             var h = Lambda(t) - Lambda(s0);
             var rks = new double[p];
             var d1s = new List<Tensor>();
@@ -103,10 +108,7 @@ public sealed class UniPcScheduler(UniPcConfig config) : INoiseScheduler
                 d1s.Add((M(k) - M(0)) / rks[k - 1]);
             }
             rks[p - 1] = 1.0;
-            var (hh, phi1, bh, b) = Coefficients(h, rks);
-            double[] rhos = p == 1 ? [0.5] : SmallSolve.Solve(Powers(rks, p), b);
-            using var d1t = modelT - M(0);
-            return Combine(last, s0, t, hh, phi1, bh, d1s, rhos[..^1], d1t, rhos[^1]);
+            return (h, rks, d1s);
         }
 
         /// <summary>hh = -h (data prediction) or h; phi_1 = e^hh - 1; B(h); b_k = phi_k(hh) k! / B(h) (the paper's eq. 11 right-hand side).</summary>

@@ -166,8 +166,8 @@ public sealed class DenoiseBatcher : IDisposable
                     Step = job.Index, Total = job.Spec.Steps, Timestep = (long)job.Run!.Timesteps[job.Index - 1],
                     ElapsedMs = job.ElapsedMs, BatchRequests = jobs.Count,
                 }));
-                if (job.Spec.PreviewKind != PreviewKind.None && job.Index % job.Spec.PreviewInterval == 0)
-                    Preview(job, steps[i].PredOriginalSample);
+                var kind = job.Spec.PreviewAt(job.Index);
+                if (kind != PreviewKind.None) Preview(job, kind, steps[i].PredOriginalSample);
             }
         }
         catch (Exception e)
@@ -180,9 +180,10 @@ public sealed class DenoiseBatcher : IDisposable
             Finish(job, null);
     }
 
-    private void Preview(DenoiseJob job, Tensor x0)
+    /// <summary>A linear preview (PNGs), or the predicted clean latent for an exact VAE decode (latent kind, or every exact_preview_interval).</summary>
+    private void Preview(DenoiseJob job, PreviewKind kind, Tensor x0)
     {
-        if (job.Spec.PreviewKind == PreviewKind.Latent)
+        if (kind == PreviewKind.Latent)
             job.Emit(new DenoiseUpdate.LatentPreview(job.Index, x0.ToWire(TensorNames.Preview(job.Index))));
         else
             job.Emit(new DenoiseUpdate.LinearPreview(job.Index, _model.Preview!.Pngs(x0)));

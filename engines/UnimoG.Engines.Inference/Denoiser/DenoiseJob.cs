@@ -29,6 +29,9 @@ internal sealed class DenoiseJob(GenerationSpec spec, Conditioning cond, Conditi
     /// <summary>Requests of one latent size share a U-Net batch.</summary>
     public (int Height, int Width) ShapeKey => (Spec.Height, Spec.Width);
     public long Started { get; set; }
+
+    /// <summary>The queue position last told to the caller (-1: none yet); the worker thread's.</summary>
+    public int ToldPosition { get; set; } = -1;
     public Generator? Generator { get; set; }
     public SchedulerRun? Run { get; set; }
     public Tensor? X { get; set; }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using UnimoG.Client;
+using UnimoG.Contracts.V1;
 
 namespace UnimoG.Engines.Inference;
 
@@ -38,10 +40,23 @@ internal sealed class DenoiseQueue(DenoiserOptions options, DenoiseTelemetry tel
     /// <summary>
     /// Blocks while there is nothing to do, then returns the pending requests that fit their size's batch now, in
     /// arrival order (cancelled ones are failed and released). <paramref name="active"/> are the requests being stepped.
-    /// Returns null once the queue is closed.
+    /// A request left waiting is told its position (<see cref="DenoiseUpdate.Queued"/>) when it first waits and whenever
+    /// its position changes. Returns null once the queue is closed.
     /// </summary>
     public List<DenoiseJob>? Take(IReadOnlyCollection<DenoiseJob> active)
     {
+        var admitted = Admit(active, out var waiting);
+        // Told outside the lock: a request's channel has its own.
+        var running = active.Count + (admitted?.Count ?? 0);
+        foreach (var (job, position) in waiting)
+            job.Emit(new DenoiseUpdate.Queued(new DenoiseQueued { Position = position, Active = running }));
+        return admitted;
+    }
+
+    /// <summary>The requests admitted now, and the waiting ones whose position changed (with it).</summary>
+    private List<DenoiseJob>? Admit(IReadOnlyCollection<DenoiseJob> active, out List<(DenoiseJob Job, int Position)> moved)
+    {
+        moved = [];
         lock (_gate)
         {
             while (!_closed && _pending.Count == 0 && active.Count == 0) Monitor.Wait(_gate);
@@ -63,6 +78,13 @@ internal sealed class DenoiseQueue(DenoiserOptions options, DenoiseTelemetry tel
                 images[job.ShapeKey] = used + job.Spec.NumImages;
                 Remove(job);
                 admitted.Add(job);
+            }
+            for (var position = 0; position < _pending.Count; position++)
+            {
+                var job = _pending[position];
+                if (job.ToldPosition == position) continue;
+                job.ToldPosition = position;
+                moved.Add((job, position));
             }
             return admitted;
         }

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using UnimoG.Hosting.Options;
 
 namespace UnimoG.Hosting.Security;
@@ -30,6 +31,14 @@ public sealed class TlsCertificates
         chain.ChainPolicy.ApplicationPolicy.Add(new(asClient ? ClientAuthOid : ServerAuthOid));
         return chain.Build(peer);
     }
+
+    /// <summary>Server side (every TLS endpoint of the host): our certificate, client certificates checked against the CA.</summary>
+    public HttpsConnectionAdapterOptions ServerOptions(bool requireClientCertificate) => new()
+    {
+        ServerCertificate = Certificate,
+        ClientCertificateMode = requireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate,
+        ClientCertificateValidation = (cert, _, _) => IsSignedByCa(cert, asClient: true),
+    };
 
     /// <summary>Client side: present our certificate and accept servers signed by the CA.</summary>
     public SslClientAuthenticationOptions ClientOptions() => new()

@@ -8,6 +8,7 @@ namespace UnimoG.Modeling.Tests.Encoders;
 /// A cancelled forward throws OperationCanceledException and frees every tensor it made; an uncancelled one is unchanged.
 /// Not covered: the time from cancellation to stop, which is at most one layer's compute by construction.
 /// </summary>
+[Collection(nameof(Schedulers.TensorCountCollection))]   // counts live tensors process-wide: no parallel neighbours
 public sealed class LlamaCancellationTests
 {
     [Fact]

@@ -108,7 +108,7 @@ public class SamplerCatalogTests
         Assert.Contains("'dpmpp_3m'", e.Message);
         foreach (var name in SamplerPresets.Names) Assert.Contains(name, e.Message);
         Assert.Throws<ArgumentException>(() => catalog["DDIM"]);   // names are case-sensitive
-        Assert.Equal("DDIMScheduler", catalog[""].Name);            // empty: the default
+        Assert.Equal(SamplerPresets.Find(SamplerPresets.Default)!.DiffusersClass, catalog[""].Name);   // empty: the default
         Assert.Equal(SamplerPresets.Names, catalog.Names);
     }
 }

@@ -2,6 +2,8 @@ using UnimoG.Hosting;
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Web;
+using UnimoG.Studio;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using UnimoG.Cli;
@@ -32,6 +34,9 @@ public sealed class Cluster : IAsyncDisposable
     public required string EncoderAddress { get; init; }
     public required string VaeAddress { get; init; }
 
+    /// <summary>The gateway's studio endpoint (HTTP/1.1: the page and gRPC-Web), e.g. http://127.0.0.1:41234/.</summary>
+    public string StudioAddress => Gateway.Services.GetRequiredService<StudioEndpoint>().Url;
+
     public DenoiseBatcher Batcher => Denoiser.Services.GetRequiredService<ModelSlot<DenoiseBatcher>>().Value;
 
     /// <param name="commonSettings">Settings for all four hosts (after the defaults here, before the per-role ones).</param>
@@ -56,7 +61,10 @@ public sealed class Cluster : IAsyncDisposable
         var encoder = ServeCommand.Build("encoder", encoderUrl, FreePort(), model, null, null, null, With(null), For("encoder"));
         var denoiser = ServeCommand.Build("denoiser", denoiserUrl, FreePort(), model, null, null, null, With(denoiserSettings), For("denoiser"));
         var vae = ServeCommand.Build("vae", vaeUrl, FreePort(), model, null, null, null, With(null), For("vae"));
-        var gateway = ServeCommand.Build("gateway", gatewayUrl, FreePort(), model, encoderUrl, denoiserUrl, vaeUrl, With(gatewaySettings), For("gateway"));
+        // The studio on any free port (not the gRPC port + 1, which another host here may hold).
+        var gatewayDefaults = new Dictionary<string, string?> { ["Studio:Url"] = "http://127.0.0.1:0" };
+        foreach (var (k, v) in gatewaySettings ?? new Dictionary<string, string?>()) gatewayDefaults[k] = v;
+        var gateway = ServeCommand.Build("gateway", gatewayUrl, FreePort(), model, encoderUrl, denoiserUrl, vaeUrl, With(gatewayDefaults), For("gateway"));
         foreach (var app in new[] { encoder, denoiser, vae, gateway }) await app.StartAsync();
         await encoder.Services.GetRequiredService<ModelSlot<EncoderEngine>>().Loaded;
         await denoiser.Services.GetRequiredService<ModelSlot<DenoiseBatcher>>().Loaded;
@@ -75,6 +83,18 @@ public sealed class Cluster : IAsyncDisposable
     }
 
     public UnimoGClient Client() => new(new V1.Gateway.GatewayClient(Channel(GatewayAddress)));
+
+    /// <summary>A gRPC-Web channel over HTTP/1.1, as the browser page calls the gateway (default: the studio's endpoint).</summary>
+    public GrpcChannel WebChannel(string? address = null)
+    {
+        var channel = GrpcChannel.ForAddress(address ?? StudioAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, new HttpClientHandler()), MaxReceiveMessageSize = 64 << 20,
+            HttpVersion = HttpVersion.Version11, HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        });
+        _channels.Add(channel);
+        return channel;
+    }
 
     public DenoiserClient DenoiserClient() => new(new V1.Denoiser.DenoiserClient(Channel(DenoiserAddress)));
 

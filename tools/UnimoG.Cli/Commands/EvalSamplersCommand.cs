@@ -9,7 +9,7 @@ internal static class EvalSamplersCommand
     public static Command Create()
     {
         var dir = new Argument<string>("DIR") { Description = "a folder of EmojiBench reports, one per sampler and step count (scripts/sampler-sweep.sh)" };
-        var outPrefix = new Option<string?>("--out") { Description = "write the plots as PREFIX-clip-t.png and PREFIX-recognised.png" };
+        var outPrefix = new Option<string?>("--out") { Description = "write the plots as PREFIX-clip-t.png, PREFIX-recognised.png and PREFIX-paired.png" };
         var command = new Command("samplers", "Quality per step: one table of EmojiBench reports of several samplers and step counts, the default it implies, plots.") { dir, outPrefix };
         command.SetAction(parse =>
         {
@@ -18,19 +18,25 @@ internal static class EvalSamplersCommand
             Console.Out.WriteLine(SamplerSweep.Table(points, reference));
             string[] preference = ["dpmpp_2m_karras", "unipc", "euler_a", "ddim"];
             foreach (var (rule, name) in new (Func<SweepPoint, SweepPoint, bool>, string)[]
-                     { (SamplerSweep.NotWorse, "not worse on the same prompts (paired; the default)"), (SamplerSweep.Matches, "means within the reference's interval") })
+                     { (SamplerSweep.Close, $"close on the same prompts (paired: none significantly below, none below -{SamplerSweep.Margin}; the default's rule)"), (SamplerSweep.Matches, "means within the reference's interval") })
             {
                 var chosen = SamplerSweep.Choose(points, reference, preference, rule);
                 Console.Out.WriteLine(chosen is null ? $"{name}: nothing passes"
                     : $"{name}: {chosen.Sampler} at {chosen.Steps} steps ({chosen.SecondsPerImage:0.000} s per image; {reference.Sampler}-{reference.Steps}: {reference.SecondsPerImage:0.000} s)");
             }
             if (parse.GetValue(outPrefix) is { } prefix)
-                foreach (var clipT in new[] { true, false })
+            {
+                foreach (var (suffix, png) in new (string, Func<byte[]>)[]
+                         {
+                             ("clip-t", () => SamplerSweep.Plot(points, reference, clipT: true)),
+                             ("recognised", () => SamplerSweep.Plot(points, reference, clipT: false)),
+                             ("paired", () => SamplerSweep.PairedPlot(points, reference)),
+                         })
                 {
-                    var path = $"{prefix}-{(clipT ? "clip-t" : "recognised")}.png";
-                    File.WriteAllBytes(path, SamplerSweep.Plot(points, reference, clipT));
-                    Console.Out.WriteLine($"wrote {path}");
+                    File.WriteAllBytes($"{prefix}-{suffix}.png", png());
+                    Console.Out.WriteLine($"wrote {prefix}-{suffix}.png");
                 }
+            }
             return 0;
         });
         return command;

@@ -17,7 +17,7 @@ namespace UnimoG.Cli;
 /// <c>unimog generate "&lt;img1&gt; wearing &lt;img2&gt;" --image a.png --image b.png --out out.png</c>: one generation,
 /// in this process on the default model (every service in-process) or through a gateway (<c>--server</c>).
 /// </summary>
-internal static class GenerateCommand
+internal static partial class GenerateCommand
 {
     public static Command Create()
     {
@@ -38,6 +38,7 @@ internal static class GenerateCommand
         var every = new Option<int>("--preview-every") { Description = "preview every K steps (with --previews)", DefaultValueFactory = _ => 5 };
         var kind = new Option<string>("--preview-kind") { Description = "linear (cheap projection) or latent (exact VAE decode)", DefaultValueFactory = _ => "linear" };
         kind.AcceptOnlyFromAmong("linear", "latent");
+        var exact = new Option<int>("--exact-preview-every") { Description = "with linear previews: an exact (VAE-decoded) one every K steps instead, K a multiple of --preview-every (0 = none)" };
         var server = new Option<string?>("--server") { Description = "a gateway URL (http://host:5000); without it every service runs in this process" };
         var apiKey = new Option<string?>("--api-key") { Description = "API key for the gateway (or UNIMOG_API_KEY)" };
         var model = new Option<string?>("--model") { Description = $"one-process mode: a model folder (default {ModelPaths.DefaultRelative}), or a training run's output folder or checkpoint (its U-Net with --base-model's other components)" };
@@ -48,7 +49,7 @@ internal static class GenerateCommand
         var tokenizer = new Option<string?>("--tokenizer") { Description = "one-process mode: LLaMA-2's tokenizer.model when the model folder cannot find it (or Model__TokenizerPath)" };
 
         var command = new Command("generate", "Generate images from a multimodal prompt (text with <imgN> placeholders and images).") { prompt };
-        foreach (var o in new Option[] { images, output, steps, sampler, seed, guidance, negative, width, height, count, eta, previews, every, kind, server, apiKey, model, baseModel, threads, device, dtype, tokenizer })
+        foreach (var o in new Option[] { images, output, steps, sampler, seed, guidance, negative, width, height, count, eta, previews, every, kind, exact, server, apiKey, model, baseModel, threads, device, dtype, tokenizer })
             command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
@@ -68,6 +69,7 @@ internal static class GenerateCommand
             {
                 request.PreviewInterval = parse.GetValue(every);
                 request.PreviewKind = parse.GetValue(kind) == "latent" ? PreviewKind.Latent : PreviewKind.Linear;
+                request.ExactPreviewInterval = parse.GetValue(exact);
                 Directory.CreateDirectory(previewDir);
             }
             var chosen = TrainedModel.Resolve(parse.GetValue(model), parse.GetValue(baseModel));
@@ -80,37 +82,6 @@ internal static class GenerateCommand
             return await RunAsync(request, options, ct);
         });
         return command;
-    }
-
-    private static void Summarize(List<string> written, string? previewDir, int previews, GenerateCompleted? completed)
-    {
-        foreach (var path in written) Console.Out.WriteLine($"wrote {path}");
-        if (previewDir is not null) Console.Out.WriteLine($"wrote {previews} preview(s) to {previewDir} (step-NNN-I.png)");
-        if (completed is { } t)
-            Console.Out.WriteLine($"encode {t.EncodeMs:0} ms, denoise {t.DenoiseMs:0} ms, decode {t.DecodeMs:0} ms, total {t.TotalMs:0} ms");
-    }
-
-    private static void WarnAboutSize(GenerateAccepted a, (int Width, int Height)? trained)
-    {
-        if (trained is not { } size || (long)a.Width * a.Height <= 4L * size.Width * size.Height) return;
-        Console.Error.WriteLine($"unimog: warning: {a.Width}x{a.Height} is {(double)a.Width * a.Height / ((long)size.Width * size.Height):0.#}x the pixels " +
-            $"'{a.Model}' was trained at ({size.Width}x{size.Height}): expect poor images, and a step costs about that much more; the time estimate follows the first step.");
-    }
-
-    /// <summary>After the first step: the rest at its pace, said once when the whole run looks long (over 20 s).</summary>
-    private sealed class StepEstimate(int steps)
-    {
-        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-        private bool _said;
-
-        public void After(int step)
-        {
-            if (_said || step < 1) return;
-            _said = true;
-            var elapsed = _clock.Elapsed.TotalSeconds;
-            var total = elapsed / step * steps;
-            if (total > 20) Console.Out.WriteLine($"denoising: step {step}/{steps} after {elapsed:0.0} s: about {total - elapsed:0} s to go");
-        }
     }
 
     public sealed record RunOptions(string Out, string? PreviewDir, string? Server, string? ApiKey, string ModelPath, int Threads, string? Tokenizer = null,
@@ -184,86 +155,6 @@ internal static class GenerateCommand
                 if (!more) yield break;
                 yield return GenerationEvent.From(e.Current);
             }
-        }
-    }
-
-    /// <param name="trained">The model's trained size (its default), for the warning on sizes far beyond it.</param>
-    private static async Task<int> ConsumeAsync(IAsyncEnumerable<GenerationEvent> events, RunOptions options, IAnsiConsole console, string where,
-        (int Width, int Height)? trained, CancellationToken ct)
-    {
-        try
-        {
-            var enumerator = events.GetAsyncEnumerator(ct);
-            await using (enumerator)
-            {
-                if (!await enumerator.MoveNextAsync() || enumerator.Current is not GenerationEvent.Accepted accepted)
-                    throw new UnimoGException(StatusCode.Internal, "the generation did not start with an accepted event");
-                var a = accepted.Info;
-                // Plain lines (not Spectre's, which wrap at 80 columns when redirected): scripts grep them.
-                Console.Out.WriteLine($"request {a.RequestId} ({where}): model {a.Model}, seed {a.Seed}, {a.Width}x{a.Height}, {a.Steps} steps, guidance {a.GuidanceScale.ToString(CultureInfo.InvariantCulture)}");
-                if (a.ModelUntrained)
-                    Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED (random weights, not yet the trained mini model): the image will be noise.");
-                WarnAboutSize(a, trained);
-                var estimate = new StepEstimate(a.Steps);
-                var written = new List<string>();
-                var previewsWritten = 0;
-                GenerateCompleted? completed = null;
-                async Task Handle(GenerationEvent e, Action<int> progress)
-                {
-                    switch (e)
-                    {
-                        case GenerationEvent.Progress pr:
-                            estimate.After(pr.Step);
-                            progress(pr.Step);
-                            break;
-                        case GenerationEvent.Preview pv when options.PreviewDir is not null:
-                            await File.WriteAllBytesAsync(Path.Combine(options.PreviewDir, $"step-{pv.Step:000}-{pv.Index}.png"), pv.Png, ct);
-                            previewsWritten++;
-                            break;
-                        case GenerationEvent.Image im:
-                            var path = a.NumImages == 1 ? options.Out
-                                : Path.Combine(Path.GetDirectoryName(options.Out) ?? "", $"{Path.GetFileNameWithoutExtension(options.Out)}-{im.Index}{Path.GetExtension(options.Out)}");
-                            if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
-                            await File.WriteAllBytesAsync(path, im.Png, ct);
-                            written.Add(path);
-                            break;
-                        case GenerationEvent.Completed c:
-                            completed = c.Times;
-                            break;
-                    }
-                }
-                if (console.Profile.Capabilities.Interactive)
-                {
-                    await console.Progress().AutoClear(false)
-                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                        .StartAsync(async p =>
-                        {
-                            var task = p.AddTask("denoising", maxValue: a.Steps);
-                            while (await enumerator.MoveNextAsync()) await Handle(enumerator.Current, step => task.Value = step);
-                            task.StopTask();
-                        });
-                }
-                else
-                {
-                    // Redirected output (logs, CI): a plain line at each quarter instead of a redrawn bar.
-                    var quarter = 0;
-                    while (await enumerator.MoveNextAsync())
-                        await Handle(enumerator.Current, step =>
-                        {
-                            if (step * 4 < (quarter + 1) * a.Steps) return;
-                            quarter = step * 4 / a.Steps;
-                            Console.Out.WriteLine($"denoising: step {step}/{a.Steps}");
-                        });
-                }
-                Summarize(written, options.PreviewDir, previewsWritten, completed);
-                if (a.ModelUntrained)
-                    Console.Error.WriteLine($"unimog: warning: model '{a.Model}' is UNTRAINED: the images ({string.Join(", ", written)}) are noise, not the prompt.");
-                return 0;
-            }
-        }
-        catch (UnimoGException e) when (e.Status is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.NotFound)
-        {
-            throw new UsageException(e.Detail);
         }
     }
 }

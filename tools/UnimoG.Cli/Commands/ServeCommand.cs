@@ -11,6 +11,7 @@ using UnimoG.Engines.InProcess;
 using UnimoG.Encoder;
 using UnimoG.Gateway;
 using UnimoG.Hosting;
+using UnimoG.Studio;
 using UnimoG.Trainer;
 using UnimoG.Vae;
 
@@ -22,7 +23,7 @@ namespace UnimoG.Cli;
 /// configuration (<c>Services__encoder__Address</c>, ... or Consul), or from --encoder/--denoiser/--vae; <c>all</c> runs
 /// the four generation services in one host with the gateway calling the others in process. <c>dataprep</c> reads
 /// section <c>DataPrep</c> and <c>trainer</c> <c>Trainer:ConfigPath</c> (environment or <c>--set KEY=VALUE</c>);
-/// neither uses a model folder.
+/// neither uses a model folder. Roles <c>gateway</c> and <c>all</c> also serve the browser studio (<c>Studio:*</c>).
 /// </summary>
 internal static class ServeCommand
 {
@@ -60,6 +61,8 @@ internal static class ServeCommand
             var app = Build(r, parse.GetValue(urls)!, parse.GetValue(metrics), parse.GetValue(model),
                 parse.GetValue(encoder), parse.GetValue(denoiser), parse.GetValue(vae), settings);
             await app.StartAsync(ct);
+            // Once it listens: scripts and the studio's browser test read the page's URL from this line.
+            if (app.Services.GetService<StudioEndpoint>() is { } studio) Console.Out.WriteLine(studio.Announcement);
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
@@ -121,6 +124,7 @@ internal static class ServeCommand
                 b.Services.AddSingleton<IVaeClient>(sp => new InProcessVae(() => sp.GetRequiredService<ModelSlot<VaeEngine>>().Value));
             }
             b.AddGateway();
+            b.AddUnimoGStudio();   // the browser page and gRPC-Web on a port of their own (Studio:*, default gRPC port + 1)
         }
         if (role == "dataprep") b.AddDataPrep();
         if (role == "trainer") b.AddTrainer();

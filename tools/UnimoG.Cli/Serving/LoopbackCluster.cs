@@ -32,7 +32,8 @@ internal sealed class LoopbackCluster : IAsyncDisposable
             ServeCommand.Build("encoder", e, FreePort(), model, null, null, null, settings),
             ServeCommand.Build("denoiser", d, FreePort(), model, null, null, null, settings),
             ServeCommand.Build("vae", v, FreePort(), model, null, null, null, settings),
-            ServeCommand.Build("gateway", g, FreePort(), model, e, d, v, settings),
+            // Benchmarks call gRPC only: no studio port to collide with the next free one.
+            ServeCommand.Build("gateway", g, FreePort(), model, e, d, v, new Dictionary<string, string?>(settings) { ["Studio:Enabled"] = "false" }),
         };
         foreach (var app in apps) await app.StartAsync();
         await apps[0].Services.GetRequiredService<ModelSlot<EncoderEngine>>().Loaded;
