@@ -3,6 +3,7 @@ using OpenQA.Selenium;
 using UnimoG.Studio.Tests.Support;
 using UnimoG.TestSupport;
 using Xunit.Abstractions;
+using V1 = UnimoG.Contracts.V1;
 
 namespace UnimoG.Studio.Tests;
 
@@ -129,6 +130,35 @@ public sealed class StudioBrowserTests(StudioHost host, ITestOutputHelper output
     }
 
     [RequiresToolFact(Browser.Chromium, Browser.ChromeDriver)]
+    public async Task Shows_the_queue_position_while_another_request_is_denoised()
+    {
+        await PageIsServed();
+        using var browser = new Browser(output);
+        Open(browser);
+        // Another caller's long request holds the one batch slot (Denoiser:MaxBatchImages=1).
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(host.GrpcUrl);
+        using var other = new CancellationTokenSource();
+        using var call = new V1.Gateway.GatewayClient(channel).Generate(
+            new V1.GenerateRequest { Prompt = new V1.Prompt { Text = "a top hat" }, Steps = LongRun, Seed = 1 }, cancellationToken: other.Token);
+        while (await call.ResponseStream.MoveNext(other.Token) && call.ResponseStream.Current.Progress is null) { }
+
+        var prompt = browser.ByTestId("prompt");
+        prompt.Click();
+        prompt.SendKeys("a dog");
+        SetNumber(browser, "steps", 4);
+        browser.ByTestId("generate").Click();
+        var queued = browser.Until(() => browser.ByTestId("queue") is { Displayed: true } q ? q.Text : null, "the page to show its queue position");
+        output.WriteLine($"queue line: {queued}");
+        Assert.Equal("queued: next to start (1 running)", queued);
+        Assert.Equal("queued", browser.ByTestId("status").GetAttribute("data-state"));
+        browser.Screenshot("studio-queued");
+
+        await other.CancelAsync();   // the slot frees: the page's request runs
+        browser.Until(() => browser.AllByTestId("result").Count == 1 && browser.Text("status") == "done", "the queued run's image");
+        Assert.False(browser.ByTestId("queue").Displayed);
+    }
+
+    [RequiresToolFact(Browser.Chromium, Browser.ChromeDriver)]
     public async Task Works_on_a_narrow_screen_with_every_control_labelled()
     {
         await PageIsServed();
@@ -140,8 +170,10 @@ public sealed class StudioBrowserTests(StudioHost host, ITestOutputHelper output
             return { formBottom: form.bottom, outputTop: out.top, scrollWidth: document.documentElement.scrollWidth, width: innerWidth };
             """)!;
         double N(string k) => Convert.ToDouble(layout[k], CultureInfo.InvariantCulture);
+        output.WriteLine($"viewport {N("width")} px wide");
+        Assert.True(N("width") < 700, $"the narrow window is {N("width")} px wide");
         Assert.True(N("formBottom") <= N("outputTop"), "below 700 px the settings stand above the output (one column)");
-        Assert.True(N("scrollWidth") <= N("width"), $"no sideways scrolling at 400 px (page is {N("scrollWidth")} px wide)");
+        Assert.True(N("scrollWidth") <= N("width"), $"no sideways scrolling at {N("width")} px (page is {N("scrollWidth")} px wide)");
         var unlabelled = Strings(browser.Script("""
             return [...document.querySelectorAll('input, select, textarea, [contenteditable="true"]')]
               .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))

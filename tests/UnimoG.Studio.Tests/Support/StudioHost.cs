@@ -48,6 +48,8 @@ public sealed class StudioHost : IAsyncLifetime
         {
             ["Log:MinimumLevel"] = "Warning",
             ["Studio:Url"] = StudioUrl.TrimEnd('/'),
+            // One request denoised at a time, so a second one waits in the queue (the page shows its position).
+            ["Denoiser:MaxBatchImages"] = "1",
         };
         // UNIMOG_STUDIO_TEST_MODEL=models/unimog-mini: the trained model instead (its own tokenizer), for a screenshot
         // with a picture in it (docs/studio.md); the checks are the same.
