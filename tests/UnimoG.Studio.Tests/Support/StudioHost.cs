@@ -18,7 +18,7 @@ namespace UnimoG.Studio.Tests.Support;
 /// its own port (<c>Studio:Url</c>); <see cref="Batcher"/> is the server's denoise batcher, so a test can see whether
 /// the server is still working on a request.
 /// </summary>
-public sealed class StudioHost : IAsyncLifetime
+public class StudioHost : IAsyncLifetime
 {
     private WebApplication? _app;
     private readonly MeterListener _steps = new();
@@ -42,6 +42,9 @@ public sealed class StudioHost : IAsyncLifetime
 
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the host is not started");
 
+    /// <summary>Settings of a derived host, over the ones above.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
+
     public async Task InitializeAsync()
     {
         var settings = new Dictionary<string, string?>
@@ -51,6 +54,7 @@ public sealed class StudioHost : IAsyncLifetime
             // One request denoised at a time, so a second one waits in the queue (the page shows its position).
             ["Denoiser:MaxBatchImages"] = "1",
         };
+        foreach (var (k, v) in Settings) settings[k] = v;
         // UNIMOG_STUDIO_TEST_MODEL=models/unimog-mini: the trained model instead (its own tokenizer), for a screenshot
         // with a picture in it (docs/studio.md); the checks are the same.
         var given = Environment.GetEnvironmentVariable("UNIMOG_STUDIO_TEST_MODEL");

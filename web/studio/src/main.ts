@@ -204,7 +204,9 @@ async function connect(): Promise<void> {
     authFailure(error);
     return;
   }
+  // Once a key is in use its field stays, to change it.
   auth.hidden = getApiKey() === "";
+  $("auth-reason").textContent = getApiKey() ? "Connected with this key." : "";
   $("model").textContent = `${model.model} · ${model.encoder}${model.untrained ? " · untrained: images are noise" : ""}`;
   const current = sampler.value;
   sampler.replaceChildren(
