@@ -152,6 +152,11 @@ function clearErrors(): void {
 }
 
 function showError(error: CallError): void {
+  // An upload's refusal ("data: ...") is shown beside its image (ensureUploaded kept it on the slot).
+  if (error.field === "data" && slots.some((slot) => slot.error)) {
+    drawSlots();
+    return;
+  }
   const name = error.field ? fieldFor(error.field) : null;
   if (!name) {
     generalError.textContent = `${codeName(error.code)}: ${error.message}`;
