@@ -12,7 +12,12 @@ public sealed partial class DdimScheduler : INoiseScheduler
         if (settings.Steps < 1) throw new ArgumentOutOfRangeException(nameof(settings), $"steps must be >= 1, got {settings.Steps}");
         if (settings.Eta > 0 && noise is null)
             throw new ArgumentException("eta > 0 draws variance noise: pass the request's noise source (we never draw from the global RNG)");
-        return new DdimRun(this, TimestepsFor(settings.Steps), settings, noise);
+        var timesteps = TimestepsFor(settings.Steps);
+        // Leading spacing adds steps_offset: with many steps the first timestep passes the schedule (diffusers indexes past it).
+        if (timesteps.Length > 0 && timesteps.Max() >= Config.NumTrainTimesteps)
+            throw new ArgumentOutOfRangeException(null, $"{settings.Steps} DDIM steps reach timestep {timesteps.Max()} with steps_offset {Config.StepsOffset}, " +
+                $"past the model's {Config.NumTrainTimesteps} training timesteps; use fewer steps");
+        return new DdimRun(this, timesteps, settings, noise);
     }
 
     private sealed class DdimRun(DdimScheduler scheduler, long[] timesteps, SamplingSettings settings, NoiseSource? noise) : SchedulerRun

@@ -139,7 +139,8 @@ public sealed class DenoiseBatcher : IDisposable
         }
         catch (Exception e)
         {
-            job.Fail(e);
+            // A schedule the model's config cannot give (e.g. DDIM's leading spacing past the last training timestep) is the request's fault.
+            job.Fail(e is ArgumentOutOfRangeException && job.Run is null ? new InvalidFieldException("steps", e.Message) : e);
             job.Release();
         }
     }

@@ -111,4 +111,16 @@ public class SamplerCatalogTests
         Assert.Equal(SamplerPresets.Find(SamplerPresets.Default)!.DiffusersClass, catalog[""].Name);   // empty: the default
         Assert.Equal(SamplerPresets.Names, catalog.Names);
     }
+
+    // Found by the studio's browser test: 1000 DDIM steps with leading spacing and steps_offset 1 reached timestep 1000
+    // and failed inside the batch (Internal); now the run refuses to start, which the denoiser answers as "steps: ...".
+    [Fact]
+    public void A_ddim_schedule_past_the_last_training_timestep_is_refused_at_start()
+    {
+        var catalog = MiniCatalog();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => catalog["ddim"].Start(new SamplingSettings(1000)));
+        Assert.Equal("1000 DDIM steps reach timestep 1000 with steps_offset 1, past the model's 1000 training timesteps; use fewer steps", e.Message);
+        using var run = catalog["ddim"].Start(new SamplingSettings(999));
+        Assert.Equal(999, run.Timesteps[0]);
+    }
 }
