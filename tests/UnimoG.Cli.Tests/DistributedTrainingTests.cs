@@ -107,4 +107,104 @@ public class DistributedTrainingTests
             Assert.True(weights <= Tolerance && moments <= Tolerance, $"ZeRO {zero}: weights {weights:G3}, moments {moments:G3} > {Tolerance}\n{output}");
         }
     }
+
+    [RequiresMpirunFact]
+    public void A_ZeRO_1_checkpoint_of_two_ranks_resumes_on_three_ranks_and_on_one_as_the_straight_run_continues()
+    {
+        const int steps = 4;
+        var straight = Config(TinyWorld.TempDir("dp-straight"), steps, zero: 1);
+        var (trainer, _) = TinyWorld.Trainer(File.ReadAllText(straight));
+        using (trainer) trainer.Run(resume: false);
+
+        var dir = TinyWorld.TempDir("dp-2-then-3");
+        var config = Config(dir, steps, zero: 1);
+        Run(2, config, "--max-steps", "2");
+        // The same checkpoint resumed by a single process: the gathered moments are a single process's file.
+        var onOne = Config(TinyWorld.TempDir("dp-2-then-1"), steps, zero: 1);
+        CopyFolder(Checkpoint(config, 2), Checkpoint(onOne, 2));
+        var resumed = Run(3, config);
+        Assert.Contains($"Resumed from {Checkpoint(config, 2)} at step 2", resumed);
+        Assert.Contains("ZeRO-1 shard", resumed);
+        var (one, _) = TinyWorld.Trainer(File.ReadAllText(onOne));
+        using (one) one.Run();
+
+        foreach (var (name, file) in new[] { ("2 then 3 ranks", config), ("2 ranks then 1", onOne) })
+        {
+            var (weights, moments) = Compare(straight, file, steps);
+            Console.WriteLine($"{name}: weights {weights:G3}, first moments {moments:G3} (relative)");
+            Assert.True(weights <= Tolerance && moments <= Tolerance, $"{name}: weights {weights:G3}, moments {moments:G3} > {Tolerance}");
+        }
+    }
+
+    /// <summary>The bound for a dead rank: mpirun sees the process end (SIGCHLD) and ends the others; seconds, with margin for a loaded machine.</summary>
+    private static readonly TimeSpan DeadRankBound = TimeSpan.FromSeconds(30);
+
+    [RequiresMpirunFact]
+    public void A_killed_rank_ends_the_job_non_zero_within_the_bound_and_a_restart_resumes_from_the_last_checkpoint()
+    {
+        var config = Config(TinyWorld.TempDir("dp-kill"), 100000, zero: 1, random: "rank", extra: new JsonObject { ["checkpoints"] = new JsonObject { ["every"] = 2, ["keep_last"] = 2 } });
+        var run = Path.Combine(Path.GetDirectoryName(config)!, "run");
+        TimeSpan killedAt;
+        using (var job = new Mpirun(2, "train", "--config", config))
+        {
+            Assert.True(job.WaitFor("written (step 4)", TimeSpan.FromMinutes(3)), job.Output);
+            var rank1 = job.RankProcess(1);
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", S(rank1)])!) kill.WaitForExit();
+            killedAt = job.Elapsed;
+            var end = job.Wait(DeadRankBound + TimeSpan.FromSeconds(30), killedAt);
+            Assert.True(end is not null, $"still running {DeadRankBound.TotalSeconds + 30} s after rank 1 was killed:\n{job.Output}");
+            Console.WriteLine($"rank 1 killed: mpirun exited {end.Value.ExitCode} after {end.Value.Took.TotalSeconds:0.0} s");
+            Assert.NotEqual(0, end.Value.ExitCode);
+            Assert.True(end.Value.Took < DeadRankBound, $"{end.Value.Took.TotalSeconds:0.0} s");
+        }
+        var newest = CheckpointStore.ForRun(run).NewestValid();
+        Assert.NotNull(newest);
+        Assert.True(newest.Step >= 4);
+        var output = Run(2, config, "--max-steps", S(newest.Step + 2));
+        Assert.Contains($"Resumed from {newest.Path} at step {newest.Step}", output);
+        Assert.Contains($"step {newest.Step + 1}/100000 ", output);
+        Assert.Contains($"stopped at step {newest.Step + 2} of 100000 (--max-steps)", output);
+    }
+
+    [RequiresMpirunFact]
+    public void A_hung_rank_makes_the_collective_timeout_abort_the_job_non_zero()
+    {
+        const int timeout = 5;
+        var config = Config(TinyWorld.TempDir("dp-hang"), 100000, extra: new JsonObject
+        {
+            ["distributed"] = new JsonObject { ["random"] = "rank", ["collective_timeout_seconds"] = timeout },
+        });
+        using var job = new Mpirun(2, "train", "--config", config);
+        Assert.True(job.WaitFor("step 2/100000", TimeSpan.FromMinutes(3)), job.Output);
+        var rank1 = job.RankProcess(1);
+        using (var stop = System.Diagnostics.Process.Start("kill", ["-STOP", S(rank1)])!) stop.WaitForExit();
+        var stoppedAt = job.Elapsed;
+        try
+        {
+            // Bound: the timeout, plus the watchdog's 1 s poll, plus mpirun tearing the job down.
+            var bound = TimeSpan.FromSeconds(timeout + 1 + 25);
+            var end = job.Wait(bound + TimeSpan.FromSeconds(30), stoppedAt);
+            Assert.True(end is not null, $"still running after rank 1 stopped:\n{job.Output}");
+            Console.WriteLine($"rank 1 stopped: mpirun exited {end.Value.ExitCode} after {end.Value.Took.TotalSeconds:0.0} s (timeout {timeout} s)");
+            Assert.NotEqual(0, end.Value.ExitCode);
+            Assert.True(end.Value.Took < bound, $"{end.Value.Took.TotalSeconds:0.0} s");
+            Assert.Matches(new Regex("rank 0 of 2: .* has waited \\d+ s, longer than the collective timeout \\(5 s\\)"), job.Output);
+        }
+        finally
+        {
+            if (Directory.Exists($"/proc/{rank1}"))
+                using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", S(rank1)])!) kill.WaitForExit();
+        }
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
 }

@@ -112,9 +112,10 @@ public sealed partial class Trainer
     {
         var savedRanks = file.Metadata.TryGetValue("world_size", out var w) ? int.Parse(w, System.Globalization.CultureInfo.InvariantCulture) : 1;
         var savedMode = file.Metadata.TryGetValue("random", out var m) ? m : "rank";
-        var mode = _parallel?.Settings.Random ?? "rank";
-        var own = mode == "global" || _parallel is null ? "generator" : _parallel.Rank == 0 ? "generator" : $"generator.rank{_parallel.Rank}";
-        if ((mode == "global" && (savedMode == "global" || savedRanks == 1)) || (mode == "rank" && savedMode == "rank" && savedRanks == Ranks))
+        // One rank's generator serves every row: per-rank and global draws are the same thing there.
+        var (saved, mode) = (savedRanks == 1 ? "global" : savedMode, Ranks == 1 ? "global" : _parallel!.Settings.Random);
+        var own = mode == "global" || _parallel!.Rank == 0 ? "generator" : $"generator.rank{_parallel.Rank}";
+        if (saved == mode && (mode == "global" || savedRanks == Ranks))
         {
             using var g = file.Read(own);
             _generator.set_state(g);
