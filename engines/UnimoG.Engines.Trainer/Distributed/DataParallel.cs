@@ -56,6 +56,13 @@ public sealed class DataParallel : IDisposable
         $"{World.Description}; gradients over {(ReferenceEquals(Buffers, World) ? "MPI" : "NCCL")} in {_reducer?.Buckets ?? 0} bucket(s) of up to {Settings.BucketMb:G4} MB; "
         + (Zero is { } z ? $"ZeRO-1 shard [{z.Start}, {z.Start + z.Count}) of {Layout!.Total}" : "AdamW state on every rank") + $"; random draws per {Settings.Random}";
 
+    /// <summary>
+    /// The device of this rank: <c>cuda</c> becomes <c>cuda:LOCAL_RANK</c> (one GPU per rank of a node; Open MPI's
+    /// OMPI_COMM_WORLD_LOCAL_RANK), anything else stays.
+    /// </summary>
+    public static string DeviceFor(string device) =>
+        device == "cuda" && int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_RANK"), out var local) ? $"cuda:{local}" : device;
+
     /// <summary>Lays out the parameters and, with ZeRO-1, makes this rank's master shard.</summary>
     internal void Attach(IReadOnlyList<Parameter> parameters, Device device)
     {

@@ -75,7 +75,7 @@ public sealed partial class Trainer : IDisposable
         _latents = ConfigPaths.Open(config.Location["latent_cache"], () => new LatentSource(components.Vae, config.LatentCache));
         _store = CheckpointStore.ForRun(config.OutputDir, warning => logger.LogWarning("{Warning}", warning));
         _lr = new LearningRate(config);
-        _device = torch.device(config.Device);
+        _device = torch.device(parallel is null ? config.Device : DataParallel.DeviceFor(config.Device));
         if (_device.type == DeviceType.CUDA && !torch.cuda.is_available())
             throw config.Location["device"].Error("\"cuda\" was asked for, but no CUDA device is available to this build (the default build is CPU-only: -p:TorchBackend=cuda)");
         _generator = new Generator((ulong)GeneratorSeed, _device);
