@@ -102,6 +102,13 @@ public sealed partial class Trainer
     /// <summary>Where the checkpoint of this step is (rank 0 writes it; the others wait for it).</summary>
     private string CheckpointPath => Path.Combine(_store.Root, CheckpointStore.NameOf(Step));
 
+    /// <summary>The last step's communication time beside its whole time (docs/training.md, Figures).</summary>
+    private void LogCommunication(double stepSeconds)
+    {
+        if (_parallel is not null)
+            _log.LogInformation("step {Step}: gradient all-reduce and shard all-gather {Comm:F1} ms of {Total:F1} ms", Step, LastTimings.Communication * 1e3, stepSeconds * 1e3);
+    }
+
     private void LogDistributed()
     {
         if (_parallel is not null)

@@ -145,6 +145,7 @@ public sealed partial class Trainer : IDisposable
                     var w = window.Take();
                     _log.LogInformation("step {Step}/{Total} [{Phase}] loss {Loss:G5} mse {Mse:G5} attn {Attn} lr {Lr:G4} {Rate:F2} samples/s",
                         Step, _config.TotalSteps, _config.Phases[Phase].Name, w.Loss, w.Mse, w.Attn is { } a ? a.ToString("G5", System.Globalization.CultureInfo.InvariantCulture) : "-", m.LearningRate, w.Rate);
+                    LogCommunication(sw.Elapsed.TotalSeconds);
                 }
                 if (_config.Samples.Every > 0 && Step % _config.Samples.Every == 0) SamplesOnRoot();
             }
