@@ -53,7 +53,7 @@ public sealed class DataParallel : IDisposable
     }
 
     public string Description =>
-        $"{World.Description}; gradients over {(ReferenceEquals(Buffers, World) ? "MPI" : "NCCL")} in {_reducer?.Buckets ?? 0} bucket(s) of up to {Settings.BucketMb:G4} MB; "
+        $"{World.Description}; gradients over {(ReferenceEquals(Buffers, World) ? "MPI" : "NCCL")} in {_reducer?.Ranges.Length ?? 0} bucket(s) of up to {Settings.BucketMb:G4} MB; "
         + (Zero is { } z ? $"ZeRO-1 shard [{z.Start}, {z.Start + z.Count}) of {Layout!.Total}" : "AdamW state on every rank") + $"; random draws per {Settings.Random}";
 
     /// <summary>
@@ -82,7 +82,7 @@ public sealed class DataParallel : IDisposable
     internal void PublishShards()
     {
         var clock = Stopwatch.StartNew();
-        Zero!.Publish(Reducer.Flat, Buffers);
+        Zero!.Publish(Reducer, Buffers);
         LastCommunicationSeconds += clock.Elapsed.TotalSeconds;
     }
 

@@ -8,7 +8,7 @@ namespace UnimoG.Engines.Trainer.Distributed;
 /// ZeRO stage 1: this rank's contiguous range of the flattened parameters (<see cref="ShardPartition"/>) as a float32
 /// master <see cref="Parameter"/> that the rank's AdamW alone steps, so AdamW's two moments and the master copy of
 /// the update exist once across the ranks (12 bytes per parameter / N), not on every rank. After the update the shards
-/// are all-gathered into the flat buffer and copied into the U-Net's parameters, which every rank needs whole for its
+/// are all-gathered bucket by bucket and copied into the U-Net's parameters, which every rank needs whole for its
 /// forward. AdamW is element-wise, so the shard's update is the whole optimizer's update restricted to the shard.
 /// </summary>
 internal sealed class ZeroShard : IDisposable
@@ -58,16 +58,28 @@ internal sealed class ZeroShard : IDisposable
         }
     }
 
-    /// <summary>Every rank's updated shard into <paramref name="flat"/>, then into the U-Net's parameters.</summary>
-    public void Publish(Tensor flat, ICollectives buffers)
+    /// <summary>
+    /// Every rank's updated shard into every rank's U-Net, bucket by bucket through <paramref name="reducer"/>'s
+    /// staging buffer: the shards are contiguous and in rank order, so a bucket's parts are too (MPI_Allgatherv).
+    /// </summary>
+    public void Publish(GradientReducer reducer, ICollectives buffers)
     {
         using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        if (Count > 0) flat.narrow(0, Start, Count).copy_(Master);
-        buffers.AllGatherV(TensorMemory.Address(flat), _counts, ElementType.Float32, "updated parameter shards");
-        var ps = _layout.Parameters;
-        for (var i = 0; i < ps.Count; i++)
-            ps[i].copy_(flat.narrow(0, _layout.Offsets[i], ps[i].numel()).view(ps[i].shape));
+        var staging = reducer.Staging;
+        var address = TensorMemory.Address(staging);
+        var shards = Enumerable.Range(0, _counts.Length).Select(r => ShardPartition.Of(_layout.Total, _counts.Length, r)).ToArray();
+        for (var b = 0; b < reducer.Ranges.Length; b++)
+        {
+            using var scope = NewDisposeScope();
+            var (start, count) = reducer.Ranges[b];
+            var counts = shards.Select(s => Math.Max(0, Math.Min(start + count, s.Start + s.Count) - Math.Max(start, s.Start))).ToArray();
+            var own = Math.Max(start, Start);
+            var length = Math.Min(start + count, Start + Count) - own;
+            if (length > 0) staging.narrow(0, own - start, length).copy_(Master.narrow(0, own - Start, length));
+            buffers.AllGatherV(address, counts, ElementType.Float32, $"updated parameter shards, bucket {b + 1}/{reducer.Ranges.Length}");
+            foreach (var (i, inside, at, n) in _layout.Pieces(start, count))
+                GradientReducer.Flat(_layout.Parameters[i]).narrow(0, inside, n).copy_(staging.narrow(0, at, n));
+        }
     }
 
     /// <summary>Writes the part of a whole parameter's tensor (e.g. an AdamW moment from a checkpoint) that falls in this shard into <paramref name="shard"/>.</summary>
