@@ -6,7 +6,7 @@ parses the output as YAML and checks the Kubernetes objects against each other.
 
 The interpreter knows the subset of Go templates and Sprig the chart uses (if/else/range/with/define,
 variables, pipelines, include, toYaml, nindent, indent, quote, default, dict, eq/ne/gt/lt, and/or/not,
-int, printf, fail, required, sha256sum) and fails on anything else, so a template change that steps
+int, mul, printf, fail, required, sha256sum) and fails on anything else, so a template change that steps
 outside it is noticed rather than skipped. Stricter than helm: a .Values path that does not exist in
 values.yaml is an error wherever it is printed or computed with (helm would print nothing); only
 if/with/default/not/and/or may test a missing value. Needs PyYAML (Debian: python3-yaml).
@@ -376,6 +376,13 @@ def compare(op):
     return f
 
 
+def _product(values):
+    out = 1
+    for v in values:
+        out *= int(v)
+    return out
+
+
 def fn_printf(r, where, fmt, *args):
     strict(where, *args)
     return re.sub(r"%[sdv]", "{}", fmt).format(*args)
@@ -397,6 +404,7 @@ FUNCTIONS = {
     "and": lambda r, w, *v: next((x for x in v if not truthy(x)), v[-1]),
     "or": lambda r, w, *v: next((x for x in v if truthy(x)), v[-1]),
     "int": lambda r, w, v: strict(w, v) or int(v or 0),
+    "mul": lambda r, w, *v: strict(w, *v) or _product(v),
     "printf": fn_printf,
     "fail": fn_fail,
     "required": fn_required,
@@ -409,6 +417,7 @@ FUNCTIONS = {
 API_VERSIONS = {
     "Deployment": "apps/v1", "Service": "v1", "ConfigMap": "v1", "Secret": "v1",
     "HorizontalPodAutoscaler": "autoscaling/v2", "PodDisruptionBudget": "policy/v1", "Job": "batch/v1",
+    "MPIJob": "kubeflow.org/v2beta1",
 }
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
@@ -438,6 +447,8 @@ def check_objects(objects, values, errors):
     deployments = by_kind.get("Deployment", {})
     pods = {n: d["spec"]["template"] for n, d in deployments.items()}
     pods.update({n: j["spec"]["template"] for n, j in by_kind.get("Job", {}).items()})
+    for n, m in by_kind.get("MPIJob", {}).items():
+        pods.update({f"{n}-{role.lower()}": spec["template"] for role, spec in (m["spec"].get("mpiReplicaSpecs") or {}).items()})
 
     def selects(selector, kinds=("Deployment",)):
         return [n for n, d in deployments.items() if "Deployment" in kinds
@@ -521,7 +532,46 @@ def check_objects(objects, values, errors):
                 for key in ("DataPrep__Input", "DataPrep__Output", "DataPrep__Masks", "DataPrep__Shard", "DataPrep__ShardCount"):
                     if key not in env:
                         errors.append(f"Job {name}: container dataprep has no {key}")
+    check_mpijobs(by_kind.get("MPIJob", {}), errors)
     return by_kind
+
+
+def check_mpijobs(mpijobs, errors):
+    """The MPI Operator's MPIJob of data-parallel training: one launcher whose mpirun starts one rank per GPU
+    slot, workers with that many GPUs and the shared checkpoints volume, a restart budget."""
+    for name, m in mpijobs.items():
+        spec = m["spec"]
+        roles = spec.get("mpiReplicaSpecs") or {}
+        if set(roles) != {"Launcher", "Worker"}:
+            errors.append(f"MPIJob {name}: mpiReplicaSpecs must be Launcher and Worker, got {sorted(roles)}")
+            continue
+        if spec.get("mpiImplementation") != "OpenMPI":
+            errors.append(f"MPIJob {name}: mpiImplementation must be OpenMPI (the trainer binds Open MPI's libmpi), got {spec.get('mpiImplementation')}")
+        if not isinstance((spec.get("runPolicy") or {}).get("backoffLimit"), int):
+            errors.append(f"MPIJob {name}: runPolicy.backoffLimit must be set (restarts resume from the last checkpoint)")
+        launcher, worker = roles["Launcher"], roles["Worker"]
+        if launcher.get("replicas") != 1:
+            errors.append(f"MPIJob {name}: the launcher must have 1 replica, got {launcher.get('replicas')}")
+        workers, slots = worker.get("replicas"), spec.get("slotsPerWorker")
+        if not isinstance(workers, int) or workers < 1:
+            errors.append(f"MPIJob {name}: Worker replicas must be a positive integer, got {workers!r}")
+            continue
+        container = worker["template"]["spec"]["containers"][0]
+        gpu = ((container.get("resources") or {}).get("limits") or {}).get("nvidia.com/gpu")
+        if gpu and gpu != slots:
+            errors.append(f"MPIJob {name}: slotsPerWorker {slots} is not the worker's {gpu} GPUs (one rank per GPU)")
+        if "checkpoints" not in {v["name"] for v in container.get("volumeMounts", [])}:
+            errors.append(f"MPIJob {name}: the workers do not mount the checkpoints volume (every rank resumes from it)")
+        run = launcher["template"]["spec"]["containers"][0]
+        command = [str(x) for x in run.get("command", []) + run.get("args", [])]
+        if not command or command[0] != "mpirun":
+            errors.append(f"MPIJob {name}: the launcher must run mpirun, runs {command[:1]}")
+            continue
+        ranks = command[command.index("-np") + 1] if "-np" in command[:-1] else None
+        if ranks != str(workers * (slots or 1)):
+            errors.append(f"MPIJob {name}: mpirun -np {ranks} but workers x slotsPerWorker = {workers * (slots or 1)}")
+        if "train" not in command or "--config" not in command:
+            errors.append(f"MPIJob {name}: the launcher's mpirun does not run `unimog train --config`")
 
 
 # ---------------------------------------------------------------- main

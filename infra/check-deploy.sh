@@ -4,8 +4,9 @@
 #      then infra/compose_check.py checks the one Dockerfile every service builds (hosts/Dockerfile), GPU
 #      reservations, profiles, environment.
 #   2. yamllint (infra/yamllint.yaml) on docker-compose.yml and the chart's Chart.yaml and values.yaml.
-#   3. infra/chart_check.py renders every chart template with values.yaml (and with the jobs enabled and
-#      autoscaling off) and checks the resulting Kubernetes objects against each other.
+#   3. infra/chart_check.py renders every chart template with values.yaml (and with the jobs, including the MPI
+#      Operator's MPIJob of data-parallel training, enabled and autoscaling off) and checks the resulting Kubernetes
+#      objects against each other.
 #   4. bash -n on the shell scripts.
 # Needs: docker-compose, yamllint, /usr/bin/python3 with PyYAML (Debian: docker-compose yamllint python3-yaml).
 # Exit code 0 when everything passes, 1 when a check fails, 2 when a tool is missing.
@@ -47,7 +48,7 @@ step "docker-compose config + Dockerfile" compose
 step "yamllint" yamllint -c infra/yamllint.yaml docker-compose.yml helm/unimog/Chart.yaml helm/unimog/values.yaml infra/yamllint.yaml
 step "chart renders (values.yaml)" $python infra/chart_check.py helm/unimog
 step "chart renders (jobs on, autoscaling off, cpu metric)" $python infra/chart_check.py helm/unimog \
-  --set jobs.dataprep.enabled=true --set jobs.trainer.enabled=true \
+  --set jobs.dataprep.enabled=true --set jobs.trainer.enabled=true --set jobs.trainerMpi.enabled=true \
   --set services.gateway.autoscaling.enabled=false --set services.encoder.autoscaling.metric=cpu
 step "shell syntax" bash -n infra/certs/make-dev-certs.sh infra/check-deploy.sh
 

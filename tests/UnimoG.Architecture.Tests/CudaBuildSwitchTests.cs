@@ -44,6 +44,20 @@ public sealed class CudaBuildSwitchTests
         Assert.DoesNotContain(cpu, onCuda);   // both would let the CPU native library win
     }
 
+    /// <summary>The CUDA build sends data-parallel gradients through NCCL (docs/training.md, "Distributed training").</summary>
+    [Fact]
+    public void Only_the_CUDA_build_selects_NCCL_for_the_trainer()
+    {
+        string Defines(string backend)
+        {
+            var (code, output) = MSBuild("engines/UnimoG.Engines.Trainer/UnimoG.Engines.Trainer.csproj", "-getProperty:DefineConstants", $"-p:TorchBackend={backend}");
+            Assert.True(code == 0, output);
+            return output;
+        }
+        Assert.DoesNotContain("TORCH_CUDA", Defines("cpu"));
+        Assert.Contains("TORCH_CUDA", Defines("cuda"));
+    }
+
     [Fact]
     public void The_default_build_is_the_CPU_one()
     {

@@ -24,6 +24,19 @@ public sealed class DeploymentFilesTests : IDisposable
         Assert.Contains("check-deploy: all checks passed", stdout);
         Assert.Contains("4 Deployment, 4 HorizontalPodAutoscaler, 4 PodDisruptionBudget", stdout);
         Assert.Contains("2 Job", stdout);
+        Assert.Contains("1 MPIJob", stdout);
+    }
+
+    [RequiresToolFact("python3-yaml")]
+    public async Task Chart_check_fails_on_an_MPIJob_whose_ranks_do_not_match_its_GPUs_or_that_lacks_the_checkpoints()
+    {
+        var chart = CopyChart();
+        Edit(chart, "templates/mpijob-trainer.yaml", "- {{ mul .workers .gpu | quote }}", "- {{ .workers | quote }}");
+        Edit(chart, "templates/mpijob-trainer.yaml", "                - name: checkpoints\n                  mountPath: /checkpoints\n", "");
+        var (code, _, stderr) = await ChartCheck(chart, "--set", "jobs.trainerMpi.enabled=true");
+        Assert.Equal(1, code);
+        Assert.Contains("MPIJob unimog-trainer-mpi: mpirun -np 2 but workers x slotsPerWorker = 16", stderr);
+        Assert.Contains("MPIJob unimog-trainer-mpi: the workers do not mount the checkpoints volume", stderr);
     }
 
     [RequiresToolFact("python3-yaml")]

@@ -34,6 +34,8 @@ public sealed record TrainingConfig : IValidatedConfig
     /// <summary>Debugging: every step trains on the first batch with the same latents, noise, timesteps and dropout.</summary>
     [JsonPropertyName("overfit_one_batch")] public bool OverfitOneBatch { get; init; }
     [JsonPropertyName("samples")] public SampleSettings Samples { get; init; } = new();
+    /// <summary>Data parallelism under mpirun (docs/training.md, "Distributed training").</summary>
+    [JsonPropertyName("distributed")] public DistributedSettings Distributed { get; init; } = new();
 
     /// <summary>The file it was read from (or what stands for it), named by errors found later (e.g. a layer name the U-Net lacks).</summary>
     [JsonIgnore] public string File { get; init; } = "training config";
@@ -77,6 +79,7 @@ public sealed record TrainingConfig : IValidatedConfig
         AttentionLoss?.Validate(at["attention_loss"]);
         Checkpoints.Validate(at["checkpoints"]);
         Samples.Validate(at["samples"]);
+        Distributed.Validate(at["distributed"]);
         ValidateBatches(at);
         ValidatePhases(at);
         if (Model.Vae is null && LatentCache is null)

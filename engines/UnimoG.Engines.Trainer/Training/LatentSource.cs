@@ -59,6 +59,21 @@ public sealed class LatentSource
         return LatentSpace.FromVae(z, ScalingFactor, ShiftFactor).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The same with the noise of rows [Offset, Offset + Count) of a draw for <see cref="RowDraws.Total"/> rows (global
+    /// draws of a data-parallel rank); for whole draws exactly <see cref="Sample(IReadOnlyList{TrainingExample}, Bucket, Generator)"/>.
+    /// </summary>
+    internal Tensor Sample(IReadOnlyList<TrainingExample> examples, Bucket bucket, RowDraws draws)
+    {
+        if (draws.Whole) return Sample(examples, bucket, draws.Generator);
+        using var scope = NewDisposeScope();
+        var (mean, logvar) = Posterior(examples, bucket);
+        using var posterior = new DiagonalGaussian(mean.to(draws.Generator.device), logvar.to(draws.Generator.device));
+        var noise = draws.Randn(mean.shape.AsSpan(1), posterior.Mean.dtype, draws.Generator.device).to(posterior.Mean.device);
+        var z = posterior.Mean + posterior.Std() * noise;   // DiagonalGaussian.Sample with the given noise
+        return LatentSpace.FromVae(z, ScalingFactor, ShiftFactor).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The posterior's mean and log-variance [B, C, h, w] (no gradients).</summary>
     public (Tensor Mean, Tensor LogVar) Posterior(IReadOnlyList<TrainingExample> examples, Bucket bucket)
     {

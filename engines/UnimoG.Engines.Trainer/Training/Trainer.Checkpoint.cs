@@ -19,28 +19,30 @@ public sealed partial class Trainer
     /// (<c>optimizer.safetensors</c>), the generator state (<c>random_states.safetensors</c>), and
     /// <c>trainer_state.json</c> (step, phase, epoch, batch, shuffle seed, EMA step, config hash); then prunes to keep_last.
     /// </summary>
+    /// <remarks>
+    /// Under data parallelism every rank calls it at the same step: after a barrier the ZeRO-1 moment shards and the
+    /// ranks' generator states are gathered to rank 0, which alone writes the folder (atomically, as always); a second
+    /// barrier keeps every rank until the checkpoint is complete, so a job that ends later has it whole.
+    /// </remarks>
     public string SaveCheckpoint()
     {
         Progress.Publish(Event(RunState.Checkpointing, "checkpointing"));
+        _parallel?.World.Barrier("every rank at the checkpoint", _parallel.CheckpointTimeout);
+        var (moments, adamStep, owned) = Moments();
+        var (generators, randomMeta) = GeneratorStates();
+        if (!IsRoot)
+        {
+            _parallel!.World.Barrier("checkpoint written by rank 0", _parallel.CheckpointTimeout);
+            return CheckpointPath;
+        }
         var path = _store.Write(Step, dir =>
         {
             SaveUNet(_c.UNet, Path.Combine(dir, "unet"));
             if (_ema is not null) SaveUNet(_ema.Model, Path.Combine(dir, "unet_ema"));
-            var moments = new List<KeyValuePair<string, Tensor>>();
-            long adamStep = 0;
-            var names = _c.UNet.named_parameters().Select(p => p.name).ToList();
-            var states = _optimizer.state_dict().State;
-            for (var i = 0; i < states.Count; i++)
-            {
-                var s = (AdamW.State)states[i];
-                adamStep = s.step;
-                moments.Add(KeyValuePair.Create($"exp_avg.{names[i]}", s.exp_avg));
-                moments.Add(KeyValuePair.Create($"exp_avg_sq.{names[i]}", s.exp_avg_sq));
-            }
             SafetensorsWriter.Save(Path.Combine(dir, "optimizer.safetensors"), moments,
                 new Dictionary<string, string> { ["format"] = "pt", ["step"] = adamStep.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-            using (var state = _generator.get_state())
-                SafetensorsWriter.Save(Path.Combine(dir, "random_states.safetensors"), [KeyValuePair.Create("generator", state)]);
+            if (randomMeta is null) SafetensorsWriter.Save(Path.Combine(dir, "random_states.safetensors"), generators);
+            else SafetensorsWriter.Save(Path.Combine(dir, "random_states.safetensors"), generators, randomMeta);
             var trainerState = new JsonObject
             {
                 ["format"] = "unimog-trainer-state/1",
@@ -52,11 +54,14 @@ public sealed partial class Trainer
                 ["ema_optimization_step"] = _ema?.OptimizationStep,
                 ["config_hash"] = _config.Hash(),
                 ["torch_threads"] = torch.get_num_threads(),
+                ["world_size"] = Ranks,
             };
             File.WriteAllText(Path.Combine(dir, "trainer_state.json"), trainerState.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         });
+        foreach (var t in owned.Concat(generators.Select(g => g.Value))) t.Dispose();
         _store.Prune(_config.Checkpoints.KeepLast);
         _log.LogInformation("Checkpoint {Checkpoint} written (step {Step})", path, Step);
+        _parallel?.World.Barrier("checkpoint written by rank 0", _parallel.CheckpointTimeout);
         return path;
     }
 
@@ -87,23 +92,11 @@ public sealed partial class Trainer
                 _ema.Model.LoadStrict(TensorSource.FromFile(Path.Combine(Directory.Exists(emaDir) ? emaDir : Path.Combine(dir, "unet"), WeightsFile)));
                 _ema.OptimizationStep = (long?)state["ema_optimization_step"] ?? (long)state["step"]!;
             }
-            var opt = SafetensorsFile.Open(Path.Combine(dir, "optimizer.safetensors"));
-            var adamStep = long.Parse(opt.Metadata["step"], System.Globalization.CultureInfo.InvariantCulture);
-            var names = _c.UNet.named_parameters().Select(p => p.name).ToList();
-            var states = _optimizer.state_dict().State;
-            for (var i = 0; i < states.Count; i++)
-            {
-                var s = (AdamW.State)states[i];
-                s.step = adamStep;
-                using var avg = opt.Read($"exp_avg.{names[i]}");
-                using var sq = opt.Read($"exp_avg_sq.{names[i]}");
-                s.exp_avg.copy_(avg);
-                s.exp_avg_sq.copy_(sq);
-            }
+            LoadMoments(SafetensorsFile.Open(Path.Combine(dir, "optimizer.safetensors")));
+            _parallel?.Zero?.TakeWeights();
         }
-        using (var g = SafetensorsFile.Open(Path.Combine(dir, "random_states.safetensors")).Read("generator"))
-            _generator.set_state(g);
         Step = (long)state["step"]!;
+        LoadGenerator(SafetensorsFile.Open(Path.Combine(dir, "random_states.safetensors")));
         Phase = (int)state["phase"]!;
         Epoch = (int)state["epoch"]!;
         BatchInEpoch = (int)state["batch_in_epoch"]!;

@@ -87,6 +87,8 @@ public sealed partial class Trainer
         using (var stepScope = NewDisposeScope())
         {
             _optimizer.zero_grad();
+            if (_parallel?.Zero is not null)
+                foreach (var p in _parameters) p.grad?.zero_();   // the optimizer holds only the shard
             _precision.Sync();
             for (var micro = 0; micro < accum; micro++)
             {
@@ -94,12 +96,13 @@ public sealed partial class Trainer
                 if (_config.OverfitOneBatch)
                 {
                     // the same first batch and the same random draws at every step
-                    _generator.manual_seed(_config.Seed);
+                    _generator.manual_seed(GeneratorSeed);
                     (Epoch, BatchInEpoch) = (0, 0);
                 }
-                var (data, indices, bucket) = NextBatch();
+                var (data, global, bucket) = NextBatch();
+                var (indices, draws) = RankRows(global);
                 var examples = indices.Select(i => data.Examples[i]).ToList();
-                var (l, m, a) = Forward(data, examples, bucket, accum);
+                var (l, m, a) = Forward(data, examples, bucket, accum, draws);
                 _precision.Accumulate();
                 loss += l / accum;
                 mse += m / accum;
@@ -107,31 +110,40 @@ public sealed partial class Trainer
                 samples += examples.Count;
             }
             computeEnd = clock.Elapsed.TotalSeconds;
+            _parallel?.ReduceGradients();   // the mean over the ranks; clipping then sees the global gradient
             gradNorm = _config.Optimizer.MaxGradNorm > 0
                 ? nn.utils.clip_grad_norm_(_parameters, _config.Optimizer.MaxGradNorm)
                 : double.NaN;
-            _optimizer.step();
+            if (_parallel?.Zero is { } zero)
+            {
+                zero.TakeGradients();
+                _optimizer.step();
+                _parallel.PublishShards();
+            }
+            else _optimizer.step();
         }
         _ema?.Update();
-        LastTimings = new StepTimings(_inputSeconds, computeEnd - _inputSeconds, clock.Elapsed.TotalSeconds - computeEnd);
+        var comm = _parallel?.LastCommunicationSeconds ?? 0;
+        LastTimings = new StepTimings(_inputSeconds, computeEnd - _inputSeconds, clock.Elapsed.TotalSeconds - computeEnd - comm, comm);
         Step++;
+        (loss, mse, attnSum, attnCount, samples) = Combine(loss, mse, attnSum, attnCount, samples);
         return new StepMetrics(loss, mse, attnCount > 0 ? attnSum / attnCount : null, lr, samples, gradNorm);
     }
 
     /// <summary>Forward and backward of one batch; returns (loss, mse, attn) as plain numbers.</summary>
-    private (double Loss, double Mse, double? Attn) Forward(PhaseData data, List<TrainingExample> examples, Bucket bucket, int accum)
+    /// <param name="draws">This rank's random rows (a single process: all rows, drawn exactly as always).</param>
+    private (double Loss, double Mse, double? Attn) Forward(PhaseData data, List<TrainingExample> examples, Bucket bucket, int accum, RowDraws draws)
     {
-        var b = examples.Count;
         var inputClock = System.Diagnostics.Stopwatch.StartNew();
-        var latents = _latents.Sample(examples, bucket, _generator);                                  // [B, C, h, w]
+        var latents = _latents.Sample(examples, bucket, draws);                                       // [B, C, h, w]
         var share = _config.Phases[Phase].Data.TextOnlyShare;
-        var plainDraw = rand([b], device: _device, generator: _generator).cpu().data<float>().ToArray();
+        var plainDraw = draws.Rand().cpu().data<float>().ToArray();
         var plain = examples.Select((e, i) => e.Multimodal is null || plainDraw[i] < share).ToList();
-        var dropDraw = rand([b], device: _device, generator: _generator).cpu().data<float>().ToArray();
+        var dropDraw = draws.Rand().cpu().data<float>().ToArray();
         var drop = dropDraw.Select(x => x < _config.ConditionDropout).ToList();
         BatchObserver?.Invoke(examples, plain, drop);
-        var noise = randn(latents.shape, device: _device, generator: _generator);
-        var timesteps = randint(0, _scheduler.Config.NumTrainTimesteps, [b], device: _device, generator: _generator);   // int64
+        var noise = draws.Randn(latents.shape.AsSpan(1));                                            // [B, C, h, w]
+        var timesteps = draws.RandInt(_scheduler.Config.NumTrainTimesteps);                           // [B] int64
 
         using var encoded = _c.Conditions.Encode(examples.Select((e, i) => ConditionRequest.For(e, plain[i])).ToList());
         using var onDevice = new Conditioning(encoded.HiddenStates.to(_device), encoded.AttentionMask?.to(_device), encoded.Spans);
@@ -189,7 +201,7 @@ internal static partial class TrainerLog
 }
 
 /// <summary>
-/// Seconds of one optimizer step: inputs (latents, conditions, random draws), compute (forward, losses, backward)
-/// and update (clipping, AdamW, EMA).
+/// Seconds of one optimizer step: inputs (latents, conditions, random draws), compute (forward, losses, backward),
+/// update (clipping, AdamW, EMA) and, under data parallelism, communication (gradient all-reduce, ZeRO-1 all-gather).
 /// </summary>
-public sealed record StepTimings(double Inputs, double Compute, double Update);
+public sealed record StepTimings(double Inputs, double Compute, double Update, double Communication = 0);

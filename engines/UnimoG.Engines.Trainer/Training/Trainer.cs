@@ -7,6 +7,7 @@ using UnimoG.Modeling;
 using UnimoG.Modeling.Diffusion;
 using UnimoG.Modeling.Schedulers;
 using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Distributed;
 using UnimoG.Engines.Trainer.Losses;
 using UnimoG.Data.Config;
 using static TorchSharp.torch;
@@ -41,6 +42,7 @@ public sealed partial class Trainer : IDisposable
     private readonly Dictionary<int, PhaseData> _phaseData = [];
     private readonly Generator _generator;
     private readonly Device _device;
+    private readonly DataParallel? _parallel;
     private volatile bool _checkpointRequested;
 
     public ProgressHub Progress { get; } = new();
@@ -56,7 +58,8 @@ public sealed partial class Trainer : IDisposable
     public CheckpointStore Checkpoints => _store;
     public TrainingConfig Config => _config;
 
-    public Trainer(TrainingConfig config, TrainingComponents components, ILogger logger)
+    /// <param name="parallel">This process's rank of a data-parallel job (under mpirun); none for a single process.</param>
+    public Trainer(TrainingConfig config, TrainingComponents components, ILogger logger, DataParallel? parallel = null)
     {
         _config = config;
         _c = components;
@@ -65,26 +68,33 @@ public sealed partial class Trainer : IDisposable
         for (var i = 0; i < config.Phases.Count; i++)
             if (!Directory.Exists(config.Phases[i].Data.Path))
                 throw new DirectoryNotFoundException($"{config.File}: phases[{i}].data.path: data folder not found: {config.Phases[i].Data.Path}");
+        _parallel = parallel;
+        CheckRanks(config, parallel);
         if (config.Threads is { } n) torch.set_num_threads(n);
         _scheduler = new DdimScheduler(components.Scheduler);
         _latents = ConfigPaths.Open(config.Location["latent_cache"], () => new LatentSource(components.Vae, config.LatentCache));
         _store = CheckpointStore.ForRun(config.OutputDir, warning => logger.LogWarning("{Warning}", warning));
         _lr = new LearningRate(config);
-        _device = torch.device(config.Device);
+        _device = torch.device(parallel is null ? config.Device : DataParallel.DeviceFor(config.Device));
         if (_device.type == DeviceType.CUDA && !torch.cuda.is_available())
             throw config.Location["device"].Error("\"cuda\" was asked for, but no CUDA device is available to this build (the default build is CPU-only: -p:TorchBackend=cuda)");
-        _generator = new Generator((ulong)config.Seed, _device);
+        _generator = new Generator((ulong)GeneratorSeed, _device);
         _c.UNet.to(_device);
         _c.Vae?.to(_device);
         _c.UNet.train();
         _parameters = [.. _c.UNet.parameters()];
         foreach (var p in _parameters) p.requires_grad = true;
+        parallel?.Attach(_parameters, _device);
         var o = config.Optimizer;
-        _optimizer = optim.AdamW(_parameters, lr: _lr.At(0), beta1: o.Beta1, beta2: o.Beta2, eps: o.Eps, weight_decay: o.WeightDecay);
-        if (config.Ema.Enabled) _ema = new Ema(_c.UNet, config.Ema);
+        // ZeRO-1: this rank's AdamW steps only its shard of the flattened parameters.
+        IEnumerable<Parameter> stepped = parallel?.Zero is { } zero ? [zero.Master] : _parameters;
+        _optimizer = optim.AdamW(stepped, lr: _lr.At(0), beta1: o.Beta1, beta2: o.Beta2, eps: o.Eps, weight_decay: o.WeightDecay);
+        // Only rank 0 writes, samples and exports, so only it keeps the average.
+        if (config.Ema.Enabled && IsRoot) _ema = new Ema(_c.UNet, config.Ema);
         _precision = new MixedPrecision(_c.UNet, config.Precision);
         using (var u = components.Conditions.Unconditional())
             _uncond = new Conditioning(u.HiddenStates.to(_device), u.AttentionMask?.to(_device), u.Spans);
+        LogDistributed();
     }
 
     /// <summary>Ask the loop to write a checkpoint after the current step.</summary>
@@ -105,18 +115,18 @@ public sealed partial class Trainer : IDisposable
         try
         {
             Progress.Publish(Event(RunState.Starting, "starting"));
-            if (resume && _store.NewestValid() is { } newest)
+            if (resume && NewestCheckpoint() is { } newest)
             {
-                Load(newest.Path);
-                lastCheckpoint = newest.Path;
-                _log.LogInformation("Resumed from {Checkpoint} at step {Step} (phase {Phase}, epoch {Epoch}, batch {Batch})", newest.Path, Step, Phase, Epoch, BatchInEpoch);
+                Load(newest);
+                lastCheckpoint = newest;
+                _log.LogInformation("Resumed from {Checkpoint} at step {Step} (phase {Phase}, epoch {Epoch}, batch {Batch})", newest, Step, Phase, Epoch, BatchInEpoch);
             }
             _log.LogInformation("Training {Params:N0} U-Net parameters for {Total} steps; conditions: {Conditions}; latents: {Latents}; {Threads} torch threads",
                 _parameters.Sum(p => p.numel()), _config.TotalSteps, _c.Conditions.Description, _latents.Description, torch.get_num_threads());
             var window = new MetricsWindow();
             while (Step < end)
             {
-                if (stop.IsCancellationRequested)
+                if (StopNow(stop))
                 {
                     if (checkpointOnStop?.Invoke() ?? true) lastCheckpoint = CheckpointOfThisStep() ?? lastCheckpoint;
                     Progress.Publish(Event(RunState.Stopped, "stopped", lastCheckpoint));
@@ -127,22 +137,20 @@ public sealed partial class Trainer : IDisposable
                 window.Add(m, sw.Elapsed.TotalSeconds);
                 var rate = m.Samples / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
                 string? written = null;
-                if ((_config.Checkpoints.Every > 0 && Step % _config.Checkpoints.Every == 0) || _checkpointRequested)
-                {
-                    _checkpointRequested = false;
+                if ((_config.Checkpoints.Every > 0 && Step % _config.Checkpoints.Every == 0) || TakeCheckpointRequest())
                     written = lastCheckpoint = SaveCheckpoint();
-                }
                 Progress.Publish(new TrainingProgress(Step, _config.TotalSteps, _config.Phases[Phase].Name, m.Loss, m.Mse, m.Attn, m.LearningRate, rate, RunState.Running, written));
                 if (Step % _config.LogEvery == 0 || Step == _config.TotalSteps)
                 {
                     var w = window.Take();
                     _log.LogInformation("step {Step}/{Total} [{Phase}] loss {Loss:G5} mse {Mse:G5} attn {Attn} lr {Lr:G4} {Rate:F2} samples/s",
                         Step, _config.TotalSteps, _config.Phases[Phase].Name, w.Loss, w.Mse, w.Attn is { } a ? a.ToString("G5", System.Globalization.CultureInfo.InvariantCulture) : "-", m.LearningRate, w.Rate);
+                    LogCommunication(sw.Elapsed.TotalSeconds);
                 }
-                if (_config.Samples.Every > 0 && Step % _config.Samples.Every == 0) SaveSamples();
+                if (_config.Samples.Every > 0 && Step % _config.Samples.Every == 0) SamplesOnRoot();
             }
             lastCheckpoint = CheckpointOfThisStep() ?? lastCheckpoint;
-            var exported = Export();
+            var exported = IsRoot ? Export() : Path.Combine(_config.OutputDir, "unet");
             if (Step < _config.TotalSteps)
             {
                 // Ended by maxSteps: like the end of a run (checkpoint, exported weights), but the run is not complete.
@@ -171,8 +179,7 @@ public sealed partial class Trainer : IDisposable
     }
 
     /// <summary>The checkpoint of the current step: the one already written, else a new one; none before the first step.</summary>
-    private string? CheckpointOfThisStep() =>
-        Step == 0 ? null : _store.List(hashes: false).FirstOrDefault(c => c.Step == Step && c.Valid)?.Path ?? SaveCheckpoint();
+    private string? CheckpointOfThisStep() => Step == 0 ? null : ExistingCheckpointOfThisStep() ?? SaveCheckpoint();
 
     private TrainingProgress Event(RunState state, string message, string? checkpoint = null) =>
         new(Step, _config.TotalSteps, _config.Phases[Math.Min(Phase, _config.Phases.Count - 1)].Name, 0, 0, null, _lr.At(Math.Min(Step, Math.Max(0, _config.TotalSteps - 1))), 0, state, checkpoint, message);
@@ -182,6 +189,7 @@ public sealed partial class Trainer : IDisposable
         _optimizer.Dispose();
         _ema?.Dispose();
         _precision.Dispose();
+        _parallel?.Dispose();
         _uncond.Dispose();
         _c.Dispose();
     }

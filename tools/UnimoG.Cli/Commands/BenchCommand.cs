@@ -15,6 +15,7 @@ internal static class BenchCommand
         BenchStream.Create(),
         BenchTrain.Create(),
         BenchPrecision.Create(),
+        BenchAllReduce.Create(),
     ];
 
     public static Command Create()

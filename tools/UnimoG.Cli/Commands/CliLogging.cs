@@ -18,13 +18,23 @@ internal static class CliLogging
 
     public static ILogger Create(string category, ProgressLine progress) => new TextLogger(progress.WriteLine);
 
-    private sealed class TextLogger(Action<string> write) : ILogger
+    /// <summary>Warnings and errors only, each line prefixed (a data-parallel rank other than 0: "rank 1: ...").</summary>
+    public static ILogger Quiet(string prefix, TextWriter writer) => new TextLogger(line =>
+    {
+        lock (writer)
+        {
+            writer.WriteLine(prefix + line);
+            writer.Flush();
+        }
+    }, LogLevel.Warning);
+
+    private sealed class TextLogger(Action<string> write, LogLevel minimum = LogLevel.Information) : ILogger
     {
         private readonly object _gate = new();
 
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum && logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

@@ -2,14 +2,18 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using UnimoG.Distributed.Mpi;
 using UnimoG.Engines.Trainer.Config;
+using UnimoG.Engines.Trainer.Distributed;
 using UnimoG.Engines.Trainer.Training;
 
 namespace UnimoG.Cli;
 
 /// <summary>
 /// <c>unimog train --config FILE.json [--max-steps N]</c>: stage-1 / stage-2 training (docs/training.md). Resumes from
-/// the newest intact checkpoint of the output folder; Ctrl-C or SIGTERM writes a checkpoint and exits.
+/// the newest intact checkpoint of the output folder; Ctrl-C or SIGTERM writes a checkpoint and exits. Started by
+/// <c>mpirun -np N</c> (Open MPI's OMPI_COMM_WORLD_SIZE in the environment) it is one rank of a data-parallel run:
+/// rank 0 prints and writes, the others print only warnings and errors, and a failure on any rank aborts the job.
 /// </summary>
 internal static class TrainCommand
 {
@@ -32,9 +36,30 @@ internal static class TrainCommand
     {
         if (maxSteps is < 1) throw new UsageException($"--max-steps must be at least 1, got {maxSteps}");
         var config = TrainingConfig.Load(configPath);
+        if (!MpiWorld.Launched) return Train(config, configPath, resume, maxSteps, null, external);
+        using var world = MpiWorld.Init(TimeSpan.FromSeconds(config.Distributed.CollectiveTimeoutSeconds));
+        try
+        {
+            return Train(config, configPath, resume, maxSteps, world, external);
+        }
+        catch (Exception e)
+        {
+            // One rank's failure is the job's: the others would wait in their next collective until the timeout.
+            Console.Error.WriteLine($"unimog: rank {world.Rank} of {world.Size}: {e.Message}");
+            if (e is not (UsageException or UnimoG.Data.Config.ConfigException or FileNotFoundException or DirectoryNotFoundException))
+                Console.Error.WriteLine(e.StackTrace);
+            Console.Error.Flush();
+            world.Abort(e is UsageException or UnimoG.Data.Config.ConfigException ? 2 : 1);
+            throw;
+        }
+    }
+
+    private static int Train(TrainingConfig config, string configPath, bool resume, long? maxSteps, MpiWorld? world, CancellationToken external)
+    {
         var end = Math.Min(config.TotalSteps, maxSteps ?? long.MaxValue);
-        var progress = ProgressLine.ForConsole();
-        var log = CliLogging.Create("train", progress);
+        var root = world is not { Rank: > 0 };
+        var progress = root ? ProgressLine.ForConsole() : new ProgressLine(TextWriter.Null, terminal: false);
+        var log = root ? CliLogging.Create("train", progress) : CliLogging.Quiet($"rank {world!.Rank}: ", Console.Error);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(external);
         void Stop(string signal)
         {
@@ -54,14 +79,17 @@ internal static class TrainCommand
         {
             progress.WriteLine($"{configPath}: {config.TotalSteps} steps in {config.Phases.Count} phase(s) into {config.OutputDir}"
                 + (end < config.TotalSteps ? $"; this run stops at step {end} (--max-steps)" : ""));
-            if (!resume) SetAsideEarlierCheckpoints(config.OutputDir, progress);
+            if (!resume && root) SetAsideEarlierCheckpoints(config.OutputDir, progress);
+            world?.Barrier("--no-resume: earlier checkpoints set aside");
             progress.WriteLine("loading the U-Net, the VAE and the condition source...");
             var loading = Stopwatch.StartNew();
-            using var trainer = new UnimoG.Engines.Trainer.Training.Trainer(config, TrainingComponents.Load(config), log);
+            var parallel = world is null ? null : DataParallel.Join(world, config);
+            using var trainer = new UnimoG.Engines.Trainer.Training.Trainer(config, TrainingComponents.Load(config), log, parallel);
             progress.WriteLine($"loaded in {loading.Elapsed.TotalSeconds:0.0} s; indexing the data, then the first step (slower: warm-up)");
             using var watch = trainer.Progress.Subscribe(new StepProgress(progress, end));
             var result = trainer.Run(stop.Token, resume, maxSteps: maxSteps);
             progress.Finish();
+            if (!root) return 0;
             Console.Out.WriteLine(result switch
             {
                 { State: RunState.Completed } => $"completed {result.Step} steps; checkpoint {result.Checkpoint}; weights {result.ExportedUNet}",
