@@ -37,7 +37,7 @@ public class DistributedTrainingTests
 
     /// <summary>Global batch 6 = 1 x 6 = 2 x 3 = 3 x 2 over the 12 tiny scenes; draws global, so rows get the same numbers for any number of ranks.</summary>
     private static string Config(string dir, int steps, int zero = 0, string random = "global", double clip = 1.0, JsonObject? extra = null,
-        string precision = "fp32")
+        string precision = "fp32", int stage = 1)
     {
         var more = new JsonObject
         {
@@ -49,7 +49,7 @@ public class DistributedTrainingTests
         };
         foreach (var (k, v) in extra ?? []) more[k] = v?.DeepClone();
         var file = Path.Combine(dir, "config.json");
-        File.WriteAllText(file, World.Config(Path.Combine(dir, "run"), steps: steps, extra: more));
+        File.WriteAllText(file, World.Config(Path.Combine(dir, "run"), stage: stage, steps: steps, extra: more));
         return file;
     }
 
@@ -92,22 +92,24 @@ public class DistributedTrainingTests
     {
         const int steps = 3;
         // Clipping on (0.05: the tiny model's gradient norm is far above it) with ZeRO-0, off with ZeRO-1, so that an
-        // unaveraged gradient, which clipping would hide, shows too; ZeRO-1 again with bf16 mixed precision.
+        // unaveraged gradient, which clipping would hide, shows too; ZeRO-1 again with bf16 mixed precision; stage 2
+        // (the attention-mask loss: a mean over the whole batch's entities, which the ranks count together).
         var single = Config(TinyWorld.TempDir("dp-single"), steps, clip: 0.05);
         var unclipped = Config(TinyWorld.TempDir("dp-single-unclipped"), steps, clip: 0);
         var bf16 = Config(TinyWorld.TempDir("dp-single-bf16"), steps, clip: 0, precision: "bf16");
-        foreach (var file in new[] { single, unclipped, bf16 })
+        var stage2 = Config(TinyWorld.TempDir("dp-single-stage2"), steps, clip: 0, stage: 2);
+        foreach (var file in new[] { single, unclipped, bf16, stage2 })
         {
             var (trainer, _) = TinyWorld.Trainer(File.ReadAllText(file));
             using (trainer) trainer.Run(resume: false);
         }
-        foreach (var (zero, reference, random) in new[] { (0, single, "global"), (1, unclipped, "global"), (1, bf16, "global"), (0, single, "rank") })
+        foreach (var (zero, reference, random) in new[] { (0, single, "global"), (1, unclipped, "global"), (1, bf16, "global"), (0, stage2, "global"), (0, single, "rank") })
         {
             var ranks = Config(TinyWorld.TempDir($"dp-two-zero{zero}"), steps, zero, random, clip: reference == single ? 0.05 : 0,
-                precision: reference == bf16 ? "bf16" : "fp32");
+                precision: reference == bf16 ? "bf16" : "fp32", stage: reference == stage2 ? 2 : 1);
             var output = Run(2, ranks);
             var (weights, moments) = Compare(reference, ranks, steps);
-            Console.WriteLine($"2 ranks, zero_stage {zero}, random {random}, {(reference == bf16 ? "bf16" : "fp32")}: weights {weights:G3}, first moments {moments:G3} (relative)");
+            Console.WriteLine($"2 ranks, zero_stage {zero}, random {random}, {(reference == bf16 ? "bf16" : "fp32")}{(reference == stage2 ? ", stage 2" : "")}: weights {weights:G3}, first moments {moments:G3} (relative)");
             if (random == "rank")
             {
                 // The control: per-rank generators draw other numbers, and the comparison sees it.
@@ -123,15 +125,17 @@ public class DistributedTrainingTests
     public void A_ZeRO_1_checkpoint_of_two_ranks_resumes_on_three_ranks_and_on_one_as_the_straight_run_continues()
     {
         const int steps = 4;
-        var straight = Config(TinyWorld.TempDir("dp-straight"), steps, zero: 1);
+        // Gradient accumulation too: the reduction waits for the step's last micro-batch.
+        var accumulate = new JsonObject { ["gradient_accumulation_steps"] = 2 };
+        var straight = Config(TinyWorld.TempDir("dp-straight"), steps, zero: 1, extra: accumulate);
         var (trainer, _) = TinyWorld.Trainer(File.ReadAllText(straight));
         using (trainer) trainer.Run(resume: false);
 
         var dir = TinyWorld.TempDir("dp-2-then-3");
-        var config = Config(dir, steps, zero: 1);
+        var config = Config(dir, steps, zero: 1, extra: accumulate);
         Run(2, config, "--max-steps", "2");
         // The same checkpoint resumed by a single process: the gathered moments are a single process's file.
-        var onOne = Config(TinyWorld.TempDir("dp-2-then-1"), steps, zero: 1);
+        var onOne = Config(TinyWorld.TempDir("dp-2-then-1"), steps, zero: 1, extra: accumulate);
         CopyFolder(Checkpoint(config, 2), Checkpoint(onOne, 2));
         var resumed = Run(3, config);
         Assert.Contains($"Resumed from {Checkpoint(config, 2)} at step 2", resumed);

@@ -154,6 +154,7 @@ public sealed partial class Trainer
 
         var attnSettings = _config.AttentionLoss;
         var entities = attnSettings is { Lambda: > 0 } ? Entities(examples, plain, drop, cond, bucket) : [];
+        if (attnSettings is { Lambda: > 0 }) CountEntities(entities.Count);
         // lambda = 0 (or no entity in the batch) never attaches the capture: exactly the plain-MSE computation.
         var unet = _precision.Model;
         using var capture = entities.Count > 0 ? unet.CaptureCrossAttention(data.AttentionLayers, keepGradients: true) : null;
@@ -164,6 +165,7 @@ public sealed partial class Trainer
         if (capture is not null)
         {
             attn = AttentionMaskLoss.Compute([.. data.AttentionLayers.Select(n => capture[n])], entities, attnSettings!);
+            if (_parallel is not null) attn *= EntityShare(entities.Count);
             total = mse + attnSettings!.Lambda * attn;
         }
         (accum == 1 ? total : total / accum).backward();
