@@ -212,6 +212,24 @@ public class DistributedTrainingTests
         }
     }
 
+    /// <summary>Open MPI's mpirun kills the job on SIGTERM but forwards SIGUSR1 to every rank: the graceful stop.</summary>
+    [RequiresMpirunFact]
+    public void SIGUSR1_to_mpirun_stops_every_rank_after_the_same_step_with_one_checkpoint()
+    {
+        var config = Config(TinyWorld.TempDir("dp-usr1"), 100000, zero: 1, random: "rank");
+        using var job = new Mpirun(2, "train", "--config", config);
+        Assert.True(job.WaitFor("step 2/100000", TimeSpan.FromMinutes(3)), job.Output);
+        using (var signal = System.Diagnostics.Process.Start("kill", ["-USR1", S(job.Id)])!) signal.WaitForExit();
+        var end = job.Wait(TimeSpan.FromMinutes(2));
+        Assert.True(end is { ExitCode: 0 }, $"{end?.ExitCode}\n{job.Output}");
+        Assert.Contains("SIGUSR1: stopping after this step and writing a checkpoint", job.Output);
+        var stopped = Regex.Match(job.Output, @"stopped at step (\d+); checkpoint (\S+)");
+        Assert.True(stopped.Success, job.Output);
+        var newest = CheckpointStore.ForRun(Path.Combine(Path.GetDirectoryName(config)!, "run")).NewestValid();
+        Assert.Equal(stopped.Groups[2].Value, newest?.Path);
+        Assert.Equal(long.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture), newest!.Step);
+    }
+
     private static void CopyFolder(string from, string to)
     {
         Directory.CreateDirectory(to);
