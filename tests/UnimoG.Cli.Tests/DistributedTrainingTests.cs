@@ -231,6 +231,25 @@ public class DistributedTrainingTests
         Assert.Equal(long.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture), newest!.Step);
     }
 
+    /// <summary>MPICH's or Intel MPI's launcher would start N unrelated single processes over one output folder.</summary>
+    [Fact]
+    public void A_launcher_of_another_MPI_is_refused_with_a_usage_error()
+    {
+        var config = Config(TinyWorld.TempDir("dp-mpich"), 2);
+        Environment.SetEnvironmentVariable("PMI_SIZE", "2");
+        try
+        {
+            var (code, _, error) = Unimog.Run("train", "--config", config);
+            Assert.Equal(2, code);
+            Assert.Contains("PMI_SIZE is set", error);
+            Assert.Contains("use Open MPI's mpirun", error);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PMI_SIZE", null);
+        }
+    }
+
     private static void CopyFolder(string from, string to)
     {
         Directory.CreateDirectory(to);

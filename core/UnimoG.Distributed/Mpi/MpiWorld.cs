@@ -28,6 +28,12 @@ public sealed unsafe class MpiWorld : ICollectives, IDisposable
     /// <summary>True when this process was started by Open MPI's launcher (mpirun sets OMPI_COMM_WORLD_SIZE).</summary>
     public static bool Launched => Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null;
 
+    /// <summary>
+    /// A launcher of another MPI (MPICH's or Intel MPI's Hydra sets PMI_SIZE; Open MPI does not): its ranks would each
+    /// run as a whole single process over the same output folder, so callers refuse to start.
+    /// </summary>
+    public static bool ForeignLauncher => !Launched && Environment.GetEnvironmentVariable("PMI_SIZE") is not null;
+
     private MpiWorld(Handles h, int threadLevel, TimeSpan timeout)
     {
         _h = h;

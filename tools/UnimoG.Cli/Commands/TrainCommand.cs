@@ -39,6 +39,8 @@ internal static class TrainCommand
     {
         if (maxSteps is < 1) throw new UsageException($"--max-steps must be at least 1, got {maxSteps}");
         var config = TrainingConfig.Load(configPath);
+        if (MpiWorld.ForeignLauncher)
+            throw new UsageException("started by another MPI's launcher (PMI_SIZE is set): data-parallel training binds Open MPI's libmpi.so.40; use Open MPI's mpirun");
         if (!MpiWorld.Launched) return Train(config, configPath, resume, maxSteps, null, external);
         using var world = MpiWorld.Init(TimeSpan.FromSeconds(config.Distributed.CollectiveTimeoutSeconds));
         try
