@@ -231,6 +231,36 @@ public class DistributedTrainingTests
         Assert.Equal(long.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture), newest!.Step);
     }
 
+    /// <summary>One rank under mpirun goes through every collective, each a no-op: the single-process run bit for bit.</summary>
+    [RequiresMpirunFact]
+    public void One_rank_under_mpirun_trains_the_single_process_run_bit_for_bit()
+    {
+        var single = Config(TinyWorld.TempDir("dp-one-single"), 2);
+        var (trainer, _) = TinyWorld.Trainer(File.ReadAllText(single));
+        using (trainer) trainer.Run(resume: false);
+        var one = Config(TinyWorld.TempDir("dp-one-mpirun"), 2);
+        Assert.Contains("Data parallel: rank 0 of 1", Run(1, one));
+        foreach (var file in new[] { Weights, "optimizer.safetensors", "random_states.safetensors" })
+        {
+            var (a, b) = (SafetensorsFile.Open(Path.Combine(Checkpoint(single, 2), file)), SafetensorsFile.Open(Path.Combine(Checkpoint(one, 2), file)));
+            foreach (var name in a.Entries.Keys)
+            {
+                using var scope = NewDisposeScope();
+                Assert.True(a.Read(name).equal(b.Read(name)).all().item<bool>(), $"{file}: {name} differs");
+            }
+        }
+    }
+
+    [RequiresMpirunFact]
+    public void Bench_allreduce_measures_and_checks_the_sums_between_two_ranks()
+    {
+        using var job = new Mpirun(2, "bench", "allreduce", "--sizes-mb", "0.25,1", "--repeats", "3");
+        var end = job.Wait(TimeSpan.FromMinutes(2));
+        Assert.True(end is { ExitCode: 0 }, job.Output);
+        Assert.Contains("all-reduce over 2 ranks", job.Output);
+        Assert.Equal(2, Regex.Matches(job.Output, @"MB +[0-9.]+ ms +algbw +[0-9.]+ GB/s +busbw +[0-9.]+ GB/s +sums ok").Count);
+    }
+
     /// <summary>MPICH's or Intel MPI's launcher would start N unrelated single processes over one output folder.</summary>
     [Fact]
     public void A_launcher_of_another_MPI_is_refused_with_a_usage_error()
