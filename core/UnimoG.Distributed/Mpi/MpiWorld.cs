@@ -82,6 +82,19 @@ public sealed unsafe class MpiWorld : ICollectives, IDisposable
             Check(MpiNative.Allgatherv(MpiNative.InPlace, 0, Type(type), buffer, pc, pd, Type(type), _h.World), $"MPI_Allgatherv ({what})");
     }
 
+    public void ReduceScatterV(IntPtr buffer, long[] counts, ElementType type, string what)
+    {
+        if (counts.Length != Size) throw new ArgumentException($"{counts.Length} counts for {Size} ranks", nameof(counts));
+        var (c, d) = CountsAndDisplacements(counts);
+        using (_watchdog.Enter(what, Timeout))
+            fixed (int* pc = c)
+                Check(MpiNative.ReduceScatter(MpiNative.InPlace, buffer, pc, Type(type), _h.Sum, _h.World), $"MPI_Reduce_scatter ({what})");
+        // In place, MPI leaves this rank's part at the start of the buffer: move it to its offset (host memory).
+        var size = ElementSize(type);
+        if (d[Rank] > 0 && c[Rank] > 0)
+            Buffer.MemoryCopy((void*)buffer, (void*)(buffer + (nint)((long)d[Rank] * size)), (long)c[Rank] * size, (long)c[Rank] * size);
+    }
+
     /// <summary>Every rank's <paramref name="counts"/>[rank] elements at <paramref name="send"/> into <paramref name="receive"/> of <paramref name="root"/> (ignored elsewhere).</summary>
     public void GatherV(IntPtr send, IntPtr receive, long[] counts, ElementType type, int root, string what)
     {
