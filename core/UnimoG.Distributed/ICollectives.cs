@@ -25,6 +25,12 @@ public interface ICollectives
     /// </summary>
     void AllGatherV(IntPtr buffer, long[] counts, ElementType type, string what);
 
+    /// <summary>
+    /// The buffer holds sum(<paramref name="counts"/>) elements on every rank; afterwards rank r's part (at offset
+    /// sum(counts[..r])) holds the sum of that part over the ranks (the rest is unspecified). Half an all-reduce.
+    /// </summary>
+    void ReduceScatterV(IntPtr buffer, long[] counts, ElementType type, string what);
+
     /// <summary>Rank <paramref name="root"/>'s <paramref name="count"/> elements to every rank.</summary>
     void Broadcast(IntPtr buffer, long count, ElementType type, int root, string what);
 }

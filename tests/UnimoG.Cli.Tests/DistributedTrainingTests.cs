@@ -37,7 +37,7 @@ public class DistributedTrainingTests
 
     /// <summary>Global batch 6 = 1 x 6 = 2 x 3 = 3 x 2 over the 12 tiny scenes; draws global, so rows get the same numbers for any number of ranks.</summary>
     private static string Config(string dir, int steps, int zero = 0, string random = "global", double clip = 1.0, JsonObject? extra = null,
-        string precision = "fp32")
+        string precision = "fp32", int stage = 1)
     {
         var more = new JsonObject
         {
@@ -49,7 +49,7 @@ public class DistributedTrainingTests
         };
         foreach (var (k, v) in extra ?? []) more[k] = v?.DeepClone();
         var file = Path.Combine(dir, "config.json");
-        File.WriteAllText(file, World.Config(Path.Combine(dir, "run"), steps: steps, extra: more));
+        File.WriteAllText(file, World.Config(Path.Combine(dir, "run"), stage: stage, steps: steps, extra: more));
         return file;
     }
 
@@ -92,22 +92,24 @@ public class DistributedTrainingTests
     {
         const int steps = 3;
         // Clipping on (0.05: the tiny model's gradient norm is far above it) with ZeRO-0, off with ZeRO-1, so that an
-        // unaveraged gradient, which clipping would hide, shows too; ZeRO-1 again with bf16 mixed precision.
+        // unaveraged gradient, which clipping would hide, shows too; ZeRO-1 again with bf16 mixed precision; stage 2
+        // (the attention-mask loss: a mean over the whole batch's entities, which the ranks count together).
         var single = Config(TinyWorld.TempDir("dp-single"), steps, clip: 0.05);
         var unclipped = Config(TinyWorld.TempDir("dp-single-unclipped"), steps, clip: 0);
         var bf16 = Config(TinyWorld.TempDir("dp-single-bf16"), steps, clip: 0, precision: "bf16");
-        foreach (var file in new[] { single, unclipped, bf16 })
+        var stage2 = Config(TinyWorld.TempDir("dp-single-stage2"), steps, clip: 0, stage: 2);
+        foreach (var file in new[] { single, unclipped, bf16, stage2 })
         {
             var (trainer, _) = TinyWorld.Trainer(File.ReadAllText(file));
             using (trainer) trainer.Run(resume: false);
         }
-        foreach (var (zero, reference, random) in new[] { (0, single, "global"), (1, unclipped, "global"), (1, bf16, "global"), (0, single, "rank") })
+        foreach (var (zero, reference, random) in new[] { (0, single, "global"), (1, unclipped, "global"), (1, bf16, "global"), (0, stage2, "global"), (0, single, "rank") })
         {
             var ranks = Config(TinyWorld.TempDir($"dp-two-zero{zero}"), steps, zero, random, clip: reference == single ? 0.05 : 0,
-                precision: reference == bf16 ? "bf16" : "fp32");
+                precision: reference == bf16 ? "bf16" : "fp32", stage: reference == stage2 ? 2 : 1);
             var output = Run(2, ranks);
             var (weights, moments) = Compare(reference, ranks, steps);
-            Console.WriteLine($"2 ranks, zero_stage {zero}, random {random}, {(reference == bf16 ? "bf16" : "fp32")}: weights {weights:G3}, first moments {moments:G3} (relative)");
+            Console.WriteLine($"2 ranks, zero_stage {zero}, random {random}, {(reference == bf16 ? "bf16" : "fp32")}{(reference == stage2 ? ", stage 2" : "")}: weights {weights:G3}, first moments {moments:G3} (relative)");
             if (random == "rank")
             {
                 // The control: per-rank generators draw other numbers, and the comparison sees it.
@@ -123,15 +125,17 @@ public class DistributedTrainingTests
     public void A_ZeRO_1_checkpoint_of_two_ranks_resumes_on_three_ranks_and_on_one_as_the_straight_run_continues()
     {
         const int steps = 4;
-        var straight = Config(TinyWorld.TempDir("dp-straight"), steps, zero: 1);
+        // Gradient accumulation too: the reduction waits for the step's last micro-batch.
+        var accumulate = new JsonObject { ["gradient_accumulation_steps"] = 2 };
+        var straight = Config(TinyWorld.TempDir("dp-straight"), steps, zero: 1, extra: accumulate);
         var (trainer, _) = TinyWorld.Trainer(File.ReadAllText(straight));
         using (trainer) trainer.Run(resume: false);
 
         var dir = TinyWorld.TempDir("dp-2-then-3");
-        var config = Config(dir, steps, zero: 1);
+        var config = Config(dir, steps, zero: 1, extra: accumulate);
         Run(2, config, "--max-steps", "2");
         // The same checkpoint resumed by a single process: the gathered moments are a single process's file.
-        var onOne = Config(TinyWorld.TempDir("dp-2-then-1"), steps, zero: 1);
+        var onOne = Config(TinyWorld.TempDir("dp-2-then-1"), steps, zero: 1, extra: accumulate);
         CopyFolder(Checkpoint(config, 2), Checkpoint(onOne, 2));
         var resumed = Run(3, config);
         Assert.Contains($"Resumed from {Checkpoint(config, 2)} at step 2", resumed);
@@ -180,7 +184,8 @@ public class DistributedTrainingTests
     [RequiresMpirunFact]
     public void A_hung_rank_makes_the_collective_timeout_abort_the_job_non_zero()
     {
-        const int timeout = 5;
+        // Long enough that an honest wait on a loaded CI machine (the whole suite runs at once) does not trip it.
+        const int timeout = 10;
         var config = Config(TinyWorld.TempDir("dp-hang"), 100000, extra: new JsonObject
         {
             ["distributed"] = new JsonObject { ["random"] = "rank", ["collective_timeout_seconds"] = timeout },
@@ -199,12 +204,79 @@ public class DistributedTrainingTests
             Console.WriteLine($"rank 1 stopped: mpirun exited {end.Value.ExitCode} after {end.Value.Took.TotalSeconds:0.0} s (timeout {timeout} s)");
             Assert.NotEqual(0, end.Value.ExitCode);
             Assert.True(end.Value.Took < bound, $"{end.Value.Took.TotalSeconds:0.0} s");
-            Assert.Matches(new Regex("rank 0 of 2: .* has waited \\d+ s, longer than the collective timeout \\(5 s\\)"), job.Output);
+            Assert.Matches(new Regex("rank 0 of 2: .* has waited \\d+ s, longer than the collective timeout \\(10 s\\)"), job.Output);
         }
         finally
         {
             if (Directory.Exists($"/proc/{rank1}"))
                 using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", S(rank1)])!) kill.WaitForExit();
+        }
+    }
+
+    /// <summary>Open MPI's mpirun kills the job on SIGTERM but forwards SIGUSR1 to every rank: the graceful stop.</summary>
+    [RequiresMpirunFact]
+    public void SIGUSR1_to_mpirun_stops_every_rank_after_the_same_step_with_one_checkpoint()
+    {
+        var config = Config(TinyWorld.TempDir("dp-usr1"), 100000, zero: 1, random: "rank");
+        using var job = new Mpirun(2, "train", "--config", config);
+        Assert.True(job.WaitFor("step 2/100000", TimeSpan.FromMinutes(3)), job.Output);
+        using (var signal = System.Diagnostics.Process.Start("kill", ["-USR1", S(job.Id)])!) signal.WaitForExit();
+        var end = job.Wait(TimeSpan.FromMinutes(2));
+        Assert.True(end is { ExitCode: 0 }, $"{end?.ExitCode}\n{job.Output}");
+        Assert.Contains("SIGUSR1: stopping after this step and writing a checkpoint", job.Output);
+        var stopped = Regex.Match(job.Output, @"stopped at step (\d+); checkpoint (\S+)");
+        Assert.True(stopped.Success, job.Output);
+        var newest = CheckpointStore.ForRun(Path.Combine(Path.GetDirectoryName(config)!, "run")).NewestValid();
+        Assert.Equal(stopped.Groups[2].Value, newest?.Path);
+        Assert.Equal(long.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture), newest!.Step);
+    }
+
+    /// <summary>One rank under mpirun goes through every collective, each a no-op: the single-process run bit for bit.</summary>
+    [RequiresMpirunFact]
+    public void One_rank_under_mpirun_trains_the_single_process_run_bit_for_bit()
+    {
+        var single = Config(TinyWorld.TempDir("dp-one-single"), 2);
+        var (trainer, _) = TinyWorld.Trainer(File.ReadAllText(single));
+        using (trainer) trainer.Run(resume: false);
+        var one = Config(TinyWorld.TempDir("dp-one-mpirun"), 2);
+        Assert.Contains("Data parallel: rank 0 of 1", Run(1, one));
+        foreach (var file in new[] { Weights, "optimizer.safetensors", "random_states.safetensors" })
+        {
+            var (a, b) = (SafetensorsFile.Open(Path.Combine(Checkpoint(single, 2), file)), SafetensorsFile.Open(Path.Combine(Checkpoint(one, 2), file)));
+            foreach (var name in a.Entries.Keys)
+            {
+                using var scope = NewDisposeScope();
+                Assert.True(a.Read(name).equal(b.Read(name)).all().item<bool>(), $"{file}: {name} differs");
+            }
+        }
+    }
+
+    [RequiresMpirunFact]
+    public void Bench_allreduce_measures_and_checks_the_sums_between_two_ranks()
+    {
+        using var job = new Mpirun(2, "bench", "allreduce", "--sizes-mb", "0.25,1", "--repeats", "3");
+        var end = job.Wait(TimeSpan.FromMinutes(2));
+        Assert.True(end is { ExitCode: 0 }, job.Output);
+        Assert.Contains("all-reduce over 2 ranks", job.Output);
+        Assert.Equal(2, Regex.Matches(job.Output, @"MB +[0-9.]+ ms +algbw +[0-9.]+ GB/s +busbw +[0-9.]+ GB/s +sums ok").Count);
+    }
+
+    /// <summary>MPICH's or Intel MPI's launcher would start N unrelated single processes over one output folder.</summary>
+    [Fact]
+    public void A_launcher_of_another_MPI_is_refused_with_a_usage_error()
+    {
+        var config = Config(TinyWorld.TempDir("dp-mpich"), 2);
+        Environment.SetEnvironmentVariable("PMI_SIZE", "2");
+        try
+        {
+            var (code, _, error) = Unimog.Run("train", "--config", config);
+            Assert.Equal(2, code);
+            Assert.Contains("PMI_SIZE is set", error);
+            Assert.Contains("use Open MPI's mpirun", error);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PMI_SIZE", null);
         }
     }
 

@@ -39,6 +39,9 @@ internal static unsafe partial class MpiNative
     [LibraryImport(Library, EntryPoint = "MPI_Allgatherv")]
     public static partial int Allgatherv(IntPtr send, int sendCount, IntPtr sendType, IntPtr recv, int* recvCounts, int* displacements, IntPtr recvType, IntPtr comm);
 
+    [LibraryImport(Library, EntryPoint = "MPI_Reduce_scatter")]
+    public static partial int ReduceScatter(IntPtr send, IntPtr recv, int* recvCounts, IntPtr type, IntPtr op, IntPtr comm);
+
     [LibraryImport(Library, EntryPoint = "MPI_Gatherv")]
     public static partial int Gatherv(IntPtr send, int sendCount, IntPtr sendType, IntPtr recv, int* recvCounts, int* displacements, IntPtr recvType, int root, IntPtr comm);
 

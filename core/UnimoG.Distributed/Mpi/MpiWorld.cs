@@ -28,6 +28,12 @@ public sealed unsafe class MpiWorld : ICollectives, IDisposable
     /// <summary>True when this process was started by Open MPI's launcher (mpirun sets OMPI_COMM_WORLD_SIZE).</summary>
     public static bool Launched => Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null;
 
+    /// <summary>
+    /// A launcher of another MPI (MPICH's or Intel MPI's Hydra sets PMI_SIZE; Open MPI does not): its ranks would each
+    /// run as a whole single process over the same output folder, so callers refuse to start.
+    /// </summary>
+    public static bool ForeignLauncher => !Launched && Environment.GetEnvironmentVariable("PMI_SIZE") is not null;
+
     private MpiWorld(Handles h, int threadLevel, TimeSpan timeout)
     {
         _h = h;
@@ -74,6 +80,19 @@ public sealed unsafe class MpiWorld : ICollectives, IDisposable
         using var _ = _watchdog.Enter(what, Timeout);
         fixed (int* pc = c, pd = d)
             Check(MpiNative.Allgatherv(MpiNative.InPlace, 0, Type(type), buffer, pc, pd, Type(type), _h.World), $"MPI_Allgatherv ({what})");
+    }
+
+    public void ReduceScatterV(IntPtr buffer, long[] counts, ElementType type, string what)
+    {
+        if (counts.Length != Size) throw new ArgumentException($"{counts.Length} counts for {Size} ranks", nameof(counts));
+        var (c, d) = CountsAndDisplacements(counts);
+        using (_watchdog.Enter(what, Timeout))
+            fixed (int* pc = c)
+                Check(MpiNative.ReduceScatter(MpiNative.InPlace, buffer, pc, Type(type), _h.Sum, _h.World), $"MPI_Reduce_scatter ({what})");
+        // In place, MPI leaves this rank's part at the start of the buffer: move it to its offset (host memory).
+        var size = ElementSize(type);
+        if (d[Rank] > 0 && c[Rank] > 0)
+            Buffer.MemoryCopy((void*)buffer, (void*)(buffer + (nint)((long)d[Rank] * size)), (long)c[Rank] * size, (long)c[Rank] * size);
     }
 
     /// <summary>Every rank's <paramref name="counts"/>[rank] elements at <paramref name="send"/> into <paramref name="receive"/> of <paramref name="root"/> (ignored elsewhere).</summary>

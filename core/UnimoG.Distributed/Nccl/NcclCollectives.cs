@@ -8,7 +8,7 @@ namespace UnimoG.Distributed.Nccl;
 /// then every rank joins the communicator. The calls are queued on the default CUDA stream (where TorchSharp's kernels
 /// run, so they are ordered with them); <c>synchronize</c> (torch.cuda.synchronize) is called inside the watchdog's
 /// scope, so a hang in NCCL aborts the job like one in MPI. All-gather of unequal parts is one broadcast per rank in
-/// a group. NEVER RUN: this machine has no GPU and the registry no CUDA TorchSharp; it is compiled here only.
+/// a group, reduce-scatter of unequal parts one reduce per rank. NEVER RUN: this machine has no GPU and the registry no CUDA TorchSharp; it is compiled here only.
 /// </summary>
 public sealed unsafe partial class NcclCollectives : ICollectives, IDisposable
 {
@@ -56,6 +56,23 @@ public sealed unsafe partial class NcclCollectives : ICollectives, IDisposable
         _synchronize();
     }
 
+    public void ReduceScatterV(IntPtr buffer, long[] counts, ElementType type, string what)
+    {
+        // ncclReduceScatter needs equal parts; unequal ones are one ncclReduce per rank (that rank the root) in a group.
+        using var _ = _world.Watch(what);
+        var size = MpiWorld.ElementSize(type);
+        Check(GroupStart(), "ncclGroupStart");
+        long offset = 0;
+        for (var r = 0; r < counts.Length; r++)
+        {
+            var at = buffer + (nint)(offset * size);
+            Check(NcclReduce(at, at, (nuint)counts[r], Type(type), 0, r, _comm, IntPtr.Zero), $"ncclReduce ({what})");
+            offset += counts[r];
+        }
+        Check(GroupEnd(), "ncclGroupEnd");
+        _synchronize();
+    }
+
     public void Broadcast(IntPtr buffer, long count, ElementType type, int root, string what)
     {
         using var _ = _world.Watch(what);
@@ -92,6 +109,9 @@ public sealed unsafe partial class NcclCollectives : ICollectives, IDisposable
 
     [LibraryImport(Library, EntryPoint = "ncclAllReduce")]
     private static partial int NcclAllReduce(IntPtr send, IntPtr receive, nuint count, int type, int op, IntPtr comm, IntPtr stream);
+
+    [LibraryImport(Library, EntryPoint = "ncclReduce")]
+    private static partial int NcclReduce(IntPtr send, IntPtr receive, nuint count, int type, int op, int root, IntPtr comm, IntPtr stream);
 
     [LibraryImport(Library, EntryPoint = "ncclBroadcast")]
     private static partial int NcclBroadcast(IntPtr send, IntPtr receive, nuint count, int type, int root, IntPtr comm, IntPtr stream);

@@ -78,6 +78,15 @@ public sealed class DataParallel : IDisposable
         LastCommunicationSeconds = clock.Elapsed.TotalSeconds;
     }
 
+    /// <summary>ZeRO-1: the gradients reduce-scattered into this rank's shard, then clipped by the global norm (returned; NaN without clipping).</summary>
+    internal double ReduceIntoShard(double maxNorm)
+    {
+        var clock = Stopwatch.StartNew();
+        Reducer.ReduceScatter(Buffers, World, Zero!);
+        LastCommunicationSeconds = clock.Elapsed.TotalSeconds;
+        return maxNorm > 0 ? Zero!.Clip(maxNorm, World) : double.NaN;
+    }
+
     /// <summary>ZeRO-1 after the rank's AdamW step: every shard to every rank.</summary>
     internal void PublishShards()
     {

@@ -15,6 +15,7 @@ internal sealed class ZeroShard : IDisposable
 {
     private readonly FlatLayout _layout;
     private readonly long[] _counts;
+    private readonly (long Start, long Count)[] _shards;
 
     public long Start { get; }
     public long Count { get; }
@@ -26,6 +27,7 @@ internal sealed class ZeroShard : IDisposable
         _layout = layout;
         (Start, Count) = ShardPartition.Of(layout.Total, size, rank);
         _counts = ShardPartition.Counts(layout.Total, size);
+        _shards = [.. Enumerable.Range(0, size).Select(r => ShardPartition.Of(layout.Total, size, r))];
         Master = new Parameter(zeros([Count], dtype: ScalarType.Float32, device: device), requires_grad: true);
         TakeWeights();
     }
@@ -39,23 +41,38 @@ internal sealed class ZeroShard : IDisposable
             Master.narrow(0, at, length).copy_(_layout.Parameters[i].reshape(-1).narrow(0, inside, length));
     }
 
-    /// <summary>The (reduced, clipped) gradients of this shard as the master's gradient.</summary>
-    public void TakeGradients()
+    /// <summary>The master's gradient (made on first use), which the reduce-scatter fills.</summary>
+    public Tensor Gradient()
     {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
         if (Master.grad is null)
         {
             var g = zeros_like(Master);
             g.DetachFromDisposeScope();
             Master.grad = g;
         }
-        foreach (var (i, inside, at, length) in _layout.Pieces(Start, Count))
-        {
-            var target = Master.grad!.narrow(0, at, length);
-            if (_layout.Parameters[i].grad is { } pg) target.copy_(pg.reshape(-1).narrow(0, inside, length));
-            else target.zero_();
-        }
+        return Master.grad!;
+    }
+
+    /// <summary>How many elements of [start, start + count) each rank's shard holds, in rank order.</summary>
+    public long[] Parts(long start, long count) =>
+        [.. _shards.Select(s => Math.Max(0, Math.Min(start + count, s.Start + s.Count) - Math.Max(start, s.Start)))];
+
+    /// <summary>
+    /// Global-norm clipping of the shards' gradients: the squared norms of the shards summed over the ranks (the norm of
+    /// the whole reduced gradient), each shard scaled by max_norm / (norm + 1e-6) when that is below 1, as
+    /// clip_grad_norm_ does. Returns the norm.
+    /// </summary>
+    public double Clip(double maxNorm, ICollectives control)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var gradient = Gradient();
+        var squares = new[] { Count > 0 ? gradient.square().sum().to_type(ScalarType.Float64).item<double>() : 0.0 };
+        control.AllReduce(squares, ReduceOp.Sum, "gradient norm");
+        var norm = Math.Sqrt(squares[0]);
+        var coefficient = maxNorm / (norm + 1e-6);
+        if (coefficient < 1) gradient.mul_(coefficient);
+        return norm;
     }
 
     /// <summary>
@@ -67,12 +84,11 @@ internal sealed class ZeroShard : IDisposable
         using var _ = no_grad();
         var staging = reducer.Staging;
         var address = TensorMemory.Address(staging);
-        var shards = Enumerable.Range(0, _counts.Length).Select(r => ShardPartition.Of(_layout.Total, _counts.Length, r)).ToArray();
         for (var b = 0; b < reducer.Ranges.Length; b++)
         {
             using var scope = NewDisposeScope();
             var (start, count) = reducer.Ranges[b];
-            var counts = shards.Select(s => Math.Max(0, Math.Min(start + count, s.Start + s.Count) - Math.Max(start, s.Start))).ToArray();
+            var counts = Parts(start, count);
             var own = Math.Max(start, Start);
             var length = Math.Min(start + count, Start + Count) - own;
             if (length > 0) staging.narrow(0, own - start, length).copy_(Master.narrow(0, own - Start, length));

@@ -32,6 +32,7 @@ public sealed partial class Trainer
         var (generators, randomMeta) = GeneratorStates();
         if (!IsRoot)
         {
+            foreach (var t in owned.Concat(generators.Select(g => g.Value))) t.Dispose();
             _parallel!.World.Barrier("checkpoint written by rank 0", _parallel.CheckpointTimeout);
             return CheckpointPath;
         }

@@ -50,6 +50,20 @@ public sealed partial class Trainer
             : new RowDraws(_generator, _device, 0, per, per));
     }
 
+    private double _globalEntities;
+
+    /// <summary>
+    /// L_attn is a mean over the entities of the whole batch (1/N sum_k l_k): with N ranks each rank knows only its
+    /// own, so every rank of a stage-2 micro-batch first learns the global count (an all-reduce of one number).
+    /// </summary>
+    private void CountEntities(int local) => _globalEntities = _parallel is null ? local : _parallel.Sum(local)[0];
+
+    /// <summary>
+    /// The factor that turns this rank's mean over its own entities into its share of the global mean once the
+    /// gradients are averaged over the ranks: (local / global) * N. One for a single process.
+    /// </summary>
+    private double EntityShare(int local) => _parallel is null || _globalEntities <= 0 ? 1.0 : local / _globalEntities * Ranks;
+
     /// <summary>The stop of any rank stops all at the same step; a checkpoint asked on any rank is written by all.</summary>
     private bool StopNow(CancellationToken stop)
     {

@@ -110,17 +110,21 @@ public sealed partial class Trainer
                 samples += examples.Count;
             }
             computeEnd = clock.Elapsed.TotalSeconds;
-            _parallel?.ReduceGradients();   // the mean over the ranks; clipping then sees the global gradient
-            gradNorm = _config.Optimizer.MaxGradNorm > 0
-                ? nn.utils.clip_grad_norm_(_parameters, _config.Optimizer.MaxGradNorm)
-                : double.NaN;
-            if (_parallel?.Zero is { } zero)
+            if (_parallel?.Zero is not null)
             {
-                zero.TakeGradients();
+                // ZeRO-1: the mean gradient of this rank's shard only, clipped by the global norm, its AdamW, then every shard to every rank
+                gradNorm = _parallel.ReduceIntoShard(_config.Optimizer.MaxGradNorm);
                 _optimizer.step();
                 _parallel.PublishShards();
             }
-            else _optimizer.step();
+            else
+            {
+                _parallel?.ReduceGradients();   // the mean over the ranks; clipping then sees the global gradient
+                gradNorm = _config.Optimizer.MaxGradNorm > 0
+                    ? nn.utils.clip_grad_norm_(_parameters, _config.Optimizer.MaxGradNorm)
+                    : double.NaN;
+                _optimizer.step();
+            }
         }
         _ema?.Update();
         var comm = _parallel?.LastCommunicationSeconds ?? 0;
@@ -154,6 +158,7 @@ public sealed partial class Trainer
 
         var attnSettings = _config.AttentionLoss;
         var entities = attnSettings is { Lambda: > 0 } ? Entities(examples, plain, drop, cond, bucket) : [];
+        if (attnSettings is { Lambda: > 0 }) CountEntities(entities.Count);
         // lambda = 0 (or no entity in the batch) never attaches the capture: exactly the plain-MSE computation.
         var unet = _precision.Model;
         using var capture = entities.Count > 0 ? unet.CaptureCrossAttention(data.AttentionLayers, keepGradients: true) : null;
@@ -164,6 +169,7 @@ public sealed partial class Trainer
         if (capture is not null)
         {
             attn = AttentionMaskLoss.Compute([.. data.AttentionLayers.Select(n => capture[n])], entities, attnSettings!);
+            if (_parallel is not null) attn *= EntityShare(entities.Count);
             total = mse + attnSettings!.Lambda * attn;
         }
         (accum == 1 ? total : total / accum).backward();

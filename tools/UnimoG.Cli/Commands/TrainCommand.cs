@@ -17,6 +17,9 @@ namespace UnimoG.Cli;
 /// </summary>
 internal static class TrainCommand
 {
+    /// <summary>SIGUSR1 on Linux (PosixSignalRegistration takes raw signal numbers cast to PosixSignal).</summary>
+    private const int SigUsr1 = 10;
+
     public static Command Create()
     {
         var config = new Option<string>("--config") { Description = "training configuration (JSON, docs/training.md)", Required = true };
@@ -36,6 +39,8 @@ internal static class TrainCommand
     {
         if (maxSteps is < 1) throw new UsageException($"--max-steps must be at least 1, got {maxSteps}");
         var config = TrainingConfig.Load(configPath);
+        if (MpiWorld.ForeignLauncher)
+            throw new UsageException("started by another MPI's launcher (PMI_SIZE is set): data-parallel training binds Open MPI's libmpi.so.40; use Open MPI's mpirun");
         if (!MpiWorld.Launched) return Train(config, configPath, resume, maxSteps, null, external);
         using var world = MpiWorld.Init(TimeSpan.FromSeconds(config.Distributed.CollectiveTimeoutSeconds));
         try
@@ -75,6 +80,9 @@ internal static class TrainCommand
         };
         Console.CancelKeyPress += onCancel;
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; Stop("SIGTERM"); });
+        // Under mpirun: Open MPI's mpirun answers SIGTERM by killing the job, but forwards SIGUSR1 to every rank, so
+        // `kill -USR1 <mpirun>` is the graceful stop of a data-parallel run (a checkpoint at the same step on all ranks).
+        using var usr1 = PosixSignalRegistration.Create((PosixSignal)SigUsr1, ctx => { ctx.Cancel = true; Stop("SIGUSR1"); });
         try
         {
             progress.WriteLine($"{configPath}: {config.TotalSteps} steps in {config.Phases.Count} phase(s) into {config.OutputDir}"
