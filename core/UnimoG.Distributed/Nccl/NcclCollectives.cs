@@ -40,33 +40,24 @@ public sealed unsafe partial class NcclCollectives : ICollectives, IDisposable
         _synchronize();
     }
 
-    public void AllGatherV(IntPtr buffer, long[] counts, ElementType type, string what)
-    {
-        using var _ = _world.Watch(what);
-        var size = MpiWorld.ElementSize(type);
-        Check(GroupStart(), "ncclGroupStart");
-        long offset = 0;
-        for (var r = 0; r < counts.Length; r++)
-        {
-            var at = buffer + (nint)(offset * size);
-            Check(NcclBroadcast(at, at, (nuint)counts[r], Type(type), r, _comm, IntPtr.Zero), $"ncclBroadcast ({what})");
-            offset += counts[r];
-        }
-        Check(GroupEnd(), "ncclGroupEnd");
-        _synchronize();
-    }
+    // An all-gather of unequal parts: one ncclBroadcast per rank (that rank the root) in a group.
+    public void AllGatherV(IntPtr buffer, long[] counts, ElementType type, string what) =>
+        PerRank(buffer, counts, type, what, "ncclBroadcast", (at, n, t, r) => NcclBroadcast(at, at, n, t, r, _comm, IntPtr.Zero));
 
-    public void ReduceScatterV(IntPtr buffer, long[] counts, ElementType type, string what)
+    // ncclReduceScatter needs equal parts; unequal ones are one ncclReduce per rank (that rank the root) in a group.
+    public void ReduceScatterV(IntPtr buffer, long[] counts, ElementType type, string what) =>
+        PerRank(buffer, counts, type, what, "ncclReduce", (at, n, t, r) => NcclReduce(at, at, n, t, 0, r, _comm, IntPtr.Zero));
+
+    /// <summary>One call per rank's part of <paramref name="buffer"/> (laid end to end in rank order), grouped.</summary>
+    private void PerRank(IntPtr buffer, long[] counts, ElementType type, string what, string name, Func<IntPtr, nuint, int, int, int> call)
     {
-        // ncclReduceScatter needs equal parts; unequal ones are one ncclReduce per rank (that rank the root) in a group.
         using var _ = _world.Watch(what);
         var size = MpiWorld.ElementSize(type);
         Check(GroupStart(), "ncclGroupStart");
         long offset = 0;
         for (var r = 0; r < counts.Length; r++)
         {
-            var at = buffer + (nint)(offset * size);
-            Check(NcclReduce(at, at, (nuint)counts[r], Type(type), 0, r, _comm, IntPtr.Zero), $"ncclReduce ({what})");
+            Check(call(buffer + (nint)(offset * size), (nuint)counts[r], Type(type), r), $"{name} ({what})");
             offset += counts[r];
         }
         Check(GroupEnd(), "ncclGroupEnd");

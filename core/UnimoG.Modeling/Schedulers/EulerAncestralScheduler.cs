@@ -22,14 +22,8 @@ public sealed class EulerAncestralScheduler(EulerAncestralConfig config) : INois
         return new Run(Config, t, sigmas, noise);
     }
 
-    private sealed class Run(EulerAncestralConfig config, double[] timesteps, float[] sigmas, NoiseSource noise) : SigmaRun(timesteps, sigmas, noise)
+    private sealed class Run(EulerAncestralConfig config, double[] timesteps, float[] sigmas, NoiseSource noise) : EulerRun(config, timesteps, sigmas, noise)
     {
-        public override double InitNoiseSigma { get; } = EulerScheduler.InitSigma(config, sigmas);
-
-        public override Tensor ScaleModelInput(Tensor sample) => sample / Math.Sqrt(Sigma(StepIndex) * Sigma(StepIndex) + 1);
-
-        protected override (double Signal, double Noise) NoiseScales(int stepIndex) => (1, Sigma(stepIndex));
-
         protected override SchedulerOutput StepCore(Tensor modelOutput, Tensor sample)
         {
             using var scope = NewDisposeScope();

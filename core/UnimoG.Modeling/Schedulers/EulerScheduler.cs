@@ -36,22 +36,8 @@ public sealed class EulerScheduler(EulerConfig config) : INoiseScheduler
         return (t, [.. sigmas.Select(s => (float)s), last]);
     }
 
-    /// <summary>init_noise_sigma: the largest sigma, or sqrt(sigma_max^2 + 1) with "leading" spacing (float32).</summary>
-    internal static double InitSigma(DiffusersSchedulerConfig c, float[] sigmas)
+    private sealed class Run(EulerConfig config, double[] timesteps, float[] sigmas) : EulerRun(config, timesteps, sigmas, null)
     {
-        var max = sigmas.Max();
-        return c.TimestepSpacing is "linspace" or "trailing" ? max : MathF.Sqrt(max * max + 1f);
-    }
-
-    private sealed class Run(EulerConfig config, double[] timesteps, float[] sigmas) : SigmaRun(timesteps, sigmas, null)
-    {
-        public override double InitNoiseSigma { get; } = InitSigma(config, sigmas);
-
-        /// <summary>x / sqrt(sigma^2 + 1): the U-Net was trained on unit-variance inputs.</summary>
-        public override Tensor ScaleModelInput(Tensor sample) => sample / Math.Sqrt(Sigma(StepIndex) * Sigma(StepIndex) + 1);
-
-        protected override (double Signal, double Noise) NoiseScales(int stepIndex) => (1, Sigma(stepIndex));
-
         protected override SchedulerOutput StepCore(Tensor modelOutput, Tensor sample)
         {
             using var scope = NewDisposeScope();
@@ -63,5 +49,27 @@ public sealed class EulerScheduler(EulerConfig config) : INoiseScheduler
             var prev = (x + derivative * (next - sigma)).to_type(modelOutput.dtype);
             return new SchedulerOutput(prev.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
         }
+    }
+}
+
+/// <summary>
+/// What both Euler schedulers' runs share: the sample is x_0 + sigma eps (unscaled), so the model's input is divided by
+/// sqrt(sigma^2 + 1), and the initial noise is the largest sigma (sqrt(sigma_max^2 + 1) with "leading" spacing).
+/// </summary>
+internal abstract class EulerRun(DiffusersSchedulerConfig config, double[] timesteps, float[] sigmas, NoiseSource? noise)
+    : SigmaRun(timesteps, sigmas, noise)
+{
+    public override double InitNoiseSigma { get; } = InitSigma(config, sigmas);
+
+    /// <summary>x / sqrt(sigma^2 + 1): the U-Net was trained on unit-variance inputs.</summary>
+    public override Tensor ScaleModelInput(Tensor sample) => sample / Math.Sqrt(Sigma(StepIndex) * Sigma(StepIndex) + 1);
+
+    protected override (double Signal, double Noise) NoiseScales(int stepIndex) => (1, Sigma(stepIndex));
+
+    // float32, as diffusers' init_noise_sigma property computes it
+    private static double InitSigma(DiffusersSchedulerConfig c, float[] sigmas)
+    {
+        var max = sigmas.Max();
+        return c.TimestepSpacing is "linspace" or "trailing" ? max : MathF.Sqrt(max * max + 1f);
     }
 }

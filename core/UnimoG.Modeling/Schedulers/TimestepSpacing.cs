@@ -24,15 +24,8 @@ public static class TimestepSpacing
         };
     }
 
-    /// <summary>np.linspace(0, T - 1, n).round()[::-1]: i * ((T-1)/(n-1)), the last one exactly T - 1.</summary>
-    private static long[] Linspace(int train, int n)
-    {
-        var values = new long[n];
-        var step = n > 1 ? (double)(train - 1) / (n - 1) : 0;
-        for (var i = 0; i < n; i++)
-            values[n - 1 - i] = (long)Math.Round(i == n - 1 && n > 1 ? train - 1 : i * step, MidpointRounding.ToEven);
-        return values;
-    }
+    /// <summary>np.linspace(0, T - 1, n).round()[::-1].</summary>
+    private static long[] Linspace(int train, int n) => Linspace(0, train - 1, n).Select(RoundHalfEven).Reverse().ToArray();
 
     /// <summary>(arange(n) * (T // n))[::-1] + steps_offset: integer steps, the offset shifts them all.</summary>
     private static long[] Leading(int train, int n, int offset)
