@@ -188,7 +188,9 @@ public class DistributedTrainingTests
         const int timeout = 10;
         var config = Config(TinyWorld.TempDir("dp-hang"), 100000, extra: new JsonObject
         {
-            ["distributed"] = new JsonObject { ["random"] = "rank", ["collective_timeout_seconds"] = timeout },
+            // Both timeouts: rank 1 may be stopped while rank 0 waits at a checkpoint's barrier (seen once in a full CI run,
+            // whose load made that more likely), which the checkpoint timeout (default 3600 s) bounds instead.
+            ["distributed"] = new JsonObject { ["random"] = "rank", ["collective_timeout_seconds"] = timeout, ["checkpoint_timeout_seconds"] = timeout },
         });
         using var job = new Mpirun(2, "train", "--config", config);
         Assert.True(job.WaitFor("step 2/100000", TimeSpan.FromMinutes(3)), job.Output);
